@@ -1,0 +1,59 @@
+# Sourced by the launchers: finds a JDK 25 and Maven, installing Maven and build tools with apt-get when missing and root.
+# Sets JAVA_HOME, LOCUS_ROOT and puts the JDK first on PATH.
+
+LOCUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export LOCUS_ROOT
+
+locus_java_version() { # prints the major version of $1/bin/java, or nothing
+  [ -x "$1/bin/java" ] || return 0
+  "$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print v[1]; exit}'
+}
+
+locus_find_java() {
+  local candidate
+  for candidate in "${LOCUS_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25* /usr/lib/jvm/java-25* /usr/lib/jvm/jdk-25* /opt/java/openjdk; do
+    [ -n "$candidate" ] || continue
+    local version
+    version="$(locus_java_version "$candidate")"
+    if [ -n "$version" ] && [ "$version" -ge 25 ] 2>/dev/null; then
+      export JAVA_HOME="$candidate"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  echo "locus: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm/temurin-25-jdk-amd64); install one or set LOCUS_JAVA_HOME" >&2
+  return 1
+}
+
+locus_apt_install() { # installs the named Debian packages when root, else says what is missing
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "locus: installing $* with apt-get" >&2
+    if [ -z "${LOCUS_APT_UPDATED:-}" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+      export LOCUS_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  else
+    echo "locus: missing $*; install them (apt-get install $*) or run as root" >&2
+    return 1
+  fi
+}
+
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+
+locus_require_build_tools() {
+  command -v mvn >/dev/null 2>&1 || locus_apt_install maven
+  command -v gcc >/dev/null 2>&1 || locus_apt_install gcc libc6-dev
+}
+
+# Builds the distribution (all modules' jars and their dependencies) unless it is already up to date.
+locus_build_if_needed() {
+  local stamp="$LOCUS_ROOT/target-server/target/locus-build.stamp"
+  if [ -f "$stamp" ] && [ -z "$(find "$LOCUS_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.c' -o -name '*.h' \) -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  locus_require_build_tools
+  echo "locus: building (first use or sources changed)..." >&2
+  (cd "$LOCUS_ROOT" && mvn -B -q -DskipTests install) || { echo "locus: build failed" >&2; return 1; }
+  touch "$stamp"
+}
