@@ -1,0 +1,214 @@
+package io.locus.runtime;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ManualIoEventLoop;
+import io.netty.channel.nio.NioIoHandler;
+import org.jctools.queues.MpscArrayQueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One pinned platform thread that owns a set of queues and does all their work in a duty cycle:
+ * <pre>
+ *   work = transport (Netty event loop, driven here) + pollers (backend completions, ...) + inbound messages
+ *   idle(work)
+ * </pre>
+ * Each stage runs in a bounded micro-window (items per turn), in a fixed order. Other threads reach a reactor only
+ * through {@link #execute(Runnable)}, which goes through a JCTools MPSC queue and is counted as a remote hand-off.
+ */
+public final class Reactor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Reactor.class.getName());
+    private static final int MESSAGE_QUEUE_CAPACITY = 64 * 1024;
+
+    private final ReactorConfig config;
+    private final ThreadPinning pinning;
+    private final Thread thread;
+    private final ManualIoEventLoop eventLoop;
+    private final MpscArrayQueue<Runnable> messages = new MpscArrayQueue<>(MESSAGE_QUEUE_CAPACITY);
+    private final List<Poller> pollers = new ArrayList<>();
+    private final AtomicLong remoteMessages = new AtomicLong();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean sleeping;
+    private volatile boolean pinned;
+    private long latencyWindowEndNanos;
+    private long turns;
+    private long idleTurns;
+
+    public Reactor(ReactorConfig config, ThreadPinning pinning) {
+        this(config, pinning, NioIoHandler.newFactory());
+    }
+
+    public Reactor(ReactorConfig config, ThreadPinning pinning, IoHandlerFactory ioHandlerFactory) {
+        this.config = config.conclude();
+        this.pinning = pinning;
+        this.thread = Thread.ofPlatform().name(config.name()).daemon(true).unstarted(this::run);
+        this.eventLoop = new ManualIoEventLoop(thread, ioHandlerFactory);
+    }
+
+    public Reactor start() {
+        thread.start();
+        return this;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public int cpu() {
+        return config.cpu();
+    }
+
+    public boolean isPinned() {
+        return pinned;
+    }
+
+    /** The Netty event loop this reactor drives; register channels on it. */
+    public ManualIoEventLoop eventLoop() {
+        return eventLoop;
+    }
+
+    public boolean inReactor() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Adds a poller; callable from any thread (it is handed to the reactor as a message). */
+    public void addPoller(Poller poller) {
+        if (inReactor()) {
+            pollers.add(poller);
+        } else {
+            execute(() -> pollers.add(poller));
+        }
+    }
+
+    public void removePoller(Poller poller) {
+        if (inReactor()) {
+            pollers.remove(poller);
+        } else {
+            execute(() -> pollers.remove(poller));
+        }
+    }
+
+    /**
+     * Runs a task on this reactor. From the reactor itself it runs inline-later (next drain); from any other thread
+     * it crosses through the MPSC queue, is counted, and wakes a sleeping reactor.
+     */
+    public void execute(Runnable task) {
+        if (!inReactor()) {
+            remoteMessages.incrementAndGet();
+        }
+        while (!messages.offer(task)) {
+            if (!running) {
+                throw new IllegalStateException("reactor " + config.name() + " is stopped");
+            }
+            Thread.onSpinWait();
+        }
+        if (sleeping) {
+            eventLoop.wakeup();
+        }
+    }
+
+    /** Keeps the reactor spinning (adaptive mode) until the given budget has passed: a latency-class flow is active. */
+    public void openLatencyWindow(long nowNanos, long budgetNanos) {
+        long end = nowNanos + budgetNanos;
+        if (end - latencyWindowEndNanos > 0) {
+            latencyWindowEndNanos = end;
+        }
+    }
+
+    /** Messages that crossed into this reactor from other threads. */
+    public long remoteMessages() {
+        return remoteMessages.get();
+    }
+
+    public long turns() {
+        return turns;
+    }
+
+    public long idleTurns() {
+        return idleTurns;
+    }
+
+    private void run() {
+        if (config.cpu() >= 0) {
+            pinned = pinning.pinCurrentThread(config.cpu());
+        }
+        long lastWork = System.nanoTime();
+        try {
+            while (running) {
+                int work = eventLoop.runNow();
+                work += drainMessages();
+                for (int i = 0; i < pollers.size(); i++) {
+                    work += pollers.get(i).poll(config.itemsPerPoller());
+                }
+                turns++;
+                if (work > 0) {
+                    lastWork = System.nanoTime();
+                    continue;
+                }
+                idleTurns++;
+                if (config.idleMode() == IdleMode.BUSY) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (now - lastWork < config.spinNanos() || now - latencyWindowEndNanos < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                sleeping = true;
+                if (messages.isEmpty()) {
+                    eventLoop.run(config.maxSleepNanos());
+                }
+                sleeping = false;
+                lastWork = System.nanoTime();
+            }
+            // Drain what was queued before the stop so callers waiting on it are not left hanging.
+            drainMessages();
+            eventLoop.runNow();
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, "reactor " + config.name() + " failed", t);
+        } finally {
+            eventLoop.shutdown();
+            while (!eventLoop.isTerminated()) {
+                eventLoop.runNow();
+            }
+            stopped.countDown();
+        }
+    }
+
+    private int drainMessages() {
+        int done = 0;
+        Runnable task;
+        while (done < config.messagesPerTurn() && (task = messages.poll()) != null) {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "task on reactor " + config.name() + " failed", t);
+            }
+            done++;
+        }
+        return done;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        eventLoop.wakeup();
+        if (!inReactor()) {
+            try {
+                if (!stopped.await(5, TimeUnit.SECONDS)) {
+                    LOG.warning("reactor " + config.name() + " did not stop within 5 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
