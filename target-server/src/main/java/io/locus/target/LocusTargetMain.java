@@ -1,0 +1,249 @@
+package io.locus.target;
+
+import io.locus.target.config.ConfigException;
+import io.locus.target.config.ConfigLoader;
+import io.locus.target.config.CpuList;
+import io.locus.target.config.Nqn;
+import io.locus.target.config.Sizes;
+import io.locus.target.config.TargetConfig;
+import io.locus.target.model.Namespace;
+import io.locus.target.model.Port;
+import io.locus.target.model.Subsystem;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code locus-target}: serves NVMe/TCP from a config file, quick-start flags, or the embedded default. */
+@Command(name = "locus-target", mixinStandardHelpOptions = true, version = "locus-target 0.1.0",
+        description = "Locus NVMe-over-Fabrics target. With no options it serves the embedded default: "
+                + "nqn.2026-11.io.locus:default, one 1 GiB memory namespace on 127.0.0.1:4420, discovery on 127.0.0.1:8009.")
+public final class LocusTargetMain implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file (see config/target.example.json).")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "I/O listener (repeatable). Default 127.0.0.1:4420.")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--nqn", paramLabel = "NQN", description = "Subsystem NQN. Default " + TargetConfig.DEFAULT_NQN + ".")
+    String nqn;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Add a memory namespace (repeatable), e.g. 1G.")
+    List<String> memory = new ArrayList<>();
+
+    @Option(names = "--null", paramLabel = "SIZE", description = "Add a null namespace (repeatable): writes discarded, reads zero.")
+    List<String> nulls = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "PATH[:SIZE]", description = "Add a file or block-device namespace (repeatable).")
+    List<String> files = new ArrayList<>();
+
+    @Option(names = "--block-size", paramLabel = "BYTES", description = "Block size for quick-start namespaces: 512 or 4096 (default).")
+    Integer blockSize;
+
+    @Option(names = "--discovery-port", paramLabel = "N", description = "Discovery service port (0 disables). Default 8009.")
+    Integer discoveryPort;
+
+    @Option(names = "--cores", paramLabel = "LIST", description = "Reserved CPUs, one reactor each, e.g. 0 or 0,1 or 2-3.")
+    String cores;
+
+    @Option(names = "--idle", paramLabel = "MODE", description = "Reactor idle mode: adaptive (default) or busy.")
+    String idle;
+
+    @Option(names = "--allow-host", paramLabel = "HOSTNQN", description = "Allow only these hosts (repeatable). Default: any host.")
+    List<String> allowHosts = new ArrayList<>();
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new LocusTargetMain());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("locus-target: " + ex.getMessage());
+            System.err.println("Try 'locus-target --help'.");
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        TargetConfig cfg;
+        try {
+            cfg = buildConfig();
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("locus-target: " + e.getMessage());
+            return 2;
+        }
+        Target target;
+        try {
+            target = Target.start(cfg, NativePinning.load());
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("locus-target: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            System.err.println("locus-target: shutting down");
+            target.close();
+            stop.countDown();
+        }));
+        printBanner(target, System.out);
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    TargetConfig buildConfig() throws ConfigException {
+        boolean quickStart = !listen.isEmpty() || nqn != null || !memory.isEmpty() || !nulls.isEmpty() || !files.isEmpty()
+                || discoveryPort != null || !allowHosts.isEmpty() || blockSize != null;
+        TargetConfig base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
+        if (config != null && quickStart) {
+            throw new IllegalArgumentException("--config cannot be combined with --listen/--nqn/--memory/--null/--file/--discovery-port/--allow-host");
+        }
+        TargetConfig.Reactors reactors = base.reactors();
+        if (cores != null) {
+            reactors = new TargetConfig.Reactors(CpuList.parse(cores), reactors.idle());
+        }
+        if (idle != null) {
+            if (!idle.equals("busy") && !idle.equals("adaptive")) {
+                throw new IllegalArgumentException("--idle must be busy or adaptive, not '" + idle + "'");
+            }
+            reactors = new TargetConfig.Reactors(reactors.cores(), idle);
+        }
+        if (!quickStart) {
+            return new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(), base.limits());
+        }
+        List<TargetConfig.Listen> ports = new ArrayList<>();
+        for (String l : listen) {
+            ports.add(parseListen(l));
+        }
+        if (ports.isEmpty()) {
+            ports.addAll(base.ports());
+        }
+        String host = ports.get(0).address();
+        TargetConfig.Listen discovery = discoveryPort == null ? new TargetConfig.Listen(host, 8009)
+                : discoveryPort == 0 ? null : new TargetConfig.Listen(host, checkPort(discoveryPort, "--discovery-port"));
+        String subnqn = nqn != null ? nqn : TargetConfig.DEFAULT_NQN;
+        String problem = Nqn.problem(subnqn);
+        if (problem != null) {
+            throw new IllegalArgumentException("--nqn: " + problem);
+        }
+        for (String h : allowHosts) {
+            String p = Nqn.problem(h);
+            if (p != null) {
+                throw new IllegalArgumentException("--allow-host: " + p);
+            }
+        }
+        int bs = blockSize == null ? 4096 : blockSize;
+        if (bs != 512 && bs != 4096) {
+            throw new IllegalArgumentException("--block-size must be 512 or 4096, not " + bs);
+        }
+        List<TargetConfig.NamespaceConfig> namespaces = new ArrayList<>();
+        int nsid = 1;
+        for (String m : memory) {
+            namespaces.add(new TargetConfig.NamespaceConfig(nsid++, "memory", checkSize(m, "--memory", bs), null, bs, null));
+        }
+        for (String n : nulls) {
+            namespaces.add(new TargetConfig.NamespaceConfig(nsid++, "null", checkSize(n, "--null", bs), null, bs, null));
+        }
+        for (String f : files) {
+            int colon = f.lastIndexOf(':');
+            String path = f;
+            long size = 0;
+            if (colon > 0) {
+                try {
+                    size = Sizes.parse(f.substring(colon + 1));
+                    path = f.substring(0, colon);
+                } catch (IllegalArgumentException e) {
+                    size = 0;
+                }
+            }
+            namespaces.add(new TargetConfig.NamespaceConfig(nsid++, "file", size, path, bs, null));
+        }
+        if (namespaces.isEmpty()) {
+            namespaces.add(new TargetConfig.NamespaceConfig(1, "memory", 1L << 30, null, bs, null));
+        }
+        TargetConfig.SubsystemConfig subsystem = new TargetConfig.SubsystemConfig(subnqn, TargetConfig.serialFor(subnqn),
+                TargetConfig.DEFAULT_MODEL, allowHosts.isEmpty(), allowHosts, 1024, namespaces);
+        return new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits());
+    }
+
+    private static long checkSize(String text, String option, int blockSize) {
+        long size;
+        try {
+            size = Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
+        }
+        if (size <= 0 || size % blockSize != 0) {
+            throw new IllegalArgumentException(option + ": " + text + " must be a positive multiple of the block size " + blockSize);
+        }
+        return size;
+    }
+
+    private static int checkPort(int port, String option) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(option + ": " + port + " is not a port");
+        }
+        return port;
+    }
+
+    static TargetConfig.Listen parseListen(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException("--listen: '" + text + "' is not ADDR:PORT (example: 127.0.0.1:4420)");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--listen: '" + text + "' has no numeric port");
+        }
+        return new TargetConfig.Listen(host, checkPort(port, "--listen"));
+    }
+
+    static void printBanner(Target target, PrintStream out) {
+        out.println("Locus target ready (" + target.reactors().size() + " reactor" + (target.reactors().size() == 1 ? "" : "s")
+                + ", idle " + target.config().reactors().idle() + ")");
+        for (Subsystem s : target.subsystems()) {
+            out.println("  subsystem " + s.nqn() + (s.allowAnyHost() ? " (any host)" : " (hosts: " + String.join(", ", s.allowedHosts()) + ")"));
+            for (Namespace ns : s.namespaces()) {
+                out.println("    nsid " + ns.nsid() + ": " + ns.backend().describe() + ", " + Sizes.format(ns.blockCount() * ns.blockSize())
+                        + ", " + ns.blockSize() + "-byte blocks, uuid " + ns.uuid());
+            }
+        }
+        Port io = null;
+        Port disc = null;
+        for (Port p : target.ports()) {
+            out.println("  listening on " + p.host() + ":" + p.address().getPort() + (p.discovery() ? " (discovery)" : " (nvme/tcp)"));
+            if (p.discovery() && disc == null) {
+                disc = p;
+            } else if (!p.discovery() && io == null) {
+                io = p;
+            }
+        }
+        if (io != null && !target.subsystems().isEmpty()) {
+            String nqn = target.subsystems().get(0).nqn();
+            out.println("Connect with:");
+            out.println("  scripts/locus identify -t tcp -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
+            out.println("  nvme connect -t tcp -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
+            if (disc != null) {
+                out.println("  nvme discover -t tcp -a " + disc.host() + " -s " + disc.address().getPort());
+            }
+        }
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+    }
+}

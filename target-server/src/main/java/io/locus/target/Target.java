@@ -1,0 +1,265 @@
+package io.locus.target;
+
+import io.locus.protocol.fabrics.ConnectData;
+import io.locus.protocol.fabrics.DiscoveryLog;
+import io.locus.runtime.IdleMode;
+import io.locus.runtime.Reactor;
+import io.locus.runtime.ReactorGroup;
+import io.locus.runtime.ThreadPinning;
+import io.locus.target.backend.Backend;
+import io.locus.target.backend.FileBackend;
+import io.locus.target.backend.MemoryBackend;
+import io.locus.target.backend.NullBackend;
+import io.locus.target.backend.ReactorCompletions;
+import io.locus.target.config.TargetConfig;
+import io.locus.target.model.Controller;
+import io.locus.target.model.DiscoveryLogSource;
+import io.locus.target.model.Namespace;
+import io.locus.target.model.Port;
+import io.locus.target.model.RejectLog;
+import io.locus.target.model.Subsystem;
+import io.locus.target.model.TargetContext;
+import io.locus.target.model.TargetLimits;
+import io.locus.target.transport.tcp.TcpTransport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * A running Locus target: subsystems with their namespaces, the discovery subsystem, reactors and the TCP
+ * transport. Built from a {@link TargetConfig}; {@link #close()} stops accepting, fails what is in flight by closing
+ * the queues, and flushes file backends.
+ */
+public final class Target implements TargetContext, DiscoveryLogSource, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Target.class.getName());
+
+    private final TargetConfig config;
+    private final TargetLimits limits;
+    private final Map<String, Subsystem> subsystems = new LinkedHashMap<>();
+    private final Subsystem discovery;
+    private final List<Port> ports = new ArrayList<>();
+    private final ReactorGroup reactors;
+    private final Map<Reactor, ReactorCompletions> completions = new HashMap<>();
+    private final TcpTransport tcp;
+    private final RejectLog rejects = new RejectLog(10);
+    private final AtomicLong discoveryGeneration = new AtomicLong(1);
+
+    private Target(TargetConfig config, ThreadPinning pinning) throws IOException {
+        this.config = config;
+        TargetConfig.Limits l = config.limits();
+        this.limits = new TargetLimits(l.mqes(), l.maxIoQueues(), l.mdts(), l.ioInCapsuleBytes(), 8192,
+                Math.max(4096, (1 << l.mdts()) * 4096), 10, 30);
+        this.discovery = new Subsystem(DiscoveryLog.DISCOVERY_NQN, TargetConfig.serialFor(DiscoveryLog.DISCOVERY_NQN),
+                "Locus discovery", true, List.of(), 0, true);
+        for (TargetConfig.SubsystemConfig sc : config.subsystems()) {
+            Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false);
+            for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
+                Backend backend = openBackend(nc, l.fileIoThreads());
+                String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
+                s.addNamespace(new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), source));
+            }
+            subsystems.put(sc.nqn(), s);
+        }
+        int[] cpus = config.reactors().cores().isEmpty() ? new int[] {-1}
+                : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
+        this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()), pinning);
+        for (Reactor r : reactors.reactors()) {
+            ReactorCompletions c = new ReactorCompletions(r);
+            completions.put(r, c);
+            r.addPoller(c);
+        }
+        this.tcp = new TcpTransport(this, reactors, completions, l.maxConnectionsPerPort(), l.stallTimeoutMillis());
+    }
+
+    /** Builds and starts a target: opens backends, starts reactors, binds every port. */
+    public static Target start(TargetConfig config) throws IOException {
+        return start(config, ThreadPinning.NONE);
+    }
+
+    public static Target start(TargetConfig config, ThreadPinning pinning) throws IOException {
+        Target t = new Target(config, pinning);
+        try {
+            int id = 1;
+            for (TargetConfig.Listen listen : config.ports()) {
+                t.bind(new Port(id++, new InetSocketAddress(listen.address(), listen.port()), false));
+            }
+            if (config.discovery() != null) {
+                t.bind(new Port(id, new InetSocketAddress(config.discovery().address(), config.discovery().port()), true));
+            }
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    private void bind(Port port) throws IOException {
+        tcp.listen(port);
+        int bound = tcp.boundPorts().get(tcp.boundPorts().size() - 1);
+        ports.add(new Port(port.id(), new InetSocketAddress(port.address().getAddress(), bound), port.discovery()));
+    }
+
+    private static Backend openBackend(TargetConfig.NamespaceConfig nc, int fileIoThreads) throws IOException {
+        return switch (nc.backend()) {
+            case "memory" -> new MemoryBackend(nc.size());
+            case "null" -> new NullBackend(nc.size());
+            case "file" -> new FileBackend(Path.of(nc.path()), nc.size(), fileIoThreads);
+            default -> throw new IllegalArgumentException("unknown backend " + nc.backend());
+        };
+    }
+
+    public TargetConfig config() {
+        return config;
+    }
+
+    /** Ports as bound (a configured port 0 shows the port the OS chose). */
+    public List<Port> ports() {
+        return List.copyOf(ports);
+    }
+
+    public ReactorGroup reactors() {
+        return reactors;
+    }
+
+    public TcpTransport tcp() {
+        return tcp;
+    }
+
+    @Override
+    public Subsystem subsystem(String nqn) {
+        if (DiscoveryLog.DISCOVERY_NQN.equals(nqn)) {
+            return discovery;
+        }
+        return subsystems.get(nqn);
+    }
+
+    public List<Subsystem> subsystems() {
+        return List.copyOf(subsystems.values());
+    }
+
+    @Override
+    public TargetLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public DiscoveryLogSource discoveryLog() {
+        return this;
+    }
+
+    @Override
+    public RejectLog rejects() {
+        return rejects;
+    }
+
+    /** Adds a namespace to a running subsystem; controllers get a namespace-changed AEN. */
+    public void addNamespace(String nqn, Namespace ns) {
+        Subsystem s = subsystems.get(nqn);
+        if (s == null) {
+            throw new IllegalArgumentException("no subsystem " + nqn);
+        }
+        s.addNamespace(ns);
+    }
+
+    /** Removes a namespace; its backend is closed. */
+    public void removeNamespace(String nqn, int nsid) {
+        Subsystem s = subsystems.get(nqn);
+        Namespace removed = s == null ? null : s.removeNamespace(nsid);
+        if (removed == null) {
+            throw new IllegalArgumentException("no namespace " + nsid + " in " + nqn);
+        }
+        removed.backend().close();
+    }
+
+    /** Tells discovery controllers that the log changed (subsystems or ports were added or removed). */
+    public void discoveryChanged() {
+        discoveryGeneration.incrementAndGet();
+        for (Controller c : discovery.controllers()) {
+            c.discoveryLogChanged();
+        }
+    }
+
+    /**
+     * The discovery log page for one host: an entry per (subsystem the host may access) x (I/O port), and one for
+     * the discovery subsystem itself on each discovery port.
+     */
+    @Override
+    public ByteBuf build(String hostNqn) {
+        List<String[]> entries = new ArrayList<>();
+        for (Subsystem s : subsystems.values()) {
+            if (!s.hostAllowed(hostNqn)) {
+                continue;
+            }
+            for (Port p : ports) {
+                if (!p.discovery()) {
+                    entries.add(new String[] {s.nqn(), String.valueOf(p.id())});
+                }
+            }
+        }
+        for (Port p : ports) {
+            if (p.discovery()) {
+                entries.add(new String[] {DiscoveryLog.DISCOVERY_NQN, String.valueOf(p.id())});
+            }
+        }
+        int length = DiscoveryLog.HEADER_LENGTH + entries.size() * DiscoveryLog.ENTRY_LENGTH;
+        ByteBuf b = Unpooled.buffer(length, length);
+        b.setZero(0, length);
+        b.writerIndex(length);
+        b.setLongLE(DiscoveryLog.GENCTR_OFFSET, discoveryGeneration.get());
+        b.setLongLE(DiscoveryLog.NUMREC_OFFSET, entries.size());
+        b.setShortLE(DiscoveryLog.RECFMT_OFFSET, 0);
+        int off = DiscoveryLog.HEADER_LENGTH;
+        for (String[] e : entries) {
+            Port p = portById(Integer.parseInt(e[1]));
+            boolean isDiscovery = DiscoveryLog.DISCOVERY_NQN.equals(e[0]);
+            b.setByte(off + DiscoveryLog.TRTYPE_OFFSET, DiscoveryLog.TRTYPE_TCP);
+            b.setByte(off + DiscoveryLog.ADRFAM_OFFSET, p.ipv6() ? DiscoveryLog.ADRFAM_IPV6 : DiscoveryLog.ADRFAM_IPV4);
+            b.setByte(off + DiscoveryLog.SUBTYPE_OFFSET, isDiscovery ? DiscoveryLog.SUBTYPE_CURRENT_DISCOVERY : DiscoveryLog.SUBTYPE_NVME);
+            b.setByte(off + DiscoveryLog.TREQ_OFFSET, DiscoveryLog.TREQ_NOT_REQUIRED | DiscoveryLog.TREQ_SQ_FLOW_CONTROL_DISABLE);
+            b.setShortLE(off + DiscoveryLog.PORTID_OFFSET, p.id());
+            b.setShortLE(off + DiscoveryLog.CNTLID_OFFSET, 0xFFFF);
+            b.setShortLE(off + DiscoveryLog.ASQSZ_OFFSET, 32);
+            ConnectData.writeString(b, off + DiscoveryLog.TRSVCID_OFFSET, DiscoveryLog.TRSVCID_LENGTH, String.valueOf(p.address().getPort()));
+            ConnectData.writeString(b, off + DiscoveryLog.SUBNQN_OFFSET, 256, e[0]);
+            ConnectData.writeString(b, off + DiscoveryLog.TRADDR_OFFSET, DiscoveryLog.TRADDR_LENGTH, p.host());
+            b.setByte(off + DiscoveryLog.TSAS_OFFSET, 0); // SECTYPE none
+            off += DiscoveryLog.ENTRY_LENGTH;
+        }
+        return b;
+    }
+
+    private Port portById(int id) {
+        for (Port p : ports) {
+            if (p.id() == id) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no port " + id);
+    }
+
+    /** Graceful stop: no new connections, close every queue (failing what is in flight), flush and close backends. */
+    @Override
+    public void close() {
+        tcp.close();
+        reactors.close();
+        for (Subsystem s : subsystems.values()) {
+            for (Namespace ns : s.namespaces()) {
+                try {
+                    ns.backend().close();
+                } catch (RuntimeException e) {
+                    LOG.warning("closing " + ns.backend().describe() + ": " + e);
+                }
+            }
+        }
+    }
+}

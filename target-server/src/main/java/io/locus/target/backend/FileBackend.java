@@ -1,0 +1,182 @@
+package io.locus.target.backend;
+
+import io.locus.protocol.nvme.Status;
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A regular file or block device through positional FileChannel I/O. The syscalls block, so they run on a small
+ * pool of I/O threads and the completion goes back to the submitting reactor: that hop is the reason this backend
+ * exists beside the io_uring one, which completes on the reactor itself. Writes go to the page cache (volatile write
+ * cache reported); FUA writes and Flush force data to stable storage with fdatasync.
+ */
+public final class FileBackend implements Backend {
+    private static final Logger LOG = Logger.getLogger(FileBackend.class.getName());
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+    private final ExecutorService workers;
+    private final ByteBuffer zeroes = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    /**
+     * Opens (creating when absent) {@code path}. {@code requestedSize} 0 means: use the existing size.
+     * A regular file smaller than the requested size is extended (sparse).
+     */
+    public FileBackend(Path path, long requestedSize, int ioThreads) throws IOException {
+        this.path = path;
+        boolean exists = Files.exists(path);
+        if (!exists && requestedSize <= 0) {
+            throw new IOException(path + " does not exist and no size was given to create it");
+        }
+        this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        long current = channel.size();
+        if (Files.isRegularFile(path) && requestedSize > current) {
+            channel.write(ByteBuffer.wrap(new byte[1]), requestedSize - 1);
+            current = requestedSize;
+        }
+        if (current == 0 && !Files.isRegularFile(path)) {
+            // FileChannel reports 0 for block devices: their size must come from the configuration.
+            current = requestedSize;
+        }
+        this.size = requestedSize > 0 ? Math.min(requestedSize, current) : current;
+        if (size <= 0) {
+            channel.close();
+            throw new IOException(path + " has size 0");
+        }
+        this.workers = Executors.newFixedThreadPool(ioThreads, Thread.ofPlatform().daemon(true).name("locus-file-io-", 0).factory());
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean volatileWriteCache() {
+        return true;
+    }
+
+    @Override
+    public boolean deallocateReadsZeroes() {
+        return true;
+    }
+
+    @Override
+    public void submit(BackendIo io) {
+        try {
+            workers.execute(() -> execute(io));
+        } catch (RejectedExecutionException e) {
+            io.complete(Status.INTERNAL_ERROR);
+        }
+    }
+
+    private void execute(BackendIo io) {
+        int status = Status.SUCCESS;
+        try {
+            switch (io.op) {
+                case READ -> read(io.offset, (int) io.length, io.data);
+                case WRITE -> {
+                    write(io.offset, (int) io.length, io.data);
+                    if (io.fua) {
+                        channel.force(false);
+                    }
+                }
+                case FLUSH -> channel.force(false);
+                case WRITE_ZEROES -> {
+                    zero(io.offset, io.length);
+                    if (io.fua) {
+                        channel.force(false);
+                    }
+                }
+                case DEALLOCATE -> {
+                    for (int i = 0; i < io.rangeCount; i++) {
+                        zero(io.ranges[2 * i], io.ranges[2 * i + 1]);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning(() -> "file backend " + path + ": " + io.op + " at " + io.offset + " failed: " + e);
+            status = io.op == BackendOp.READ ? Status.UNRECOVERED_READ_ERROR : Status.WRITE_FAULT;
+        }
+        io.complete(status);
+    }
+
+    private void read(long offset, int length, ByteBuf dst) throws IOException {
+        int writer = dst.writerIndex();
+        int done = 0;
+        while (done < length) {
+            int n = dst.setBytes(writer + done, channel, offset + done, length - done);
+            if (n < 0) {
+                // Past the end of a regular file: sparse tail reads as zeroes.
+                dst.setZero(writer + done, length - done);
+                break;
+            }
+            done += n;
+        }
+        dst.writerIndex(writer + length);
+    }
+
+    private void write(long offset, int length, ByteBuf src) throws IOException {
+        int reader = src.readerIndex();
+        int done = 0;
+        while (done < length) {
+            done += src.getBytes(reader + done, channel, offset + done, length - done);
+        }
+    }
+
+    private void zero(long offset, long length) throws IOException {
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(ZERO_CHUNK, length - done);
+            ByteBuffer z = zeroes.duplicate();
+            z.limit(n);
+            while (z.hasRemaining()) {
+                channel.write(z, offset + done + z.position());
+            }
+            done += n;
+        }
+    }
+
+    @Override
+    public void flushBlocking() {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.warning("flush of " + path + " failed: " + e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "file " + path;
+    }
+
+    @Override
+    public void close() {
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flushBlocking();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warning("close of " + path + " failed: " + e);
+        }
+    }
+}

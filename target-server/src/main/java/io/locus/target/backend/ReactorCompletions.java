@@ -1,0 +1,86 @@
+package io.locus.target.backend;
+
+import io.locus.runtime.Poller;
+import io.locus.runtime.Reactor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The backend-completion poller of one reactor. Backends that complete on the reactor (memory, null, io_uring)
+ * queue here without crossing threads; completions from other threads (the file backend's I/O pool) arrive through
+ * the reactor's MPSC queue and are counted there as remote. After each batch, queues that produced responses are
+ * flushed once, so responses of one turn share a syscall.
+ */
+public final class ReactorCompletions implements Poller, CompletionSink {
+    /** Something with pending writes to flush once a batch is done. */
+    public interface Flushable {
+        void flushPending();
+    }
+
+    private final Reactor reactor;
+    private final ArrayDeque<BackendIo> ready = new ArrayDeque<>(1024);
+    private final List<Flushable> dirty = new ArrayList<>();
+    private long localCompletions;
+    private final AtomicLong remoteCompletions = new AtomicLong();
+
+    public ReactorCompletions(Reactor reactor) {
+        this.reactor = reactor;
+    }
+
+    public Reactor reactor() {
+        return reactor;
+    }
+
+    @Override
+    public void deliver(BackendIo io) {
+        if (reactor.inReactor()) {
+            localCompletions++;
+            ready.addLast(io);
+        } else {
+            remoteCompletions.incrementAndGet();
+            reactor.execute(io);
+        }
+    }
+
+    /** Marks a queue for one flush at the end of the current batch (reactor thread only). */
+    public void markDirty(Flushable queue) {
+        dirty.add(queue);
+    }
+
+    @Override
+    public int poll(int maxItems) {
+        int done = 0;
+        BackendIo io;
+        while (done < maxItems && (io = ready.pollFirst()) != null) {
+            io.dispatch();
+            done++;
+        }
+        flushDirty();
+        return done;
+    }
+
+    /** Flushes queues marked dirty; also called by the transport at the end of a read batch. */
+    public void flushDirty() {
+        for (int i = 0; i < dirty.size(); i++) {
+            dirty.get(i).flushPending();
+        }
+        dirty.clear();
+    }
+
+    public long localCompletions() {
+        return localCompletions;
+    }
+
+    /** Completions that arrived from another thread (the file backend's I/O pool). */
+    public long remoteCompletions() {
+        return remoteCompletions.get();
+    }
+
+    @Override
+    public String name() {
+        return "backend-completions";
+    }
+}

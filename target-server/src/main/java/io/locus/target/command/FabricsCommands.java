@@ -1,0 +1,194 @@
+package io.locus.target.command;
+
+import io.locus.protocol.fabrics.ConnectData;
+import io.locus.protocol.fabrics.FabricsCommand;
+import io.locus.protocol.fabrics.Property;
+import io.locus.protocol.nvme.Sqe;
+import io.locus.protocol.nvme.Status;
+import io.locus.target.model.Controller;
+import io.locus.target.model.Subsystem;
+import io.locus.target.model.TargetContext;
+import io.netty.buffer.ByteBuf;
+
+/** Fabrics command set (opcode 0x7F): Connect, Property Get, Property Set. */
+public final class FabricsCommands {
+    /** Discovery controllers with KATO 0 get this keep-alive (Linux target default). */
+    static final long DISCOVERY_DEFAULT_KATO_MS = 120_000;
+    /** Connect-data IATTR value naming an offset in the Connect data rather than the SQE. */
+    private static final int IATTR_DATA = 1;
+
+    private final TargetContext target;
+
+    public FabricsCommands(TargetContext target) {
+        this.target = target;
+    }
+
+    public void execute(Request r) {
+        int fctype = Sqe.fctype(r.sqe, 0);
+        QueueContext queue = r.queue;
+        if (fctype == FabricsCommand.CONNECT) {
+            if (queue.controller() != null) {
+                r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+                return;
+            }
+            connect(r);
+            return;
+        }
+        if (queue.controller() == null) {
+            r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+            return;
+        }
+        if (queue.qid() != 0) {
+            r.complete(Status.INVALID_OPCODE | Status.DNR);
+            return;
+        }
+        switch (fctype) {
+            case FabricsCommand.PROPERTY_GET -> propertyGet(r);
+            case FabricsCommand.PROPERTY_SET -> propertySet(r);
+            default -> r.complete(Status.INVALID_OPCODE | Status.DNR);
+        }
+    }
+
+    private void connect(Request r) {
+        ByteBuf sqe = r.sqe;
+        int recfmt = sqe.getUnsignedShortLE(FabricsCommand.CONNECT_RECFMT_OFFSET);
+        int qid = sqe.getUnsignedShortLE(FabricsCommand.CONNECT_QID_OFFSET);
+        int sqsize = sqe.getUnsignedShortLE(FabricsCommand.CONNECT_SQSIZE_OFFSET);
+        int cattr = sqe.getUnsignedByte(FabricsCommand.CONNECT_CATTR_OFFSET);
+        long kato = sqe.getUnsignedIntLE(FabricsCommand.CONNECT_KATO_OFFSET);
+        QueueContext queue = r.queue;
+        if (recfmt != 0) {
+            reject(r, "Connect RECFMT " + recfmt);
+            r.complete(Status.CONNECT_INCOMPATIBLE_FORMAT | Status.DNR);
+            return;
+        }
+        if (r.data == null || r.data.readableBytes() < ConnectData.LENGTH) {
+            r.complete(Status.DATA_SGL_LENGTH_INVALID | Status.DNR);
+            return;
+        }
+        ByteBuf data = r.data;
+        int base = data.readerIndex();
+        String subnqn = ConnectData.subnqn(data, base);
+        String hostnqn = ConnectData.hostnqn(data, base);
+        int cntlid = ConnectData.cntlid(data, base);
+        if (sqsize == 0 || sqsize > target.limits().mqes()) {
+            reject(r, "Connect SQSIZE " + sqsize);
+            invalidParameter(r, 0, FabricsCommand.CONNECT_SQSIZE_OFFSET);
+            return;
+        }
+        if (hostnqn.isEmpty()) {
+            reject(r, "Connect without a host NQN");
+            invalidParameter(r, IATTR_DATA, ConnectData.HOSTNQN_OFFSET);
+            return;
+        }
+        Subsystem subsystem = target.subsystem(subnqn);
+        if (subsystem == null) {
+            reject(r, "Connect to unknown subsystem '" + subnqn + "' from " + hostnqn);
+            invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
+            return;
+        }
+        if (!subsystem.hostAllowed(hostnqn)) {
+            reject(r, "host '" + hostnqn + "' is not allowed in " + subnqn);
+            r.complete(Status.CONNECT_INVALID_HOST | Status.DNR, ipo(IATTR_DATA, ConnectData.HOSTNQN_OFFSET));
+            return;
+        }
+        boolean flowControlDisabled = (cattr & FabricsCommand.CATTR_DISABLE_SQ_FLOW_CONTROL) != 0;
+        if (qid == 0) {
+            if (cntlid != ConnectData.CNTLID_DYNAMIC) {
+                reject(r, "admin Connect with CNTLID " + cntlid + " (only the dynamic model is supported)");
+                invalidParameter(r, IATTR_DATA, ConnectData.CNTLID_OFFSET);
+                return;
+            }
+            if (subsystem.isDiscovery() && kato == 0) {
+                kato = DISCOVERY_DEFAULT_KATO_MS;
+            }
+            byte[] hostId = new byte[ConnectData.HOSTID_LENGTH];
+            data.getBytes(base + ConnectData.HOSTID_OFFSET, hostId);
+            Controller controller = new Controller(subsystem, target.limits(), hostnqn, hostId, queue.port(), kato, target.discoveryLog());
+            int id = subsystem.register(controller);
+            if (id < 0) {
+                r.complete(Status.CONNECT_CONTROLLER_BUSY);
+                return;
+            }
+            controller.assignCntlid(id);
+            controller.attachAdminQueue(queue);
+            queue.bind(controller, 0, sqsize, flowControlDisabled);
+            r.complete(Status.SUCCESS, id);
+            return;
+        }
+        if (subsystem.isDiscovery()) {
+            reject(r, "I/O queue Connect to the discovery subsystem");
+            invalidParameter(r, 0, FabricsCommand.CONNECT_QID_OFFSET);
+            return;
+        }
+        Controller controller = subsystem.controller(cntlid);
+        if (controller == null || !controller.hostNqn().equals(hostnqn)) {
+            reject(r, "I/O Connect to unknown controller " + cntlid + " of " + subnqn);
+            invalidParameter(r, IATTR_DATA, ConnectData.CNTLID_OFFSET);
+            return;
+        }
+        int status = controller.attachIoQueue(qid, queue);
+        if (status != Status.SUCCESS) {
+            reject(r, "I/O Connect qid " + qid + " to controller " + cntlid + ": " + Status.describe(status));
+            if (status == Status.COMMAND_SEQUENCE_ERROR) {
+                r.complete(status);
+            } else {
+                invalidParameter(r, 0, FabricsCommand.CONNECT_QID_OFFSET);
+            }
+            return;
+        }
+        queue.bind(controller, qid, sqsize, flowControlDisabled);
+        r.complete(Status.SUCCESS, controller.cntlid());
+    }
+
+    private static int ipo(int iattr, int offset) {
+        return (offset & 0xFFFF) | (iattr << 16);
+    }
+
+    private static void invalidParameter(Request r, int iattr, int offset) {
+        r.complete(Status.CONNECT_INVALID_PARAMETERS | Status.DNR, ipo(iattr, offset));
+    }
+
+    private void reject(Request r, String what) {
+        target.rejects().reject(r.queue.peer(), what);
+    }
+
+    private void propertyGet(Request r) {
+        Controller c = r.queue.controller();
+        int attrib = r.sqe.getUnsignedByte(FabricsCommand.PROPERTY_ATTRIB_OFFSET) & 0x7;
+        int offset = r.sqe.getIntLE(FabricsCommand.PROPERTY_OFFSET_OFFSET);
+        boolean eightBytes = attrib == 1;
+        long value;
+        switch (offset) {
+            case Property.CAP -> value = c.cap();
+            case Property.VS -> value = Property.VS_1_3;
+            case Property.CC -> value = c.cc();
+            case Property.CSTS -> value = c.csts();
+            case Property.NSSR, Property.INTMS, Property.INTMC, Property.CRTO -> value = 0;
+            default -> {
+                r.complete(Status.INVALID_FIELD | Status.DNR);
+                return;
+            }
+        }
+        if (offset == Property.CAP && !eightBytes) {
+            // 4-byte read of an 8-byte property: the low dword (both peers allow it).
+            value &= 0xFFFFFFFFL;
+        }
+        r.dw1 = eightBytes ? (int) (value >>> 32) : 0;
+        r.complete(Status.SUCCESS, (int) value);
+    }
+
+    private void propertySet(Request r) {
+        Controller c = r.queue.controller();
+        int offset = r.sqe.getIntLE(FabricsCommand.PROPERTY_OFFSET_OFFSET);
+        long value = r.sqe.getLongLE(FabricsCommand.PROPERTY_VALUE_OFFSET);
+        switch (offset) {
+            case Property.CC -> {
+                c.writeCc((int) value);
+                r.complete(Status.SUCCESS);
+            }
+            case Property.NSSR -> r.complete(Status.SUCCESS);
+            default -> r.complete(Status.INVALID_FIELD | Status.DNR);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.locus.target.command;
+
+import io.locus.protocol.nvme.Sqe;
+import io.locus.protocol.nvme.Status;
+import io.locus.target.backend.BackendCallback;
+import io.locus.target.backend.BackendIo;
+import io.locus.target.model.Namespace;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+
+/**
+ * One command in flight on a queue: its SQE, its data, its completion and the stage timestamps. A queue keeps one
+ * per slot and reuses it, so nothing is allocated per command except pooled data buffers.
+ *
+ * <p>Lifecycle: FREE, then (transport) RECEIVED, [AWAITING_DATA via R2T], EXECUTING (handler / backend), then
+ * COMPLETING (response queued) and FREE again.
+ */
+public final class Request implements BackendCallback {
+    /** Slot lifecycle; every path ends in {@link QueueContext#complete(Request)}. */
+    public enum State {
+        /** Unused slot. */
+        FREE,
+        /** Capsule parsed, handler not yet run. */
+        RECEIVED,
+        /** R2T sent, H2CData arriving. */
+        AWAITING_DATA,
+        /** Handler or backend working. */
+        EXECUTING,
+        /** Completion handed to the transport. */
+        COMPLETING
+    }
+
+    /** Headroom before read data so a C2HData header (24 + digest, padded to the host's HPDA of up to 128) fits in place. */
+    public static final int DATA_HEADROOM = 160;
+    /** Tailroom reserved after read data for a data digest. */
+    public static final int DATA_TAILROOM = 4;
+
+    public final int slot;
+    /** A private copy of the SQE (64 bytes). */
+    public final ByteBuf sqe = Unpooled.buffer(Sqe.LENGTH, Sqe.LENGTH);
+    public final BackendIo io;
+    public QueueContext queue;
+    public State state = State.FREE;
+
+    public int cid;
+    public int opcode;
+    /** Transfer length from SGL1. */
+    public int transferLength;
+    /** Data: received (host to controller) or to send (controller to host); may be null. */
+    public ByteBuf data;
+    /** Index in {@link #data} where the payload starts. */
+    public int dataStart;
+    public Namespace namespace;
+
+    public int status;
+    public int dw0;
+    public int dw1;
+
+    public long receivedNanos;
+    public long backendSubmitNanos;
+    public long backendDoneNanos;
+
+    private CompletionHandler continuation;
+
+    /** Called when the backend finishes a request the handler submitted. */
+    public interface CompletionHandler {
+        void onBackendDone(Request request, BackendIo io);
+    }
+
+    public Request(int slot, QueueContext queue) {
+        this.slot = slot;
+        this.queue = queue;
+        this.io = new BackendIo(this, queue.completions());
+    }
+
+    public void reset() {
+        sqe.clear();
+        state = State.FREE;
+        cid = 0;
+        opcode = 0;
+        transferLength = 0;
+        releaseData();
+        namespace = null;
+        status = Status.SUCCESS;
+        dw0 = 0;
+        dw1 = 0;
+        continuation = null;
+    }
+
+    public int cdw(int n) {
+        return Sqe.cdw(sqe, 0, n);
+    }
+
+    public int nsid() {
+        return Sqe.nsid(sqe, 0);
+    }
+
+    /**
+     * Allocates a zero-filled buffer for {@code length} bytes of data to return to the host, with headroom for the
+     * transport's data PDU header and tailroom for its digest.
+     */
+    public ByteBuf allocateReadData(int length) {
+        releaseData();
+        ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(DATA_HEADROOM + length + DATA_TAILROOM);
+        buf.writerIndex(DATA_HEADROOM);
+        buf.readerIndex(DATA_HEADROOM);
+        dataStart = DATA_HEADROOM;
+        data = buf;
+        return buf;
+    }
+
+    /** Same as {@link #allocateReadData} but filled with {@code length} zero bytes (admin structures). */
+    public ByteBuf allocateZeroedReadData(int length) {
+        ByteBuf buf = allocateReadData(length);
+        buf.setZero(DATA_HEADROOM, length);
+        buf.writerIndex(DATA_HEADROOM + length);
+        return buf;
+    }
+
+    public void releaseData() {
+        if (data != null) {
+            data.release();
+            data = null;
+        }
+    }
+
+    /** Submits the I/O prepared in {@link #io} to the namespace's backend; {@code then} runs on completion. */
+    public void submit(CompletionHandler then) {
+        this.continuation = then;
+        backendSubmitNanos = System.nanoTime();
+        namespace.backend().submit(io);
+    }
+
+    @Override
+    public void onBackendComplete(BackendIo done) {
+        backendDoneNanos = done.completeNanos;
+        CompletionHandler c = continuation;
+        continuation = null;
+        c.onBackendDone(this, done);
+    }
+
+    /** Completes with a status (data, if any, goes with a success). */
+    public void complete(int status) {
+        this.status = status;
+        state = State.COMPLETING;
+        queue.complete(this);
+    }
+
+    public void complete(int status, int dw0) {
+        this.dw0 = dw0;
+        complete(status);
+    }
+}

@@ -1,0 +1,321 @@
+package io.locus.target.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.locus.target.config.TargetConfig.Limits;
+import io.locus.target.config.TargetConfig.Listen;
+import io.locus.target.config.TargetConfig.NamespaceConfig;
+import io.locus.target.config.TargetConfig.Reactors;
+import io.locus.target.config.TargetConfig.SubsystemConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Reads a target configuration file (JSON; see config/target.example.json and the README). Every error names the
+ * file, the field's path (e.g. {@code subsystems[0].namespaces[1].size}) and what is wrong with it. Unknown fields
+ * are errors too, so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+    private static final Set<String> BACKENDS = Set.of("memory", "null", "file");
+    private final String file;
+
+    private ConfigLoader(String file) {
+        this.file = file;
+    }
+
+    public static TargetConfig load(Path path) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(path + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    public static TargetConfig parse(String file, String text) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(file + ": the top level must be a JSON object");
+        }
+        return new ConfigLoader(file).root(root);
+    }
+
+    private TargetConfig root(JsonNode root) throws ConfigException {
+        allowOnly(root, "", "reactors", "ports", "discovery", "subsystems", "limits");
+        TargetConfig defaults = TargetConfig.embeddedDefault();
+        Reactors reactors = root.has("reactors") ? reactors(root.get("reactors")) : defaults.reactors();
+        List<Listen> ports = new ArrayList<>();
+        if (root.has("ports")) {
+            JsonNode list = array(root.get("ports"), "ports");
+            for (int i = 0; i < list.size(); i++) {
+                ports.add(listen(list.get(i), "ports[" + i + "]"));
+            }
+        } else {
+            ports.addAll(defaults.ports());
+        }
+        Listen discovery = defaults.discovery();
+        if (root.has("discovery")) {
+            JsonNode d = root.get("discovery");
+            discovery = d.isNull() ? null : listen(d, "discovery");
+        }
+        if (!root.has("subsystems")) {
+            throw error("subsystems", "is required (a list of subsystems to serve)");
+        }
+        JsonNode subs = array(root.get("subsystems"), "subsystems");
+        List<SubsystemConfig> subsystems = new ArrayList<>();
+        Set<String> nqns = new HashSet<>();
+        for (int i = 0; i < subs.size(); i++) {
+            SubsystemConfig s = subsystem(subs.get(i), "subsystems[" + i + "]");
+            if (!nqns.add(s.nqn())) {
+                throw error("subsystems[" + i + "].nqn", "'" + s.nqn() + "' is used twice");
+            }
+            subsystems.add(s);
+        }
+        Limits limits = root.has("limits") ? limits(root.get("limits")) : Limits.defaults();
+        if (ports.isEmpty() && discovery == null) {
+            throw error("ports", "no ports and no discovery port: nothing to listen on");
+        }
+        return new TargetConfig(reactors, ports, discovery, subsystems, limits);
+    }
+
+    private Reactors reactors(JsonNode n) throws ConfigException {
+        object(n, "reactors");
+        allowOnly(n, "reactors", "cores", "idle");
+        List<Integer> cores = new ArrayList<>();
+        if (n.has("cores")) {
+            JsonNode list = n.get("cores");
+            if (list.isTextual()) {
+                try {
+                    cores.addAll(CpuList.parse(list.asText()));
+                } catch (IllegalArgumentException e) {
+                    throw error("reactors.cores", e.getMessage());
+                }
+            } else {
+                array(list, "reactors.cores");
+                for (int i = 0; i < list.size(); i++) {
+                    cores.add(intValue(list.get(i), "reactors.cores[" + i + "]", 0, 4095));
+                }
+            }
+        }
+        String idle = n.has("idle") ? text(n.get("idle"), "reactors.idle") : "adaptive";
+        if (!idle.equals("busy") && !idle.equals("adaptive")) {
+            throw error("reactors.idle", "must be \"busy\" or \"adaptive\", not \"" + idle + "\"");
+        }
+        return new Reactors(cores, idle);
+    }
+
+    private Listen listen(JsonNode n, String where) throws ConfigException {
+        object(n, where);
+        allowOnly(n, where, "address", "port");
+        String address = n.has("address") ? text(n.get("address"), where + ".address") : "127.0.0.1";
+        if (!n.has("port")) {
+            throw error(where + ".port", "is required");
+        }
+        int port = intValue(n.get("port"), where + ".port", 0, 65535);
+        return new Listen(address, port);
+    }
+
+    private SubsystemConfig subsystem(JsonNode n, String where) throws ConfigException {
+        object(n, where);
+        allowOnly(n, where, "nqn", "serial", "model", "allow_any_host", "hosts", "max_namespaces", "namespaces");
+        if (!n.has("nqn")) {
+            throw error(where + ".nqn", "is required");
+        }
+        String nqn = text(n.get("nqn"), where + ".nqn");
+        String nqnProblem = Nqn.problem(nqn);
+        if (nqnProblem != null) {
+            throw error(where + ".nqn", nqnProblem);
+        }
+        String serial = n.has("serial") ? text(n.get("serial"), where + ".serial") : TargetConfig.serialFor(nqn);
+        if (serial.length() > 20 || !serial.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
+            throw error(where + ".serial", "must be at most 20 printable ASCII characters");
+        }
+        String model = n.has("model") ? text(n.get("model"), where + ".model") : TargetConfig.DEFAULT_MODEL;
+        if (model.length() > 40 || !model.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
+            throw error(where + ".model", "must be at most 40 printable ASCII characters");
+        }
+        List<String> hosts = new ArrayList<>();
+        if (n.has("hosts")) {
+            JsonNode list = array(n.get("hosts"), where + ".hosts");
+            for (int i = 0; i < list.size(); i++) {
+                String h = text(list.get(i), where + ".hosts[" + i + "]");
+                String problem = Nqn.problem(h);
+                if (problem != null) {
+                    throw error(where + ".hosts[" + i + "]", problem);
+                }
+                hosts.add(h);
+            }
+        }
+        boolean anyHost = n.has("allow_any_host") ? bool(n.get("allow_any_host"), where + ".allow_any_host") : hosts.isEmpty();
+        int maxNs = n.has("max_namespaces") ? intValue(n.get("max_namespaces"), where + ".max_namespaces", 1, 1024) : 1024;
+        List<NamespaceConfig> namespaces = new ArrayList<>();
+        Set<Integer> nsids = new HashSet<>();
+        if (n.has("namespaces")) {
+            JsonNode list = array(n.get("namespaces"), where + ".namespaces");
+            for (int i = 0; i < list.size(); i++) {
+                String w = where + ".namespaces[" + i + "]";
+                NamespaceConfig ns = namespace(list.get(i), w, i + 1, maxNs);
+                if (!nsids.add(ns.nsid())) {
+                    throw error(w + ".nsid", ns.nsid() + " is used twice in this subsystem");
+                }
+                namespaces.add(ns);
+            }
+        }
+        return new SubsystemConfig(nqn, serial, model, anyHost, hosts, maxNs, namespaces);
+    }
+
+    private NamespaceConfig namespace(JsonNode n, String where, int defaultNsid, int maxNs) throws ConfigException {
+        object(n, where);
+        allowOnly(n, where, "nsid", "backend", "size", "path", "block_size", "uuid");
+        int nsid = n.has("nsid") ? intValue(n.get("nsid"), where + ".nsid", 1, maxNs) : defaultNsid;
+        if (!n.has("backend")) {
+            throw error(where + ".backend", "is required: one of " + String.join(", ", BACKENDS.stream().sorted().toList()));
+        }
+        String backend = text(n.get("backend"), where + ".backend");
+        if (!BACKENDS.contains(backend)) {
+            throw error(where + ".backend", "'" + backend + "' is not a backend; use one of " + String.join(", ", BACKENDS.stream().sorted().toList()));
+        }
+        long size = n.has("size") ? size(n.get("size"), where + ".size") : 0;
+        String path = n.has("path") ? text(n.get("path"), where + ".path") : null;
+        if (backend.equals("file")) {
+            if (path == null || path.isEmpty()) {
+                throw error(where + ".path", "is required for a file namespace");
+            }
+        } else {
+            if (path != null) {
+                throw error(where + ".path", "only file namespaces have a path");
+            }
+            if (size == 0) {
+                throw error(where + ".size", "is required for a " + backend + " namespace");
+            }
+        }
+        int blockSize = n.has("block_size") ? intValue(n.get("block_size"), where + ".block_size", 512, 4096) : 4096;
+        if (blockSize != 512 && blockSize != 4096) {
+            throw error(where + ".block_size", "must be 512 or 4096, not " + blockSize);
+        }
+        if (size != 0 && size % blockSize != 0) {
+            throw error(where + ".size", size + " is not a multiple of the block size " + blockSize);
+        }
+        UUID uuid = null;
+        if (n.has("uuid")) {
+            String u = text(n.get("uuid"), where + ".uuid");
+            try {
+                uuid = UUID.fromString(u);
+            } catch (IllegalArgumentException e) {
+                throw error(where + ".uuid", "'" + u + "' is not a UUID");
+            }
+        }
+        return new NamespaceConfig(nsid, backend, size, path, blockSize, uuid);
+    }
+
+    private Limits limits(JsonNode n) throws ConfigException {
+        object(n, "limits");
+        allowOnly(n, "limits", "max_connections_per_port", "stall_timeout_ms", "mdts", "io_in_capsule_bytes",
+                "max_io_queues", "mqes", "file_io_threads");
+        Limits d = Limits.defaults();
+        return new Limits(
+                n.has("max_connections_per_port") ? intValue(n.get("max_connections_per_port"), "limits.max_connections_per_port", 1, 1 << 20) : d.maxConnectionsPerPort(),
+                n.has("stall_timeout_ms") ? intValue(n.get("stall_timeout_ms"), "limits.stall_timeout_ms", 100, 3_600_000) : d.stallTimeoutMillis(),
+                n.has("mdts") ? intValue(n.get("mdts"), "limits.mdts", 1, 8) : d.mdts(),
+                n.has("io_in_capsule_bytes") ? intValue(n.get("io_in_capsule_bytes"), "limits.io_in_capsule_bytes", 0, 131072) : d.ioInCapsuleBytes(),
+                n.has("max_io_queues") ? intValue(n.get("max_io_queues"), "limits.max_io_queues", 1, 1024) : d.maxIoQueues(),
+                n.has("mqes") ? intValue(n.get("mqes"), "limits.mqes", 1, 65535) : d.mqes(),
+                n.has("file_io_threads") ? intValue(n.get("file_io_threads"), "limits.file_io_threads", 1, 256) : d.fileIoThreads());
+    }
+
+    // ---- field helpers ------------------------------------------------------------------------------------
+
+    private ConfigException error(String field, String why) {
+        return new ConfigException(file + ": " + field + ": " + why);
+    }
+
+    private void allowOnly(JsonNode n, String where, String... fields) throws ConfigException {
+        Set<String> allowed = Set.of(fields);
+        Iterator<String> names = n.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                String path = where.isEmpty() ? name : where + "." + name;
+                throw error(path, "unknown field (known: " + String.join(", ", fields) + ")");
+            }
+        }
+    }
+
+    private void object(JsonNode n, String where) throws ConfigException {
+        if (!n.isObject()) {
+            throw error(where, "must be an object");
+        }
+    }
+
+    private JsonNode array(JsonNode n, String where) throws ConfigException {
+        if (!n.isArray()) {
+            throw error(where, "must be a list");
+        }
+        return n;
+    }
+
+    private String text(JsonNode n, String where) throws ConfigException {
+        if (!n.isTextual()) {
+            throw error(where, "must be a string");
+        }
+        return n.asText();
+    }
+
+    private boolean bool(JsonNode n, String where) throws ConfigException {
+        if (!n.isBoolean()) {
+            throw error(where, "must be true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private int intValue(JsonNode n, String where, int min, int max) throws ConfigException {
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw error(where, "must be a whole number");
+        }
+        int v = n.asInt();
+        if (v < min || v > max) {
+            throw error(where, v + " is out of range " + min + ".." + max);
+        }
+        return v;
+    }
+
+    private long size(JsonNode n, String where) throws ConfigException {
+        if (n.isIntegralNumber()) {
+            if (n.asLong() <= 0) {
+                throw error(where, "must be positive");
+            }
+            return n.asLong();
+        }
+        if (n.isTextual()) {
+            try {
+                long v = Sizes.parse(n.asText());
+                if (v <= 0) {
+                    throw error(where, "must be positive");
+                }
+                return v;
+            } catch (IllegalArgumentException e) {
+                throw error(where, e.getMessage());
+            }
+        }
+        throw error(where, "must be a size like \"1G\" or a number of bytes");
+    }
+}

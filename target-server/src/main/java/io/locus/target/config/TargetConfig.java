@@ -1,0 +1,52 @@
+package io.locus.target.config;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The whole target configuration, as read from JSON or built from quick-start flags.
+ */
+public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discovery, List<SubsystemConfig> subsystems,
+                           Limits limits) {
+
+    /** Reactor placement: cores to pin to (empty: one unpinned reactor) and the idle mode. */
+    public record Reactors(List<Integer> cores, String idle) {
+    }
+
+    public record Listen(String address, int port) {
+        public String display() {
+            return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+        }
+    }
+
+    public record SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
+                                  int maxNamespaces, List<NamespaceConfig> namespaces) {
+    }
+
+    /** A namespace: backend kind (memory, null, file), size in bytes (0: the file's size), path for files. */
+    public record NamespaceConfig(int nsid, String backend, long size, String path, int blockSize, UUID uuid) {
+    }
+
+    public record Limits(int maxConnectionsPerPort, long stallTimeoutMillis, int mdts, int ioInCapsuleBytes,
+                         int maxIoQueues, int mqes, int fileIoThreads) {
+        public static Limits defaults() {
+            return new Limits(1024, 30_000, 5, 8192, 64, 1023, 4);
+        }
+    }
+
+    public static final String DEFAULT_NQN = "nqn.2026-11.io.locus:default";
+    public static final String DEFAULT_MODEL = "Locus NVMe-oF target";
+
+    /** The embedded default: one 1 GiB memory namespace on 127.0.0.1:4420, discovery on 127.0.0.1:8009, any host. */
+    public static TargetConfig embeddedDefault() {
+        NamespaceConfig ns = new NamespaceConfig(1, "memory", 1L << 30, null, 4096, null);
+        SubsystemConfig subsystem = new SubsystemConfig(DEFAULT_NQN, serialFor(DEFAULT_NQN), DEFAULT_MODEL, true, List.of(), 1024, List.of(ns));
+        return new TargetConfig(new Reactors(List.of(), "adaptive"), List.of(new Listen("127.0.0.1", 4420)),
+                new Listen("127.0.0.1", 8009), List.of(subsystem), Limits.defaults());
+    }
+
+    /** A serial number derived from the NQN, so it is stable across restarts (20 characters at most). */
+    public static String serialFor(String nqn) {
+        return String.format("LOCUS%015X", nqn.hashCode() & 0xFFFFFFFFL);
+    }
+}

@@ -1,0 +1,425 @@
+package io.locus.target.model;
+
+import io.locus.protocol.fabrics.Property;
+import io.locus.protocol.nvme.AsyncEvent;
+import io.locus.protocol.nvme.IdentifyController;
+import io.locus.protocol.nvme.LogPage;
+import io.locus.protocol.nvme.Status;
+import io.locus.target.command.QueueContext;
+import io.locus.target.command.Request;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+
+/**
+ * A controller in the dynamic model: created by an admin-queue Connect, joined by I/O-queue Connects carrying its
+ * CNTLID, torn down with all its queues on keep-alive expiry, a protocol error or the admin connection closing.
+ *
+ * <p>Threading: admin-command state (properties, features, AERs, logs) belongs to the admin queue's reactor.
+ * Queue membership and teardown are control-plane operations on any thread, guarded by this object's monitor.
+ */
+public final class Controller implements NamespaceListener {
+    private static final Logger LOG = Logger.getLogger(Controller.class.getName());
+    /** AERL is 0's based: this many AERs may be outstanding. */
+    public static final int MAX_OUTSTANDING_AERS = 4;
+    /** Changed Namespace List holds up to 1024 NSIDs; more set the first entry to 0xFFFFFFFF. */
+    private static final int CHANGED_NS_MAX = 1024;
+    private static final int ERROR_LOG_ENTRIES = 64;
+
+    private final Subsystem subsystem;
+    private final TargetLimits limits;
+    private final String hostNqn;
+    private final byte[] hostId;
+    private final Port port;
+    private final DiscoveryLogSource discoveryLog;
+    private int cntlid;
+
+    private QueueContext adminQueue;
+    private final QueueContext[] ioQueues;
+    private boolean closed;
+
+    // Admin-reactor state.
+    private int cc;
+    private int csts;
+    private long katoMillis;
+    private volatile long lastKeepAliveNanos = System.nanoTime();
+    private int grantedIoQueues;
+    private int asyncEventConfig;
+    private final ArrayDeque<Request> outstandingAers = new ArrayDeque<>(MAX_OUTSTANDING_AERS);
+    private final ArrayDeque<Integer> pendingEvents = new ArrayDeque<>();
+    /** Event types (by log page) masked until the host reads that log page with RAE=0. */
+    private int maskedLogPages;
+    private final int[] changedNamespaces = new int[CHANGED_NS_MAX];
+    private int changedNamespaceCount;
+    private boolean changedNamespaceOverflow;
+    private boolean volatileWriteCacheEnabled = true;
+    private boolean provenanceEnabled;
+    private final ErrorLog errorLog = new ErrorLog(ERROR_LOG_ENTRIES);
+
+    /** I/O counters for SMART, updated by I/O queues on several reactors (striped, so they do not contend). */
+    public final LongAdder blocksRead512 = new LongAdder();
+    public final LongAdder blocksWritten512 = new LongAdder();
+    public final LongAdder readCommands = new LongAdder();
+    public final LongAdder writeCommands = new LongAdder();
+
+    public Controller(Subsystem subsystem, TargetLimits limits, String hostNqn, byte[] hostId, Port port,
+                      long katoMillis, DiscoveryLogSource discoveryLog) {
+        this.subsystem = subsystem;
+        this.limits = limits;
+        this.hostNqn = hostNqn;
+        this.hostId = hostId.clone();
+        this.port = port;
+        this.discoveryLog = discoveryLog;
+        this.katoMillis = katoMillis;
+        this.ioQueues = new QueueContext[limits.maxIoQueues() + 1];
+        this.grantedIoQueues = limits.maxIoQueues();
+    }
+
+    public void assignCntlid(int cntlid) {
+        this.cntlid = cntlid;
+    }
+
+    public int cntlid() {
+        return cntlid;
+    }
+
+    public Subsystem subsystem() {
+        return subsystem;
+    }
+
+    public TargetLimits limits() {
+        return limits;
+    }
+
+    public boolean isDiscovery() {
+        return subsystem.isDiscovery();
+    }
+
+    public String hostNqn() {
+        return hostNqn;
+    }
+
+    public byte[] hostId() {
+        return hostId.clone();
+    }
+
+    public Port port() {
+        return port;
+    }
+
+    public DiscoveryLogSource discoveryLog() {
+        return discoveryLog;
+    }
+
+    // ---- queues -------------------------------------------------------------------------------------------
+
+    public synchronized void attachAdminQueue(QueueContext queue) {
+        this.adminQueue = queue;
+        subsystem.addListener(this);
+    }
+
+    public QueueContext adminQueue() {
+        return adminQueue;
+    }
+
+    /** Attaches an I/O queue; returns a status (success, or why not). */
+    public synchronized int attachIoQueue(int qid, QueueContext queue) {
+        if (closed) {
+            return Status.CONNECT_INVALID_PARAMETERS | Status.DNR;
+        }
+        if ((cc & Property.CC_EN) == 0 || (csts & Property.CSTS_RDY) == 0) {
+            return Status.COMMAND_SEQUENCE_ERROR;
+        }
+        if (qid < 1 || qid > grantedIoQueues || qid >= ioQueues.length || ioQueues[qid] != null) {
+            return Status.CONNECT_INVALID_PARAMETERS | Status.DNR;
+        }
+        ioQueues[qid] = queue;
+        return Status.SUCCESS;
+    }
+
+    /** Called by a queue whose connection went away. Losing the admin queue ends the controller. */
+    public void queueClosed(QueueContext queue, int qid) {
+        boolean admin;
+        synchronized (this) {
+            admin = queue == adminQueue;
+            if (!admin && qid > 0 && qid < ioQueues.length && ioQueues[qid] == queue) {
+                ioQueues[qid] = null;
+            }
+        }
+        if (admin) {
+            shutdown("admin queue closed");
+        }
+    }
+
+    /** Tears the controller down with all its queues. Idempotent; any thread. */
+    public void shutdown(String reason) {
+        QueueContext[] toClose;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            csts |= Property.CSTS_CFS;
+            toClose = Arrays.copyOf(ioQueues, ioQueues.length);
+            Arrays.fill(ioQueues, null);
+        }
+        subsystem.removeListener(this);
+        subsystem.unregister(cntlid, this);
+        LOG.fine(() -> "controller " + cntlid + " of " + subsystem.nqn() + " for " + hostNqn + " torn down: " + reason);
+        for (QueueContext q : toClose) {
+            if (q != null) {
+                q.close(reason);
+            }
+        }
+        if (adminQueue != null) {
+            adminQueue.close(reason);
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Disconnects the I/O queues (CC.EN 1 to 0, or shutdown notification), keeping the admin queue. */
+    private void dropIoQueues(String reason) {
+        QueueContext[] toClose;
+        synchronized (this) {
+            toClose = Arrays.copyOf(ioQueues, ioQueues.length);
+            Arrays.fill(ioQueues, null);
+        }
+        for (QueueContext q : toClose) {
+            if (q != null) {
+                q.close(reason);
+            }
+        }
+    }
+
+    // ---- properties ---------------------------------------------------------------------------------------
+
+    public long cap() {
+        return Property.cap(limits.mqes(), limits.readyTimeout500ms());
+    }
+
+    public synchronized int cc() {
+        return cc;
+    }
+
+    public synchronized int csts() {
+        return csts;
+    }
+
+    /** Applies a CC write with the Linux target's checks: bad queue entry sizes or page size set CSTS.CFS. */
+    public void writeCc(int value) {
+        boolean dropQueues = false;
+        synchronized (this) {
+            int old = cc;
+            cc = value;
+            boolean enable = (value & Property.CC_EN) != 0 && (old & Property.CC_EN) == 0;
+            boolean disable = (value & Property.CC_EN) == 0 && (old & Property.CC_EN) != 0;
+            if (enable) {
+                if (Property.ccIosqes(value) != 6 || Property.ccIocqes(value) != 4 || Property.ccMps(value) != 0
+                        || Property.ccAms(value) != 0 || Property.ccCss(value) != 0) {
+                    csts |= Property.CSTS_CFS;
+                } else {
+                    csts |= Property.CSTS_RDY;
+                }
+            } else if (disable) {
+                csts &= ~Property.CSTS_RDY;
+                dropQueues = true;
+            }
+            if (Property.ccShn(value) != 0) {
+                csts = (csts & ~(0x3 << Property.CSTS_SHST_SHIFT)) | Property.CSTS_SHST_COMPLETE;
+                dropQueues = true;
+            } else if (Property.ccShn(old) != 0) {
+                csts &= ~(0x3 << Property.CSTS_SHST_SHIFT);
+            }
+        }
+        if (dropQueues) {
+            dropIoQueues(Property.ccShn(value) != 0 ? "controller shutdown (CC.SHN)" : "controller disabled (CC.EN=0)");
+            if (Property.ccShn(value) != 0) {
+                for (Namespace ns : subsystem.namespaces()) {
+                    if (ns.backend().volatileWriteCache()) {
+                        ns.backend().flushBlocking();
+                    }
+                }
+            }
+        }
+    }
+
+    public synchronized boolean isEnabled() {
+        return (cc & Property.CC_EN) != 0 && (csts & Property.CSTS_RDY) != 0;
+    }
+
+    // ---- keep-alive ---------------------------------------------------------------------------------------
+
+    public long katoMillis() {
+        return katoMillis;
+    }
+
+    public void setKatoMillis(long kato) {
+        this.katoMillis = kato;
+        keepAlive();
+    }
+
+    public void keepAlive() {
+        lastKeepAliveNanos = System.nanoTime();
+    }
+
+    /** True when keep-alive is enabled and the host has been silent longer than KATO (rounded up to a second). */
+    public boolean keepAliveExpired(long nowNanos) {
+        if (katoMillis == 0) {
+            return false;
+        }
+        long timeoutMillis = (katoMillis + 999) / 1000 * 1000;
+        return nowNanos - lastKeepAliveNanos > timeoutMillis * 1_000_000L;
+    }
+
+    // ---- features -----------------------------------------------------------------------------------------
+
+    public int grantedIoQueues() {
+        return grantedIoQueues;
+    }
+
+    /** Number of Queues: grants min(requested, limit); returns the 0's based grant. */
+    public synchronized int requestIoQueues(int requested) {
+        grantedIoQueues = Math.min(requested, limits.maxIoQueues());
+        return grantedIoQueues - 1;
+    }
+
+    public int asyncEventConfig() {
+        return asyncEventConfig;
+    }
+
+    public void setAsyncEventConfig(int value) {
+        this.asyncEventConfig = value;
+    }
+
+    public boolean volatileWriteCacheEnabled() {
+        return volatileWriteCacheEnabled;
+    }
+
+    public void setVolatileWriteCacheEnabled(boolean enabled) {
+        this.volatileWriteCacheEnabled = enabled;
+    }
+
+    public boolean provenanceEnabled() {
+        return provenanceEnabled;
+    }
+
+    public void setProvenanceEnabled(boolean enabled) {
+        this.provenanceEnabled = enabled;
+    }
+
+    // ---- asynchronous events ------------------------------------------------------------------------------
+
+    /** Queues an AER (admin reactor). Returns false when AERL+1 are already outstanding. */
+    public boolean addAer(Request request) {
+        if (outstandingAers.size() >= MAX_OUTSTANDING_AERS) {
+            return false;
+        }
+        outstandingAers.addLast(request);
+        deliverEvents();
+        return true;
+    }
+
+    public int outstandingAerCount() {
+        return outstandingAers.size();
+    }
+
+    /** Completes outstanding AERs with "aborted by SQ deletion" (teardown). */
+    public void abortAers() {
+        Request r;
+        while ((r = outstandingAers.pollFirst()) != null) {
+            r.complete(Status.ABORTED_SQ_DELETION);
+        }
+    }
+
+    @Override
+    public void namespaceChanged(int nsid) {
+        QueueContext admin = adminQueue;
+        if (admin == null) {
+            return;
+        }
+        admin.reactor().execute(() -> recordNamespaceChange(nsid));
+    }
+
+    /** Admin reactor: remembers the change for the Changed Namespace List and raises the AEN when enabled. */
+    public void recordNamespaceChange(int nsid) {
+        boolean known = false;
+        for (int i = 0; i < changedNamespaceCount; i++) {
+            known |= changedNamespaces[i] == nsid;
+        }
+        if (!known) {
+            if (changedNamespaceCount < CHANGED_NS_MAX) {
+                changedNamespaces[changedNamespaceCount++] = nsid;
+            } else {
+                changedNamespaceOverflow = true;
+            }
+        }
+        if ((asyncEventConfig & IdentifyController.OAES_NS_ATTRIBUTE) != 0) {
+            raiseEvent(AsyncEvent.encode(AsyncEvent.TYPE_NOTICE, AsyncEvent.NOTICE_NS_ATTRIBUTE_CHANGED, LogPage.CHANGED_NAMESPACES));
+        }
+    }
+
+    /** Discovery log changed: raise the discovery AEN when the host enabled it. */
+    public void discoveryLogChanged() {
+        QueueContext admin = adminQueue;
+        if (admin == null) {
+            return;
+        }
+        admin.reactor().execute(() -> {
+            if ((asyncEventConfig & IdentifyController.OAES_DISCOVERY_LOG_CHANGE) != 0) {
+                raiseEvent(AsyncEvent.encode(AsyncEvent.TYPE_NOTICE, AsyncEvent.NOTICE_DISCOVERY_LOG_CHANGE, LogPage.DISCOVERY));
+            }
+        });
+    }
+
+    private void raiseEvent(int dw0) {
+        int lid = AsyncEvent.logPage(dw0);
+        if ((maskedLogPages & bit(lid)) != 0 || pendingEvents.contains(dw0)) {
+            return;
+        }
+        pendingEvents.addLast(dw0);
+        deliverEvents();
+    }
+
+    private void deliverEvents() {
+        while (!pendingEvents.isEmpty() && !outstandingAers.isEmpty()) {
+            int dw0 = pendingEvents.pollFirst();
+            maskedLogPages |= bit(AsyncEvent.logPage(dw0));
+            outstandingAers.pollFirst().complete(Status.SUCCESS, dw0);
+        }
+    }
+
+    /** A log page was read: with RAE clear, its event type is unmasked. */
+    public void logPageRead(int lid, boolean retainAsyncEvent) {
+        if (!retainAsyncEvent) {
+            maskedLogPages &= ~bit(lid);
+        }
+    }
+
+    private static int bit(int lid) {
+        return switch (lid) {
+            case LogPage.CHANGED_NAMESPACES -> 1;
+            case LogPage.ANA -> 2;
+            case LogPage.DISCOVERY -> 4;
+            default -> 8;
+        };
+    }
+
+    /** Copies and (unless retained) clears the changed-namespace list into {@code out} (4096 bytes, LE NSIDs). */
+    public int[] takeChangedNamespaces(boolean retain) {
+        int[] list = changedNamespaceOverflow ? new int[] {0xFFFFFFFF} : Arrays.copyOf(changedNamespaces, changedNamespaceCount);
+        if (!retain) {
+            changedNamespaceCount = 0;
+            changedNamespaceOverflow = false;
+        }
+        return list;
+    }
+
+    public ErrorLog errorLog() {
+        return errorLog;
+    }
+}

@@ -1,0 +1,21 @@
+package io.locus.target.model;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A listener: transport, address and the port id reported in discovery log entries.
+ *
+ * @param id        PORTID in discovery entries
+ * @param address   address to bind
+ * @param discovery whether this port was configured for the discovery service (8009); the discovery subsystem
+ *                  answers on every port, I/O subsystems on every port too
+ */
+public record Port(int id, InetSocketAddress address, boolean discovery) {
+    public String host() {
+        return address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    }
+
+    public boolean ipv6() {
+        return address.getAddress() instanceof java.net.Inet6Address;
+    }
+}

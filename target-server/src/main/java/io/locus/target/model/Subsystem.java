@@ -1,0 +1,143 @@
+package io.locus.target.model;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An NVM subsystem: NQN, identity strings, namespaces, the hosts allowed in, and its live controllers.
+ * Control-plane state, read from reactors (namespace lookups go through a concurrent map) and changed rarely.
+ */
+public final class Subsystem {
+    /** Dynamic controller model: CNTLIDs 1..0xFFEF. */
+    public static final int MAX_CNTLID = 0xFFEF;
+
+    private final String nqn;
+    private final String serial;
+    private final String model;
+    private final boolean discovery;
+    private final boolean allowAnyHost;
+    private final Set<String> allowedHosts;
+    private final int maxNamespaces;
+    private final NavigableMap<Integer, Namespace> namespaces = new ConcurrentSkipListMap<>();
+    private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
+    private final List<NamespaceListener> listeners = new CopyOnWriteArrayList<>();
+    private int nextCntlid = 1;
+
+    public Subsystem(String nqn, String serial, String model, boolean allowAnyHost, Collection<String> allowedHosts,
+                     int maxNamespaces, boolean discovery) {
+        this.nqn = nqn;
+        this.serial = serial;
+        this.model = model;
+        this.allowAnyHost = allowAnyHost;
+        this.allowedHosts = Set.copyOf(allowedHosts);
+        this.maxNamespaces = maxNamespaces;
+        this.discovery = discovery;
+    }
+
+    public String nqn() {
+        return nqn;
+    }
+
+    public String serial() {
+        return serial;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public boolean isDiscovery() {
+        return discovery;
+    }
+
+    public int maxNamespaces() {
+        return maxNamespaces;
+    }
+
+    public boolean hostAllowed(String hostNqn) {
+        return allowAnyHost || allowedHosts.contains(hostNqn);
+    }
+
+    public boolean allowAnyHost() {
+        return allowAnyHost;
+    }
+
+    public Set<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    public Namespace namespace(int nsid) {
+        return namespaces.get(nsid);
+    }
+
+    public Collection<Namespace> namespaces() {
+        return Collections.unmodifiableCollection(namespaces.values());
+    }
+
+    /** Adds a namespace and tells every controller (namespace-attribute-changed AEN). */
+    public void addNamespace(Namespace ns) {
+        if (ns.nsid() > maxNamespaces) {
+            throw new IllegalArgumentException("NSID " + ns.nsid() + " is above the subsystem's maximum of " + maxNamespaces);
+        }
+        if (namespaces.putIfAbsent(ns.nsid(), ns) != null) {
+            throw new IllegalArgumentException("NSID " + ns.nsid() + " already exists in " + nqn);
+        }
+        notifyChanged(ns.nsid());
+    }
+
+    /** Removes a namespace; returns it (the caller closes its backend once I/O has drained). */
+    public Namespace removeNamespace(int nsid) {
+        Namespace removed = namespaces.remove(nsid);
+        if (removed != null) {
+            notifyChanged(nsid);
+        }
+        return removed;
+    }
+
+    private void notifyChanged(int nsid) {
+        for (NamespaceListener l : listeners) {
+            l.namespaceChanged(nsid);
+        }
+    }
+
+    public void addListener(NamespaceListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(NamespaceListener l) {
+        listeners.remove(l);
+    }
+
+    /** Allocates a CNTLID not in use and registers the controller under it; -1 when all are taken. */
+    public synchronized int register(Controller controller) {
+        for (int tries = 0; tries < MAX_CNTLID; tries++) {
+            int id = nextCntlid;
+            nextCntlid = nextCntlid == MAX_CNTLID ? 1 : nextCntlid + 1;
+            if (!controllers.containsKey(id)) {
+                controllers.put(id, controller);
+                return id;
+            }
+        }
+        return -1;
+    }
+
+    public void unregister(int cntlid, Controller controller) {
+        controllers.remove(cntlid, controller);
+    }
+
+    public Controller controller(int cntlid) {
+        return controllers.get(cntlid);
+    }
+
+    public List<Controller> controllers() {
+        return new ArrayList<>(controllers.values());
+    }
+}

@@ -1,0 +1,45 @@
+package io.locus.target;
+
+import io.locus.target.config.TargetConfig;
+import io.locus.target.model.Port;
+
+import java.io.IOException;
+import java.util.List;
+
+/** Targets on ephemeral loopback ports for tests. */
+final class TestTargets {
+    static final String NQN = "nqn.2026-11.io.locus:test";
+
+    private TestTargets() {
+    }
+
+    static TargetConfig config(List<TargetConfig.NamespaceConfig> namespaces, boolean anyHost, List<String> hosts,
+                               TargetConfig.Limits limits) {
+        TargetConfig.SubsystemConfig s = new TargetConfig.SubsystemConfig(NQN, "LOCUSTEST", "Locus test", anyHost, hosts, 32, namespaces);
+        return new TargetConfig(new TargetConfig.Reactors(List.of(), "adaptive"), List.of(new TargetConfig.Listen("127.0.0.1", 0)),
+                new TargetConfig.Listen("127.0.0.1", 0), List.of(s), limits);
+    }
+
+    static Target memory(long size) throws IOException {
+        return Target.start(config(List.of(new TargetConfig.NamespaceConfig(1, "memory", size, null, 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults()));
+    }
+
+    static int ioPort(Target t) {
+        for (Port p : t.ports()) {
+            if (!p.discovery()) {
+                return p.address().getPort();
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    static int discoveryPort(Target t) {
+        for (Port p : t.ports()) {
+            if (p.discovery()) {
+                return p.address().getPort();
+            }
+        }
+        throw new IllegalStateException();
+    }
+}
