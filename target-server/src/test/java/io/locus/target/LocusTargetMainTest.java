@@ -1,0 +1,54 @@
+package io.locus.target;
+
+import io.locus.target.config.TargetConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocusTargetMainTest {
+    private static TargetConfig parse(String... args) throws Exception {
+        LocusTargetMain main = new LocusTargetMain();
+        new CommandLine(main).parseArgs(args);
+        return main.buildConfig();
+    }
+
+    @Test
+    void shouldServeTheEmbeddedDefaultWithNoArguments() throws Exception {
+        TargetConfig c = parse();
+        assertEquals(TargetConfig.DEFAULT_NQN, c.subsystems().get(0).nqn());
+        assertEquals(1L << 30, c.subsystems().get(0).namespaces().get(0).size());
+        assertEquals("memory", c.subsystems().get(0).namespaces().get(0).backend());
+        assertEquals(4420, c.ports().get(0).port());
+        assertEquals(8009, c.discovery().port());
+        assertTrue(c.subsystems().get(0).allowAnyHost());
+    }
+
+    @Test
+    void shouldNumberQuickStartNamespacesInOrder() throws Exception {
+        TargetConfig c = parse("--listen", "127.0.0.1:5000", "--nqn", "nqn.2026-11.io.locus:q", "--memory", "512M",
+                "--null", "1G", "--file", "/tmp/x.img:64M", "--discovery-port", "0", "--cores", "0");
+        var ns = c.subsystems().get(0).namespaces();
+        assertEquals(3, ns.size());
+        assertEquals("memory", ns.get(0).backend());
+        assertEquals(2, ns.get(1).nsid());
+        assertEquals("null", ns.get(1).backend());
+        assertEquals("/tmp/x.img", ns.get(2).path());
+        assertEquals(64L << 20, ns.get(2).size());
+        assertNull(c.discovery());
+        assertEquals(5000, c.ports().get(0).port());
+        assertEquals(java.util.List.of(0), c.reactors().cores());
+    }
+
+    @Test
+    void shouldExplainBadFlags() {
+        assertEquals("--memory: '1X' is not a size (examples: 4096, 512M, 1G, 1GiB)",
+                assertThrows(IllegalArgumentException.class, () -> parse("--memory", "1X")).getMessage());
+        assertEquals("--listen: 'localhost' is not ADDR:PORT (example: 127.0.0.1:4420)",
+                assertThrows(IllegalArgumentException.class, () -> parse("--listen", "localhost")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--nqn", "foo")).getMessage().startsWith("--nqn: 'foo' is not an NQN"));
+    }
+}
