@@ -2,7 +2,6 @@ package io.locus.runtime;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ManualIoEventLoop;
-import io.netty.channel.nio.NioIoHandler;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.util.ArrayList;
@@ -42,7 +41,7 @@ public final class Reactor implements AutoCloseable {
     private long idleTurns;
 
     public Reactor(ReactorConfig config, ThreadPinning pinning) {
-        this(config, pinning, NioIoHandler.newFactory());
+        this(config, pinning, NettyTransports.ioHandlerFactory());
     }
 
     public Reactor(ReactorConfig config, ThreadPinning pinning, IoHandlerFactory ioHandlerFactory) {

@@ -1,6 +1,7 @@
 package io.locus.target.transport.tcp;
 
 import io.locus.runtime.Reactor;
+import io.locus.runtime.NettyTransports;
 import io.locus.runtime.ReactorGroup;
 import io.locus.target.backend.ReactorCompletions;
 import io.locus.target.command.AdminCommands;
@@ -12,7 +13,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ServerChannel;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class TcpTransport implements AutoCloseable {
     /** Binds a port; throws with the address in the message when it cannot. */
     public void listen(Port port) throws IOException {
         Reactor acceptor = reactors.get(0);
-        NioServerSocketChannel server = new NioServerSocketChannel();
+        ServerChannel server = NettyTransports.newServerChannel();
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
         server.config().setOption(ChannelOption.SO_BACKLOG, 1024);
         server.pipeline().addLast(new Acceptor(port));
