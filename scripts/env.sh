@@ -49,7 +49,7 @@ locus_require_build_tools() {
 # Builds the distribution (all modules' jars and their dependencies) unless it is already up to date.
 locus_build_if_needed() {
   local stamp="$LOCUS_ROOT/target-server/target/locus-build.stamp"
-  if [ -f "$stamp" ] && [ -z "$(find "$LOCUS_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.c' -o -name '*.h' \) -newer "$stamp" -print -quit)" ]; then
+  if [ -f "$stamp" ] && [ -z "$(find "$LOCUS_ROOT" -regex "$LOCUS_ROOT/[^/]*/target" -prune -o -name .git -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.c' -o -name '*.h' \) -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
   locus_require_build_tools

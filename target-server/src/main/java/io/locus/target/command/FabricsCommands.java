@@ -76,17 +76,13 @@ public final class FabricsCommands {
             invalidParameter(r, 0, FabricsCommand.CONNECT_SQSIZE_OFFSET);
             return;
         }
-        if (hostnqn.isEmpty()) {
-            reject(r, "Connect without a host NQN");
-            invalidParameter(r, IATTR_DATA, ConnectData.HOSTNQN_OFFSET);
-            return;
-        }
         Subsystem subsystem = target.subsystem(subnqn);
         if (subsystem == null) {
             reject(r, "Connect to unknown subsystem '" + subnqn + "' from " + hostnqn);
             invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
             return;
         }
+        // An empty host NQN (spdk_nvme_perf sends none) is admitted only where any host is (as SPDK and Linux do).
         if (!subsystem.hostAllowed(hostnqn)) {
             reject(r, "host '" + hostnqn + "' is not allowed in " + subnqn);
             r.complete(Status.CONNECT_INVALID_HOST | Status.DNR, ipo(IATTR_DATA, ConnectData.HOSTNQN_OFFSET));
