@@ -44,7 +44,8 @@ final class IdentifyData {
         b.setByte(base + IdentifyController.ACL, 3);
         b.setByte(base + IdentifyController.AERL, Controller.MAX_OUTSTANDING_AERS - 1);
         b.setByte(base + IdentifyController.FRMW, 0x3); // slot 1 read-only, 1 slot
-        b.setByte(base + IdentifyController.LPA, discovery ? IdentifyController.LPA_EXTENDED_DATA : 0x1 | IdentifyController.LPA_EXTENDED_DATA);
+        // LPA: b0 SMART per namespace, b1 Commands Supported and Effects, b2 extended data (Linux target: 0x07).
+        b.setByte(base + IdentifyController.LPA, discovery ? IdentifyController.LPA_EXTENDED_DATA : 0x7);
         b.setByte(base + IdentifyController.ELPE, 63);
         b.setShortLE(base + IdentifyController.KAS, limits.kasUnits100ms());
         b.setByte(base + IdentifyController.SQES, 0x66);

@@ -2,6 +2,7 @@ package io.locus.target.command;
 
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
+import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.target.backend.BackendCallback;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.model.Namespace;
@@ -57,6 +58,15 @@ public final class Request implements BackendCallback {
     public int dw0;
     public int dw1;
 
+    /** Provenance carried by the command (only when the controller enabled the extension). */
+    public boolean hasProvenance;
+    public int flowId;
+    public int homeCpu;
+    public int homeNode;
+    public int latencyClass;
+    public int provenanceFlags;
+    public int budgetMicros;
+
     public long receivedNanos;
     public long backendSubmitNanos;
     public long backendDoneNanos;
@@ -83,13 +93,36 @@ public final class Request implements BackendCallback {
         releaseData();
         namespace = null;
         status = Status.SUCCESS;
+        backendSubmitNanos = 0;
+        backendDoneNanos = 0;
         dw0 = 0;
         dw1 = 0;
+        hasProvenance = false;
         continuation = null;
     }
 
     public int cdw(int n) {
         return Sqe.cdw(sqe, 0, n);
+    }
+
+    /** Reads the provenance fields of the SQE (extension v1: CDW2, CDW3, MPTR). */
+    public void readProvenance() {
+        long mptr = Sqe.mptr(sqe, 0);
+        int cdw3 = Sqe.cdw3(sqe, 0);
+        hasProvenance = true;
+        flowId = Sqe.cdw2(sqe, 0);
+        homeCpu = ProvenanceWire.homeCpu(cdw3);
+        homeNode = ProvenanceWire.homeNode(cdw3);
+        latencyClass = ProvenanceWire.latencyClass(mptr);
+        provenanceFlags = ProvenanceWire.flags(mptr);
+        budgetMicros = ProvenanceWire.budgetMicros(mptr);
+    }
+
+    /** CQE DW1 for provenance: backend time and target queue+processing time, in microseconds. */
+    public int timingDw1(long nowNanos) {
+        long backend = backendSubmitNanos == 0 ? 0 : backendDoneNanos - backendSubmitNanos;
+        long total = nowNanos - receivedNanos;
+        return ProvenanceWire.cqeTiming(backend / 1000, (total - backend) / 1000);
     }
 
     public int nsid() {

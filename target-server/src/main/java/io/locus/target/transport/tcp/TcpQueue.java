@@ -326,6 +326,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         r.state = Request.State.RECEIVED;
         r.cid = Sqe.cid(in, sqeBase);
         r.opcode = Sqe.opcode(in, sqeBase);
+        if (qid > 0 && controller.provenanceEnabled()) {
+            r.readProvenance();
+        }
         if (!sqFlowControlDisabled && sqSize > 0) {
             sqHead = sqHead == sqSize ? 0 : sqHead + 1;
         }
@@ -483,6 +486,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             return;
         }
         int status = r.status;
+        if (r.hasProvenance) {
+            r.dw1 = r.timingDw1(System.nanoTime());
+        }
         if (!Status.isSuccess(status) && controller != null) {
             controller.errorLog().record(Math.max(qid, 0), r.cid, status, r.nsid());
         }
@@ -515,7 +521,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         int hdgst = headerDigest ? CommonHeader.DIGEST_LENGTH : 0;
         int pdo = PduFraming.dataOffset(DataPdu.HEADER_LENGTH, headerDigest, hostPda);
         int headerStart = payloadStart - pdo;
-        boolean successFlag = sqFlowControlDisabled && r.dw0 == 0 && r.dw1 == 0;
+        // The SUCCESS flag drops the CQE, so it is used only when the CQE would carry nothing (no provenance timing).
+        boolean successFlag = sqFlowControlDisabled && !r.hasProvenance && r.dw0 == 0 && r.dw1 == 0;
         int flags = CommonHeader.FLAG_LAST_PDU | (successFlag ? CommonHeader.FLAG_SUCCESS : 0)
                 | (headerDigest ? CommonHeader.FLAG_HDGST : 0) | (dataDigest ? CommonHeader.FLAG_DDGST : 0);
         int plen = pdo + length + (dataDigest ? CommonHeader.DIGEST_LENGTH : 0);
