@@ -2,6 +2,7 @@ package io.locus.runtime;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ManualIoEventLoop;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.util.ArrayList;
@@ -47,7 +48,10 @@ public final class Reactor implements AutoCloseable {
     public Reactor(ReactorConfig config, ThreadPinning pinning, IoHandlerFactory ioHandlerFactory) {
         this.config = config.conclude();
         this.pinning = pinning;
-        this.thread = Thread.ofPlatform().name(config.name()).daemon(true).unstarted(this::run);
+        // A FastThreadLocalThread, so Netty's per-thread buffer caches and recyclers take their fast path.
+        FastThreadLocalThread t = new FastThreadLocalThread(this::run, config.name());
+        t.setDaemon(true);
+        this.thread = t;
         this.eventLoop = new ManualIoEventLoop(thread, ioHandlerFactory);
     }
 

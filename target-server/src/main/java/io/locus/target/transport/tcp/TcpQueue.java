@@ -302,7 +302,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         dataDigest = (digests & IcPdu.DGST_DATA) != 0;
         ByteBuf resp = ctx.alloc().directBuffer(IcPdu.LENGTH);
         IcPdu.write(resp, PduType.IC_RESP, 0, digests & (IcPdu.DGST_HEADER | IcPdu.DGST_DATA), limits.maxH2cData());
-        ctx.write(resp);
+        ctx.write(resp, ctx.voidPromise());
         scheduleFlush();
         state = RecvState.READY;
     }
@@ -417,7 +417,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             pdu.setIntLE(DataPdu.HEADER_LENGTH, crc.compute(pdu, 0, DataPdu.HEADER_LENGTH));
         }
         pdu.writerIndex(plen);
-        ctx.write(pdu);
+        ctx.write(pdu, ctx.voidPromise());
         scheduleFlush();
     }
 
@@ -537,7 +537,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         }
         data.readerIndex(headerStart);
         data.writerIndex(headerStart + plen);
-        ctx.write(data);
+        ctx.write(data, ctx.voidPromise());
         return successFlag;
     }
 
@@ -553,7 +553,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             pdu.setIntLE(CapsulePdu.RESP_HEADER_LENGTH, crc.compute(pdu, 0, CapsulePdu.RESP_HEADER_LENGTH));
         }
         pdu.writerIndex(plen);
-        ctx.write(pdu);
+        ctx.write(pdu, ctx.voidPromise());
     }
 
     private void scheduleFlush() {

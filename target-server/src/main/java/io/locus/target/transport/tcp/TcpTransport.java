@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -149,6 +150,9 @@ public final class TcpTransport implements AutoCloseable {
             queues.put(queue, Boolean.TRUE);
             child.config().setOption(ChannelOption.TCP_NODELAY, true);
             child.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+            // Responses are bounded by the queue depth, not by writability: a high mark keeps Netty from toggling
+            // the channel's writability (and firing events) on every full-queue batch.
+            child.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 << 20, 16 << 20));
             child.pipeline().addLast(queue);
             child.closeFuture().addListener(f -> open.decrementAndGet());
             reactor.eventLoop().register(child).addListener(f -> {
