@@ -526,7 +526,10 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         int flags = CommonHeader.FLAG_LAST_PDU | (successFlag ? CommonHeader.FLAG_SUCCESS : 0)
                 | (headerDigest ? CommonHeader.FLAG_HDGST : 0) | (dataDigest ? CommonHeader.FLAG_DDGST : 0);
         int plen = pdo + length + (dataDigest ? CommonHeader.DIGEST_LENGTH : 0);
-        data.setZero(headerStart, pdo);
+        int padStart = headerStart + DataPdu.HEADER_LENGTH + hdgst;
+        if (payloadStart > padStart) {
+            data.setZero(padStart, payloadStart - padStart);
+        }
         CommonHeader.write(data, headerStart, PduType.C2H_DATA, flags, DataPdu.HEADER_LENGTH, pdo, plen);
         DataPdu.writeFields(data, headerStart, r.cid, 0, 0, length);
         if (hdgst > 0) {
