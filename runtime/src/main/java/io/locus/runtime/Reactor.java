@@ -169,8 +169,8 @@ public final class Reactor implements AutoCloseable {
                 if (messages.isEmpty()) {
                     eventLoop.run(config.maxSleepNanos());
                 }
+                // Not counted as work: a wait that timed out goes straight back to sleep instead of spinning again.
                 sleeping = false;
-                lastWork = System.nanoTime();
             }
             // Drain what was queued before the stop so callers waiting on it are not left hanging.
             drainMessages();
