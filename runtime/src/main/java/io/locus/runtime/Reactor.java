@@ -25,6 +25,7 @@ import java.util.logging.Logger;
 public final class Reactor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Reactor.class.getName());
     private static final int MESSAGE_QUEUE_CAPACITY = 64 * 1024;
+    private static final Runnable NUDGE = () -> { };
 
     private final ReactorConfig config;
     private final ThreadPinning pinning;
@@ -113,7 +114,9 @@ public final class Reactor implements AutoCloseable {
             Thread.onSpinWait();
         }
         if (sleeping) {
-            eventLoop.wakeup();
+            // Netty's own task hand-off has the race-free wake-up handshake with its blocking wait; a bare wakeup()
+            // that lands just before the loop blocks can be lost for a whole sleep period.
+            eventLoop.execute(NUDGE);
         }
     }
 
