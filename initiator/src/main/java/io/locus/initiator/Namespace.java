@@ -163,10 +163,10 @@ public final class Namespace {
         TcpQueue q = queueFor(flow);
         Command c = q.acquire();
         if (c == null) {
-            q.defer(new Deferred(q, this, NvmOpcode.DATASET_MANAGEMENT, 0, 0, list, 0, ranges, flow, release, context));
+            q.defer(new Deferred(q, this, NvmOpcode.DATASET_MANAGEMENT, 0, ranges, list, 0, 0, flow, release, context));
             return;
         }
-        describe(c.reset(), NvmOpcode.DATASET_MANAGEMENT, 0, 0, list, 0, ranges, flow, release, context);
+        describe(c.reset(), NvmOpcode.DATASET_MANAGEMENT, 0, ranges, list, 0, 0, flow, release, context);
         q.submit(c);
     }
 
