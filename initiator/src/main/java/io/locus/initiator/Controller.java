@@ -306,6 +306,9 @@ public final class Controller implements AutoCloseable, QueueOwner {
         if (closed.get()) {
             return;
         }
+        if (state == ControllerState.LIVE) {
+            lastError = reason; // before the failed commands' callbacks run, so their errors can say why
+        }
         try {
             control.execute(() -> onFailure(reason));
         } catch (java.util.concurrent.RejectedExecutionException ignored) {

@@ -719,10 +719,10 @@ public final class TcpQueue implements Poller {
         if (f != null) {
             f.completeExceptionally(new NvmeException(reason));
         }
-        setAsideInFlight();
         if (notifyOwner) {
             owner.onQueueFailure(this, reason);
         }
+        setAsideInFlight();
     }
 
     private void closeChannel() {
