@@ -13,7 +13,6 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
@@ -48,6 +47,7 @@ class ControllerConnectTest {
             Namespace ns = ctrl.namespace(1);
             assertEquals(512, ns.lbaSize());
             assertEquals(4096, ns.blocks());
+            Await.until(() -> !target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).isEmpty(), () -> "an AER armed");
         }
         // First PDU on every connection is an ICReq with HPDA 0 / MAXR2T 0; capsules have HLEN 72 and flags 0x40.
         FakeTarget.Pdu first = target.pdus.peek();
@@ -67,6 +67,5 @@ class ControllerConnectTest {
         assertEquals(1 | (6 << 16) | (4 << 20), target.commands.stream()
                 .filter(c -> c.opcode == AdminOpcode.FABRICS && c.fctype() == FabricsCommand.PROPERTY_SET)
                 .findFirst().orElseThrow().cdw[12]);
-        assertFalse(target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).isEmpty());
     }
 }
