@@ -732,7 +732,7 @@ public final class TcpQueue implements Poller {
         }
         Channel ch = channel;
         channel = null;
-        if (ch != null) {
+        if (ch != null && ch.isRegistered()) {
             ch.close();
         }
     }
