@@ -1,0 +1,46 @@
+package io.locus.initiator;
+
+import io.locus.protocol.provenance.ProvenanceWire;
+
+import java.util.Objects;
+
+/**
+ * Who a request is for: the provenance that travels with it (ARCHITECTURE.md, "Provenance on the wire").
+ * Create one per flow and pass the same value with each submission; it is only read.
+ *
+ * @param id           flow id (CDW2)
+ * @param latencyClass what the flow cares about
+ * @param homeCpu      CPU that consumes the completions, or -1 when unset
+ * @param homeNode     NUMA node of that CPU (0 when unknown)
+ * @param flags        {@link #ANTI_MIGRATE}, {@link #BOUNDED_BATCH}, {@link #REUSE_REGISTRATION}
+ * @param budgetMicros latency budget in microseconds (saturates at 65535 on the wire), 0 for none
+ */
+public record Flow(int id, LatencyClass latencyClass, int homeCpu, int homeNode, int flags, int budgetMicros) {
+    public static final int ANTI_MIGRATE = ProvenanceWire.FLAG_ANTI_MIGRATE;
+    public static final int BOUNDED_BATCH = ProvenanceWire.FLAG_BOUNDED_BATCH;
+    public static final int REUSE_REGISTRATION = ProvenanceWire.FLAG_REUSE_REGISTRATION;
+
+    public Flow {
+        Objects.requireNonNull(latencyClass, "latencyClass");
+        if ((flags & ~0xFF) != 0) {
+            throw new IllegalArgumentException("flow flags must fit in 8 bits");
+        }
+        if (budgetMicros < 0) {
+            throw new IllegalArgumentException("latency budget must not be negative");
+        }
+    }
+
+    public static Flow of(int id, LatencyClass latencyClass) {
+        return new Flow(id, latencyClass, -1, 0, 0, 0);
+    }
+
+    /** CDW3 as the wire carries it: home cpu b15:0 (0xFFFF unset) | home node b31:16. */
+    public int wireCdw3() {
+        return ProvenanceWire.cdw3(homeCpu < 0 ? ProvenanceWire.HOME_CPU_UNSET : homeCpu, homeNode);
+    }
+
+    /** MPTR as the wire carries it: class | flags | budget. */
+    public long wireMptr() {
+        return ProvenanceWire.mptr(latencyClass.wire(), flags, budgetMicros);
+    }
+}

@@ -1,0 +1,46 @@
+package io.locus.initiator;
+
+import io.locus.protocol.nvme.Status;
+
+/**
+ * Status values the host itself puts on commands it has to fail, in the NVMe status encoding so callers see
+ * one kind of number: path-related status (SCT 3) as Linux uses it.
+ */
+public final class HostStatus {
+    /** SCT 3 / 0x70 Internal Path Error... the host lost the path (connection gone, controller failed). */
+    public static final int HOST_PATH_ERROR = (Status.SCT_PATH << 8) | 0x70;
+    /** SCT 3 / 0x71: the host aborted the command (controller closed, retries exhausted, time-out). */
+    public static final int ABORTED_BY_HOST = (Status.SCT_PATH << 8) | 0x71;
+
+    private HostStatus() {
+    }
+
+    /** True when the command succeeded. */
+    public static boolean ok(int status) {
+        return Status.isSuccess(status);
+    }
+
+    public static String describe(int status) {
+        int code = status & 0x7FF;
+        String dnr = Status.dnr(status) ? " (DNR)" : "";
+        if (code == HOST_PATH_ERROR) {
+            return "Host Path Error: the connection to the controller is lost" + dnr;
+        }
+        if (code == ABORTED_BY_HOST) {
+            return "Command Aborted By Host" + dnr;
+        }
+        if (code == ((Status.SCT_PATH << 8) | 0x00)) {
+            return "Internal Path Error" + dnr;
+        }
+        if (code == ((Status.SCT_PATH << 8) | 0x01)) {
+            return "Asymmetric Access Persistent Loss" + dnr;
+        }
+        if (code == ((Status.SCT_PATH << 8) | 0x02)) {
+            return "Asymmetric Access Inaccessible" + dnr;
+        }
+        if (code == ((Status.SCT_PATH << 8) | 0x03)) {
+            return "Asymmetric Access Transition" + dnr;
+        }
+        return Status.describe(status);
+    }
+}

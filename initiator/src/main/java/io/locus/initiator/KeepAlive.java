@@ -1,0 +1,79 @@
+package io.locus.initiator;
+
+import io.locus.initiator.tcp.TcpQueue;
+import io.locus.protocol.nvme.Status;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * Sends Keep Alive every KATO/2 from the control thread (Linux host behaviour) while the admin queue is connected.
+ * A Keep Alive that gets no answer within KATO trips the admin queue's time-out check, which resets the
+ * controller; one that completes with an error status resets it too.
+ */
+final class KeepAlive implements IoCallback {
+    private static final Logger LOG = Logger.getLogger(KeepAlive.class.getName());
+
+    private final Controller controller;
+    private final AtomicBoolean outstanding = new AtomicBoolean();
+    private ScheduledFuture<?> task;
+    private long katoNanos;
+    private volatile long sent;
+
+    KeepAlive(Controller controller) {
+        this.controller = controller;
+    }
+
+    /** Control thread. */
+    void start(int katoMs) {
+        stop();
+        katoNanos = TimeUnit.MILLISECONDS.toNanos(katoMs);
+        outstanding.set(false);
+        long period = Math.max(1, katoMs / 2);
+        task = controller.controlExecutor().scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Control thread. */
+    void stop() {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
+    /** Keep Alive commands sent so far (for tests and stats). */
+    long sentCount() {
+        return sent;
+    }
+
+    private void tick() {
+        TcpQueue admin = controller.adminQueue();
+        TcpQueue.State s = admin.state();
+        if (s != TcpQueue.State.CONNECTED && s != TcpQueue.State.LIVE) {
+            return;
+        }
+        if (!outstanding.compareAndSet(false, true)) {
+            return; // the previous one is still out; its own deadline (KATO) catches a dead controller
+        }
+        sent++;
+        AsyncCall.submit(admin, AdminCommands::keepAlive, this, true, katoNanos);
+    }
+
+    /** Reactor thread. */
+    @Override
+    public void onComplete(Object context, int status, int dw0, int dw1) {
+        outstanding.set(false);
+        if (Status.isSuccess(status)) {
+            return;
+        }
+        int code = status & 0x7FF;
+        if (code == (HostStatus.HOST_PATH_ERROR & 0x7FF) || code == (HostStatus.ABORTED_BY_HOST & 0x7FF)) {
+            return; // the connection is already gone; the reset is under way
+        }
+        String reason = "Keep Alive failed: " + HostStatus.describe(status);
+        LOG.warning(() -> controller.transportId() + ": " + reason);
+        controller.onQueueFailure(controller.adminQueue(), reason);
+    }
+}

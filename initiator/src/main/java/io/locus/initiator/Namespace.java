@@ -1,0 +1,457 @@
+package io.locus.initiator;
+
+import io.locus.initiator.tcp.Command;
+import io.locus.initiator.tcp.DeferredSubmit;
+import io.locus.initiator.tcp.TcpQueue;
+import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.runtime.Reactor;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+
+/**
+ * I/O on one namespace: asynchronous commands completed on the queue's reactor through an {@link IoCallback}, and
+ * blocking conveniences on top.
+ * <p>
+ * Data buffers are the caller's: a read lands in {@code buf[index, index + blocks × lbaSize)}, a write sends that
+ * range; the asynchronous calls move no indices and must not touch the range until the callback. The overloads
+ * without an index use {@code writerIndex()} (read) and {@code readerIndex()} (write).
+ * <p>
+ * Queue choice: a handle from {@link #onQueue(int)} always uses its queue; otherwise a caller on a reactor uses a
+ * queue of that reactor (no hand-off), a flow with a home CPU maps to queue {@code cpu % n}, and any other thread to
+ * queue {@code thread id % n}.
+ * <p>
+ * Hot path, no allocation: a command of at most MDTS is one preallocated slot. A larger one is split transparently
+ * (that path allocates one small object per call), as is a submission that finds every slot taken (it waits on
+ * the reactor for one).
+ */
+public final class Namespace {
+    private static final int MAX_BLOCKS_PER_COMMAND = 65536;
+    private static final int SPLIT_WINDOW = 4;
+
+    private final Controller controller;
+    private final NamespaceInfo info;
+    private final int nsid;
+    private final int lbaSize;
+    private final int lbaShift;
+    private final int fixedQueue;
+
+    Namespace(Controller controller, NamespaceInfo info, Integer queueIndex) {
+        this.controller = controller;
+        this.info = info;
+        this.nsid = info.nsid();
+        this.lbaSize = info.lbaSize();
+        this.lbaShift = Integer.numberOfTrailingZeros(lbaSize);
+        this.fixedQueue = queueIndex == null ? -1 : queueIndex;
+    }
+
+    public int nsid() {
+        return nsid;
+    }
+
+    public NamespaceInfo info() {
+        return info;
+    }
+
+    public int lbaSize() {
+        return lbaSize;
+    }
+
+    /** Size in logical blocks. */
+    public long blocks() {
+        return info.size();
+    }
+
+    public Controller controller() {
+        return controller;
+    }
+
+    /** A handle whose commands all use I/O queue {@code index} (0-based), e.g. one per worker thread or reactor. */
+    public Namespace onQueue(int index) {
+        if (index < 0 || index >= controller.ioQueueCount()) {
+            throw new IllegalArgumentException("I/O queue index " + index + " is out of range (0.." + (controller.ioQueueCount() - 1) + ")");
+        }
+        return new Namespace(controller, info, index);
+    }
+
+    /** The queue this handle's next command from the current thread goes to. */
+    public TcpQueue queueFor(Flow flow) {
+        int n = controller.ioQueueCount();
+        if (n == 0) {
+            throw new NvmeException("the controller for " + controller.transportId() + " has no I/O queues");
+        }
+        if (fixedQueue >= 0) {
+            return controller.ioQueue(fixedQueue);
+        }
+        for (int i = 0; i < n; i++) {
+            TcpQueue q = controller.ioQueue(i);
+            if (q.reactor().inReactor()) {
+                return q;
+            }
+        }
+        if (flow != null && flow.homeCpu() >= 0) {
+            return controller.ioQueue(flow.homeCpu() % n);
+        }
+        return controller.ioQueue((int) (Thread.currentThread().threadId() % n));
+    }
+
+    // ---------------------------------------------------------------- asynchronous
+
+    public void read(long lba, int blocks, ByteBuf dst, IoCallback callback, Object context) {
+        read(lba, blocks, dst, dst.writerIndex(), null, callback, context);
+    }
+
+    public void read(long lba, int blocks, ByteBuf dst, int dstIndex, Flow flow, IoCallback callback, Object context) {
+        transfer(NvmOpcode.READ, lba, blocks, dst, dstIndex, 0, flow, callback, context);
+    }
+
+    public void write(long lba, int blocks, ByteBuf src, IoCallback callback, Object context) {
+        write(lba, blocks, src, src.readerIndex(), false, null, callback, context);
+    }
+
+    /** Write; {@code fua} sets Force Unit Access (the data is on media before the completion). */
+    public void write(long lba, int blocks, ByteBuf src, int srcIndex, boolean fua, Flow flow, IoCallback callback,
+                      Object context) {
+        transfer(NvmOpcode.WRITE, lba, blocks, src, srcIndex, fua ? NvmOpcode.CDW12_FUA : 0, flow, callback, context);
+    }
+
+    public void flush(Flow flow, IoCallback callback, Object context) {
+        TcpQueue q = queueFor(flow);
+        Command c = q.acquire();
+        if (c == null) {
+            q.defer(new Deferred(q, this, NvmOpcode.FLUSH, 0, 0, null, 0, 0, flow, callback, context));
+            return;
+        }
+        describe(c.reset(), NvmOpcode.FLUSH, 0, 0, null, 0, 0, flow, callback, context);
+        q.submit(c);
+    }
+
+    /** Write Zeroes; {@code deallocate} lets the controller deallocate the blocks (DEAC). */
+    public void writeZeroes(long lba, long blocks, boolean deallocate, Flow flow, IoCallback callback, Object context) {
+        checkRange(lba, blocks);
+        int flags = deallocate ? NvmOpcode.CDW12_DEAC : 0;
+        if (blocks <= MAX_BLOCKS_PER_COMMAND) {
+            submitOne(queueFor(flow), NvmOpcode.WRITE_ZEROES, lba, (int) blocks, null, 0, flags, flow, callback, context);
+            return;
+        }
+        Split split = new Split(this, queueFor(flow), NvmOpcode.WRITE_ZEROES, lba, blocks, null, 0, flags,
+                MAX_BLOCKS_PER_COMMAND, flow, callback, context);
+        start(split);
+    }
+
+    /** Dataset Management with the Deallocate attribute over one range (split into ranges of 2^32 − 1 blocks). */
+    public void deallocate(long lba, long blocks, Flow flow, IoCallback callback, Object context) {
+        checkRange(lba, blocks);
+        int ranges = (int) ((blocks + 0xFFFFFFFEL) / 0xFFFFFFFFL);
+        if (ranges > 256) {
+            throw new IllegalArgumentException("deallocate of " + blocks + " blocks needs more than 256 ranges");
+        }
+        ByteBuf list = PooledByteBufAllocator.DEFAULT.heapBuffer(ranges * NvmOpcode.DSM_RANGE_LENGTH);
+        long at = lba;
+        long left = blocks;
+        for (int i = 0; i < ranges; i++) {
+            long n = Math.min(left, 0xFFFFFFFFL);
+            list.writeIntLE(0);
+            list.writeIntLE((int) n);
+            list.writeLongLE(at);
+            at += n;
+            left -= n;
+        }
+        IoCallback release = (ctx, status, dw0, dw1) -> {
+            list.release();
+            callback.onComplete(ctx, status, dw0, dw1);
+        };
+        TcpQueue q = queueFor(flow);
+        Command c = q.acquire();
+        if (c == null) {
+            q.defer(new Deferred(q, this, NvmOpcode.DATASET_MANAGEMENT, 0, ranges, list, 0, 0, flow, release, context));
+            return;
+        }
+        describe(c.reset(), NvmOpcode.DATASET_MANAGEMENT, 0, ranges, list, 0, 0, flow, release, context);
+        q.submit(c);
+    }
+
+    private void transfer(int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+                          IoCallback callback, Object context) {
+        if (blocks <= 0) {
+            throw new IllegalArgumentException("block count must be positive, not " + blocks);
+        }
+        long bytes = (long) blocks << lbaShift;
+        if (index < 0 || index + bytes > buf.capacity()) {
+            throw new IllegalArgumentException("buffer of " + buf.capacity() + " bytes cannot hold " + bytes
+                    + " bytes at index " + index);
+        }
+        TcpQueue q = queueFor(flow);
+        int maxBlocks = maxBlocksPerCommand();
+        if (blocks <= maxBlocks) {
+            submitOne(q, opcode, lba, blocks, buf, index, flags, flow, callback, context);
+            return;
+        }
+        start(new Split(this, q, opcode, lba, blocks, buf, index, flags, maxBlocks, flow, callback, context));
+    }
+
+    /** Blocks one command may move: MDTS and the 16-bit NLB field. */
+    public int maxBlocksPerCommand() {
+        long byMdts = controller.maxTransferBytes() >>> lbaShift;
+        return (int) Math.max(1, Math.min(MAX_BLOCKS_PER_COMMAND, byMdts));
+    }
+
+    private void submitOne(TcpQueue q, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+                           IoCallback callback, Object context) {
+        Command c = q.acquire();
+        if (c == null) {
+            q.defer(new Deferred(q, this, opcode, lba, blocks, buf, index, flags, flow, callback, context));
+            return;
+        }
+        describe(c.reset(), opcode, lba, blocks, buf, index, flags, flow, callback, context);
+        q.submit(c);
+    }
+
+    /** Fills a slot; for DSM {@code blocks} is the number of ranges. */
+    private void describe(Command c, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+                          IoCallback callback, Object context) {
+        c.opcode = opcode;
+        c.nsid = nsid;
+        c.flow = flow;
+        c.callback = callback;
+        c.context = context;
+        switch (opcode) {
+            case NvmOpcode.READ, NvmOpcode.WRITE -> {
+                c.cdw10 = (int) lba;
+                c.cdw11 = (int) (lba >>> 32);
+                c.cdw12 = (blocks - 1) | flags;
+                c.data = buf;
+                c.dataIndex = index;
+                c.dataLength = blocks << lbaShift;
+            }
+            case NvmOpcode.WRITE_ZEROES -> {
+                c.cdw10 = (int) lba;
+                c.cdw11 = (int) (lba >>> 32);
+                c.cdw12 = (blocks - 1) | flags;
+            }
+            case NvmOpcode.DATASET_MANAGEMENT -> {
+                c.cdw10 = blocks - 1;
+                c.cdw11 = NvmOpcode.DSM_ATTR_DEALLOCATE;
+                c.data = buf;
+                c.dataIndex = index;
+                c.dataLength = blocks * NvmOpcode.DSM_RANGE_LENGTH;
+            }
+            default -> {
+                // Flush: NSID only.
+            }
+        }
+    }
+
+    private static void start(Split split) {
+        Reactor r = split.queue.reactor();
+        if (r.inReactor()) {
+            split.run();
+        } else {
+            r.execute(split);
+        }
+    }
+
+    private void checkRange(long lba, long blocks) {
+        if (blocks <= 0) {
+            throw new IllegalArgumentException("block count must be positive, not " + blocks);
+        }
+        if (lba < 0) {
+            throw new IllegalArgumentException("LBA must not be negative");
+        }
+    }
+
+    // ---------------------------------------------------------------- blocking
+
+    /** Reads into {@code dst} at its writer index and advances it. */
+    public void readBlocking(long lba, int blocks, ByteBuf dst) {
+        dst.ensureWritable(blocks << lbaShift);
+        int at = dst.writerIndex();
+        Completion done = await(cb -> read(lba, blocks, dst, at, null, cb, null));
+        check(done, "read of " + blocks + " blocks at LBA " + lba);
+        dst.writerIndex(at + (blocks << lbaShift));
+    }
+
+    /** Writes from {@code src} at its reader index and advances it. */
+    public void writeBlocking(long lba, int blocks, ByteBuf src, boolean fua) {
+        int at = src.readerIndex();
+        if (src.readableBytes() < blocks << lbaShift) {
+            throw new IllegalArgumentException("write of " + blocks + " blocks needs " + (blocks << lbaShift)
+                    + " readable bytes, the buffer has " + src.readableBytes());
+        }
+        Completion done = await(cb -> write(lba, blocks, src, at, fua, null, cb, null));
+        check(done, "write of " + blocks + " blocks at LBA " + lba);
+        src.readerIndex(at + (blocks << lbaShift));
+    }
+
+    public void flushBlocking() {
+        check(await(cb -> flush(null, cb, null)), "flush");
+    }
+
+    public void writeZeroesBlocking(long lba, long blocks, boolean deallocate) {
+        check(await(cb -> writeZeroes(lba, blocks, deallocate, null, cb, null)), "write zeroes of " + blocks + " blocks at LBA " + lba);
+    }
+
+    public void deallocateBlocking(long lba, long blocks) {
+        check(await(cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
+    }
+
+    private interface Submitter {
+        void submit(IoCallback callback);
+    }
+
+    private Completion await(Submitter submitter) {
+        BlockingCallback cb = new BlockingCallback();
+        if (controller.ioQueueCount() > 0 && queueFor(null).reactor().inReactor()) {
+            throw new IllegalStateException("a blocking call on a reactor thread would deadlock; use the asynchronous API");
+        }
+        submitter.submit(cb);
+        return cb.await();
+    }
+
+    private void check(Completion done, String what) {
+        if (!done.ok()) {
+            String why = HostStatus.describe(done.status());
+            String last = controller.lastError();
+            if ((done.status() & 0x700) == 0x300 && last != null) {
+                why = why + " (" + last + ")";
+            }
+            throw new NvmeException(what + " on namespace " + nsid + " failed: " + why, done.status());
+        }
+    }
+
+    private static final class BlockingCallback implements IoCallback {
+        private final Thread waiter = Thread.currentThread();
+        private volatile boolean done;
+        private int status;
+        private int dw0;
+        private int dw1;
+
+        @Override
+        public void onComplete(Object context, int status, int dw0, int dw1) {
+            this.status = status;
+            this.dw0 = dw0;
+            this.dw1 = dw1;
+            done = true;
+            java.util.concurrent.locks.LockSupport.unpark(waiter);
+        }
+
+        Completion await() {
+            while (!done) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, 1_000_000_000L);
+            }
+            return new Completion(status, dw0, dw1);
+        }
+    }
+
+    // ---------------------------------------------------------------- overload and split paths
+
+    /** A submission that found no free slot: waits on the reactor. */
+    private static final class Deferred extends DeferredSubmit {
+        private final Namespace ns;
+        private final int opcode;
+        private final long lba;
+        private final int blocks;
+        private final ByteBuf buf;
+        private final int index;
+        private final int flags;
+        private final Flow flow;
+        private final IoCallback callback;
+        private final Object context;
+
+        Deferred(TcpQueue q, Namespace ns, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+                 IoCallback callback, Object context) {
+            super(q);
+            this.ns = ns;
+            this.opcode = opcode;
+            this.lba = lba;
+            this.blocks = blocks;
+            this.buf = buf;
+            this.index = index;
+            this.flags = flags;
+            this.flow = flow;
+            this.callback = callback;
+            this.context = context;
+        }
+
+        @Override
+        protected void fill(Command c) {
+            ns.describe(c, opcode, lba, blocks, buf, index, flags, flow, callback, context);
+        }
+
+        @Override
+        protected void fail(int status) {
+            callback.onComplete(context, status, 0, 0);
+        }
+    }
+
+    /**
+     * A transfer larger than one command may carry: chunks of at most {@code maxBlocks}, up to
+     * {@link #SPLIT_WINDOW} in flight, all on one queue, submitted and completed on its reactor. Completes once with
+     * the first error (later chunks are not started after one fails) or success.
+     */
+    private static final class Split implements Runnable, IoCallback {
+        private final Namespace ns;
+        final TcpQueue queue;
+        private final int opcode;
+        private final long lba;
+        private final long blocks;
+        private final ByteBuf buf;
+        private final int index;
+        private final int flags;
+        private final int maxBlocks;
+        private final Flow flow;
+        private final IoCallback callback;
+        private final Object context;
+        private long nextBlock;
+        private int outstanding;
+        private int firstError;
+
+        Split(Namespace ns, TcpQueue queue, int opcode, long lba, long blocks, ByteBuf buf, int index, int flags,
+              int maxBlocks, Flow flow, IoCallback callback, Object context) {
+            this.ns = ns;
+            this.queue = queue;
+            this.opcode = opcode;
+            this.lba = lba;
+            this.blocks = blocks;
+            this.buf = buf;
+            this.index = index;
+            this.flags = flags;
+            this.maxBlocks = maxBlocks;
+            this.flow = flow;
+            this.callback = callback;
+            this.context = context;
+        }
+
+        /** Reactor: start the first window. */
+        @Override
+        public void run() {
+            for (int i = 0; i < SPLIT_WINDOW && nextBlock < blocks; i++) {
+                submitNext();
+            }
+        }
+
+        private void submitNext() {
+            int n = (int) Math.min(maxBlocks, blocks - nextBlock);
+            long at = nextBlock;
+            nextBlock += n;
+            outstanding++;
+            int bufAt = buf == null ? 0 : index + (int) (at << ns.lbaShift);
+            ns.submitOne(queue, opcode, lba + at, n, buf, bufAt, flags, flow, this, null);
+        }
+
+        /** Reactor: one chunk done. */
+        @Override
+        public void onComplete(Object ignored, int status, int dw0, int dw1) {
+            outstanding--;
+            if (!HostStatus.ok(status) && firstError == 0) {
+                firstError = status;
+            }
+            if (firstError == 0 && nextBlock < blocks) {
+                submitNext();
+                return;
+            }
+            if (outstanding == 0) {
+                callback.onComplete(context, firstError, 0, 0);
+            }
+        }
+    }
+}

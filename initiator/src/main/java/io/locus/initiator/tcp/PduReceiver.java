@@ -1,0 +1,302 @@
+package io.locus.initiator.tcp;
+
+import io.locus.protocol.tcp.CommonHeader;
+import io.locus.protocol.tcp.Crc32cDigest;
+import io.locus.protocol.tcp.DataPdu;
+import io.locus.protocol.tcp.PduFraming;
+import io.locus.protocol.tcp.PduType;
+import io.locus.protocol.tcp.TermReqPdu;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Host-side receive state machine for one NVMe/TCP connection (controller to host PDUs).
+ *
+ * <pre>
+ *  HEADER ──(CapsuleResp, R2T, ICResp)──────────────────────────────────► HEADER
+ *     │
+ *     └─(C2HData)─► PAD ─► DATA ─► [DATA_DIGEST] ─────────────────────────► HEADER
+ *  any state ──(bad header, digest, sequence, C2HTermReq)──► FAILED (stays; the queue resets)
+ * </pre>
+ * The common header is checked ({@link PduFraming#validate}) as soon as its 8 bytes are in, before anything else is
+ * buffered. Headers are collected into one small buffer; C2HData payload is copied straight from the socket's
+ * buffers into the command's data buffer (no cumulation), and its data digest is computed over the destination.
+ * Nothing is allocated per PDU.
+ */
+final class PduReceiver extends ChannelInboundHandlerAdapter {
+    private static final int HEADER = 0;
+    private static final int PAD = 1;
+    private static final int DATA = 2;
+    private static final int DATA_DIGEST = 3;
+    private static final int FAILED = 4;
+
+    /** Largest header we ever collect: a C2HTermReq with 128 bytes of offending header. */
+    private static final int HEADER_CAPACITY = TermReqPdu.HEADER_LENGTH + TermReqPdu.MAX_ERROR_DATA;
+
+    private final TcpQueue queue;
+    private final ByteBuf header = Unpooled.buffer(HEADER_CAPACITY, HEADER_CAPACITY);
+    private final ByteBuf digest = Unpooled.buffer(4, 4);
+    private final Crc32cDigest crc = new Crc32cDigest();
+    private int state = HEADER;
+    /** Header bytes this PDU needs (8 until the common header is in). */
+    private int headerNeeded = CommonHeader.LENGTH;
+    private boolean initialized;
+    private boolean headerDigest;
+    private boolean dataDigest;
+
+    // The C2HData being received.
+    private Command current;
+    private int padRemaining;
+    private int dataRemaining;
+    private boolean success;
+
+    PduReceiver(TcpQueue queue) {
+        this.queue = queue;
+    }
+
+    /** ICResp accepted: from now on only the data-phase PDU types are valid. */
+    void initialized(boolean headerDigest, boolean dataDigest) {
+        this.initialized = true;
+        this.headerDigest = headerDigest;
+        this.dataDigest = dataDigest;
+    }
+
+    /** Stops parsing for good (the connection is being torn down). */
+    void stop() {
+        state = FAILED;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            while (state != FAILED && in.isReadable()) {
+                switch (state) {
+                    case HEADER -> readHeader(in);
+                    case PAD -> skipPad(in);
+                    case DATA -> readData(in);
+                    case DATA_DIGEST -> readDataDigest(in);
+                    default -> throw new IllegalStateException("receiver state " + state);
+                }
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = FAILED;
+        queue.onChannelInactive(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        state = FAILED;
+        queue.onChannelException(ctx.channel(), cause);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        header.release();
+        digest.release();
+    }
+
+    private void readHeader(ByteBuf in) {
+        int take = Math.min(headerNeeded - header.writerIndex(), in.readableBytes());
+        header.writeBytes(in, take);
+        if (header.writerIndex() < headerNeeded) {
+            return;
+        }
+        if (headerNeeded == CommonHeader.LENGTH) {
+            // Every full header is longer than the common header: accept it, then collect the rest.
+            commonHeaderAccepted();
+            return;
+        }
+        onHeader();
+    }
+
+    /** Validates the common header and sets how many header bytes to collect; false when it failed. */
+    private boolean commonHeaderAccepted() {
+        int type = CommonHeader.type(header, 0);
+        boolean expected = initialized
+                ? type == PduType.CAPSULE_RESP || type == PduType.C2H_DATA || type == PduType.R2T || type == PduType.C2H_TERM_REQ
+                : type == PduType.IC_RESP || type == PduType.C2H_TERM_REQ;
+        if (!expected) {
+            fail(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.TYPE_OFFSET,
+                    "unexpected " + PduType.name(type) + " PDU" + (initialized ? "" : " before ICResp"));
+            return false;
+        }
+        long check = PduFraming.validate(header, 0, headerDigest, dataDigest, Integer.MAX_VALUE);
+        if (check != PduFraming.OK) {
+            fail(PduFraming.fes(check), PduFraming.fei(check), "malformed " + PduType.name(type) + " header ("
+                    + TermReqPdu.describe(PduFraming.fes(check)) + " at byte " + PduFraming.fei(check) + ")");
+            return false;
+        }
+        headerNeeded = fullHeaderLength();
+        return true;
+    }
+
+    private int fullHeaderLength() {
+        int type = CommonHeader.type(header, 0);
+        if (type == PduType.C2H_TERM_REQ) {
+            return (int) CommonHeader.plen(header, 0);
+        }
+        int hlen = CommonHeader.hlen(header, 0);
+        return hlen + (headerDigest && PduType.mayCarryHeaderDigest(type) ? CommonHeader.DIGEST_LENGTH : 0);
+    }
+
+    private void onHeader() {
+        int type = CommonHeader.type(header, 0);
+        int hlen = CommonHeader.hlen(header, 0);
+        if (headerDigest && PduType.mayCarryHeaderDigest(type)) {
+            int expected = crc.compute(header, 0, hlen);
+            if (header.getIntLE(hlen) != expected) {
+                fail(TermReqPdu.FES_HEADER_DIGEST_ERROR, 0, PduType.name(type) + " header digest mismatch");
+                return;
+            }
+        }
+        switch (type) {
+            case PduType.CAPSULE_RESP -> {
+                nextPdu();
+                // The header buffer is reused only after the completion is delivered: read it first.
+                queue.onCapsuleResp(this, header);
+            }
+            case PduType.R2T -> onR2T();
+            case PduType.C2H_DATA -> onC2HData();
+            case PduType.IC_RESP -> {
+                if (queue.onIcResp(header)) {
+                    nextPdu();
+                }
+            }
+            case PduType.C2H_TERM_REQ -> {
+                int fes = TermReqPdu.fes(header, 0);
+                long fei = TermReqPdu.fei(header, 0);
+                state = FAILED;
+                queue.onTermReq(fes, fei);
+            }
+            default -> fail(TermReqPdu.FES_INVALID_HEADER_FIELD, 0, "unexpected " + PduType.name(type) + " PDU");
+        }
+    }
+
+    private void onR2T() {
+        int cccid = DataPdu.cccid(header, 0);
+        int ttag = DataPdu.ttag(header, 0);
+        long offset = DataPdu.dataOffset(header, 0);
+        long length = DataPdu.dataLength(header, 0);
+        nextPdu();
+        queue.onR2T(cccid, ttag, offset, length);
+    }
+
+    private void onC2HData() {
+        int cccid = DataPdu.cccid(header, 0);
+        long offset = DataPdu.dataOffset(header, 0);
+        long length = DataPdu.dataLength(header, 0);
+        int flags = CommonHeader.flags(header, 0);
+        boolean last = (flags & CommonHeader.FLAG_LAST_PDU) != 0;
+        success = (flags & CommonHeader.FLAG_SUCCESS) != 0;
+        int carried = PduFraming.dataLength(header, 0, headerDigest, dataDigest);
+        Command c = queue.lookup(cccid);
+        if (c == null) {
+            fail(TermReqPdu.FES_INVALID_HEADER_FIELD, DataPdu.CCCID_OFFSET,
+                    String.format("C2HData for unknown command id 0x%04x", cccid));
+            return;
+        }
+        if (!c.controllerToHost()) {
+            fail(TermReqPdu.FES_INVALID_HEADER_FIELD, DataPdu.CCCID_OFFSET,
+                    String.format("C2HData for command id 0x%04x, which reads no data", cccid));
+            return;
+        }
+        if (length == 0 || length != carried) {
+            fail(TermReqPdu.FES_INVALID_HEADER_FIELD, DataPdu.LENGTH_OFFSET,
+                    "C2HData DATAL " + length + " does not match the " + carried + " bytes the PDU carries");
+            return;
+        }
+        if (offset != c.transferred) {
+            fail(TermReqPdu.FES_PDU_SEQUENCE_ERROR, DataPdu.OFFSET_OFFSET,
+                    "C2HData DATAO " + offset + " is not the next offset (" + c.transferred + ") of command " + cccid);
+            return;
+        }
+        if (offset + length > c.dataLength) {
+            fail(TermReqPdu.FES_DATA_OUT_OF_RANGE, DataPdu.LENGTH_OFFSET,
+                    "C2HData ends at byte " + (offset + length) + ", past the " + c.dataLength + "-byte transfer");
+            return;
+        }
+        if (success && !last) {
+            fail(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.FLAGS_OFFSET, "C2HData has SUCCESS without LAST_PDU");
+            return;
+        }
+        int headerEnd = CommonHeader.hlen(header, 0) + (headerDigest ? CommonHeader.DIGEST_LENGTH : 0);
+        current = c;
+        padRemaining = CommonHeader.pdo(header, 0) - headerEnd;
+        dataRemaining = (int) length;
+        crc.reset();
+        state = padRemaining > 0 ? PAD : DATA;
+    }
+
+    private void skipPad(ByteBuf in) {
+        int n = Math.min(padRemaining, in.readableBytes());
+        in.skipBytes(n);
+        padRemaining -= n;
+        if (padRemaining == 0) {
+            state = DATA;
+        }
+    }
+
+    private void readData(ByteBuf in) {
+        Command c = current;
+        int n = Math.min(dataRemaining, in.readableBytes());
+        int to = c.dataIndex + c.transferred;
+        c.data.setBytes(to, in, in.readerIndex(), n);
+        in.skipBytes(n);
+        if (dataDigest) {
+            crc.update(c.data, to, n);
+        }
+        c.transferred += n;
+        dataRemaining -= n;
+        if (dataRemaining == 0) {
+            if (dataDigest) {
+                digest.clear();
+                state = DATA_DIGEST;
+            } else {
+                dataDone();
+            }
+        }
+    }
+
+    private void readDataDigest(ByteBuf in) {
+        int n = Math.min(4 - digest.writerIndex(), in.readableBytes());
+        digest.writeBytes(in, n);
+        if (digest.writerIndex() < 4) {
+            return;
+        }
+        if (digest.getIntLE(0) != crc.value()) {
+            // The Linux host fails the command, not the connection: Data Transfer Error when it completes.
+            current.hostStatus = io.locus.protocol.nvme.Status.DATA_TRANSFER_ERROR;
+            queue.onDataDigestError(current);
+        }
+        dataDone();
+    }
+
+    private void dataDone() {
+        Command c = current;
+        current = null;
+        nextPdu();
+        if (success) {
+            queue.onC2HSuccess(c);
+        }
+    }
+
+    private void nextPdu() {
+        state = HEADER;
+        headerNeeded = CommonHeader.LENGTH;
+        header.clear();
+    }
+
+    private void fail(int fes, long fei, String reason) {
+        state = FAILED;
+        queue.onProtocolError(fes, fei, header, reason);
+    }
+}
