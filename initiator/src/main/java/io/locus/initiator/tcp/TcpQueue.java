@@ -27,7 +27,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.locus.runtime.NettyTransports;
 import org.jctools.queues.MpmcArrayQueue;
 
 import java.net.ConnectException;
@@ -678,7 +678,7 @@ public final class TcpQueue implements Poller {
         receiver = new PduReceiver(this);
         Bootstrap bootstrap = new Bootstrap()
                 .group(reactor.eventLoop())
-                .channel(NioSocketChannel.class)
+                .channel(NettyTransports.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .option(ChannelOption.ALLOCATOR, alloc)
