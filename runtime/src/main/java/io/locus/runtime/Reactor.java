@@ -181,7 +181,8 @@ public final class Reactor implements AutoCloseable {
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "reactor " + config.name() + " failed", t);
         } finally {
-            eventLoop.shutdown();
+            // No quiet period: the default graceful shutdown would idle for 2 s before the loop terminates.
+            eventLoop.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
             while (!eventLoop.isTerminated()) {
                 eventLoop.runNow();
             }
