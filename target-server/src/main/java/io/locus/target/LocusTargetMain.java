@@ -56,6 +56,12 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--idle", paramLabel = "MODE", description = "Reactor idle mode: adaptive (default) or busy.")
     String idle;
 
+    @Option(names = "--provenance", paramLabel = "on|off", description = "Completion provenance (default on); off is the generic mode kept for comparison.")
+    String provenance;
+
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "Serve Prometheus metrics over HTTP at /metrics.")
+    String metrics;
+
     @Option(names = "--allow-host", paramLabel = "HOSTNQN", description = "Allow only these hosts (repeatable). Default: any host.")
     List<String> allowHosts = new ArrayList<>();
 
@@ -110,13 +116,19 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
         TargetConfig.Reactors reactors = base.reactors();
         if (cores != null) {
-            reactors = new TargetConfig.Reactors(CpuList.parse(cores), reactors.idle());
+            reactors = reactors.withCores(CpuList.parse(cores));
         }
         if (idle != null) {
             if (!idle.equals("busy") && !idle.equals("adaptive")) {
                 throw new IllegalArgumentException("--idle must be busy or adaptive, not '" + idle + "'");
             }
-            reactors = new TargetConfig.Reactors(reactors.cores(), idle);
+            reactors = reactors.withIdle(idle);
+        }
+        if (provenance != null) {
+            if (!provenance.equals("on") && !provenance.equals("off")) {
+                throw new IllegalArgumentException("--provenance must be on or off, not '" + provenance + "'");
+            }
+            reactors = reactors.withProvenance(provenance.equals("on"));
         }
         if (!quickStart) {
             return new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(), base.limits());

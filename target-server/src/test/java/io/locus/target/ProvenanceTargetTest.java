@@ -49,4 +49,24 @@ class ProvenanceTargetTest {
             assertNotEquals(0, nonZero, "enabled controllers report target timing in DW1");
         }
     }
+
+    @Test
+    void shouldNeitherAdvertiseNorAcceptProvenanceInGenericMode() throws Exception {
+        io.locus.target.config.TargetConfig base = TestTargets.config(java.util.List.of(
+                new io.locus.target.config.TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, 4096, null)), true,
+                java.util.List.of(), io.locus.target.config.TargetConfig.Limits.defaults());
+        io.locus.target.config.TargetConfig generic = new io.locus.target.config.TargetConfig(base.reactors().withProvenance(false),
+                base.ports(), base.discovery(), base.subsystems(), base.limits());
+        try (Target t = Target.start(generic); RawHost admin = new RawHost(TestTargets.ioPort(t))) {
+            admin.adminUp(TestTargets.NQN, 0);
+            ByteBuf id = io.netty.buffer.Unpooled.wrappedBuffer(admin.identify(1, 0));
+            assertEquals(0, id.getIntLE(ProvenanceWire.SIGNATURE_OFFSET), "no LCPX signature");
+            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 51, 0);
+            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
+            Sqe.setCdw(set, 0, 11, 1);
+            admin.capsule(set, null, false);
+            assertEquals(io.locus.protocol.nvme.Status.INVALID_FIELD | io.locus.protocol.nvme.Status.DNR,
+                    admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+        }
+    }
 }

@@ -22,6 +22,8 @@ public final class BackendIo implements Runnable {
     public int rangeCount;
     /** Status as {@link io.locus.protocol.nvme.Status} encodes it. */
     public int status;
+    /** A latency-class request: its completion is handled ahead of throughput work. */
+    public boolean urgent;
     public long submitNanos;
     public long completeNanos;
 

@@ -2,6 +2,7 @@ package io.locus.target.backend;
 
 import io.locus.runtime.Poller;
 import io.locus.runtime.Reactor;
+import io.locus.target.command.Request;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,7 +22,9 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     }
 
     private final Reactor reactor;
+    private final ArrayDeque<BackendIo> urgent = new ArrayDeque<>(256);
     private final ArrayDeque<BackendIo> ready = new ArrayDeque<>(1024);
+    private final ArrayDeque<Request> deferred = new ArrayDeque<>(1024);
     private final List<Flushable> dirty = new ArrayList<>();
     private long localCompletions;
     private final AtomicLong remoteCompletions = new AtomicLong();
@@ -38,7 +41,7 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     public void deliver(BackendIo io) {
         if (reactor.inReactor()) {
             localCompletions++;
-            ready.addLast(io);
+            (io.urgent ? urgent : ready).addLast(io);
         } else {
             remoteCompletions.incrementAndGet();
             reactor.execute(io);
@@ -50,12 +53,32 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         dirty.add(queue);
     }
 
+    /** Queues throughput work to run after this turn's latency-class work (reactor thread only). */
+    public void defer(Request request) {
+        deferred.addLast(request);
+    }
+
+    /**
+     * One micro-window: latency-class completions first, then throughput completions, then deferred throughput
+     * commands, each bounded by {@code maxItems}; then one flush per dirty queue.
+     */
     @Override
     public int poll(int maxItems) {
         int done = 0;
         BackendIo io;
-        while (done < maxItems && (io = ready.pollFirst()) != null) {
+        while (done < maxItems && (io = urgent.pollFirst()) != null) {
             io.dispatch();
+            done++;
+        }
+        int budget = done + maxItems;
+        while (done < budget && (io = ready.pollFirst()) != null) {
+            io.dispatch();
+            done++;
+        }
+        budget = done + maxItems;
+        Request r;
+        while (done < budget && (r = deferred.pollFirst()) != null) {
+            r.queue.runDeferred(r);
             done++;
         }
         flushDirty();

@@ -235,7 +235,7 @@ public final class AdminCommands {
                 r.complete(Status.SUCCESS);
             }
             case Feature.LOCUS_PROVENANCE -> {
-                if (discovery) {
+                if (discovery || !c.limits().provenance()) {
                     r.complete(Status.INVALID_FIELD | Status.DNR);
                     return;
                 }

@@ -69,8 +69,10 @@ final class IdentifyData {
             b.setIntLE(base + IdentifyController.ANAGRPMAX, ANA_GROUP);
             b.setIntLE(base + IdentifyController.NANAGRPID, ANA_GROUP);
             b.setIntLE(base + IdentifyController.MNAN, s.maxNamespaces());
-            b.setIntLE(base + ProvenanceWire.SIGNATURE_OFFSET, ProvenanceWire.SIGNATURE);
-            b.setByte(base + ProvenanceWire.VERSION_OFFSET, ProvenanceWire.VERSION);
+            if (limits.provenance()) {
+                b.setIntLE(base + ProvenanceWire.SIGNATURE_OFFSET, ProvenanceWire.SIGNATURE);
+                b.setByte(base + ProvenanceWire.VERSION_OFFSET, ProvenanceWire.VERSION);
+            }
         }
         // Power state 0: max power 25.00 W (units of 0.01 W), entry/exit latency unreported.
         b.setShortLE(base + 2048, 2500);

@@ -24,6 +24,9 @@ public interface QueueContext {
 
     Port port();
 
+    /** Runs a command whose execution was deferred behind latency-class work in this turn. */
+    void runDeferred(Request request);
+
     /** Sends the request's completion (and its data for reads) and recycles it. */
     void complete(Request request);
 

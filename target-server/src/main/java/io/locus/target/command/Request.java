@@ -158,9 +158,15 @@ public final class Request implements BackendCallback {
         }
     }
 
+    /** A LATENCY or STEP_CRITICAL request: served ahead of throughput work and flushed at once. */
+    public boolean urgent() {
+        return hasProvenance && (latencyClass == ProvenanceWire.CLASS_LATENCY || latencyClass == ProvenanceWire.CLASS_STEP_CRITICAL);
+    }
+
     /** Submits the I/O prepared in {@link #io} to the namespace's backend; {@code then} runs on completion. */
     public void submit(CompletionHandler then) {
         this.continuation = then;
+        io.urgent = urgent();
         backendSubmitNanos = System.nanoTime();
         namespace.backend().submit(io);
     }

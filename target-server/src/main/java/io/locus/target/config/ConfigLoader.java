@@ -99,7 +99,7 @@ public final class ConfigLoader {
 
     private Reactors reactors(JsonNode n) throws ConfigException {
         object(n, "reactors");
-        allowOnly(n, "reactors", "cores", "idle");
+        allowOnly(n, "reactors", "cores", "idle", "provenance", "batch_pdus");
         List<Integer> cores = new ArrayList<>();
         if (n.has("cores")) {
             JsonNode list = n.get("cores");
@@ -120,7 +120,9 @@ public final class ConfigLoader {
         if (!idle.equals("busy") && !idle.equals("adaptive")) {
             throw error("reactors.idle", "must be \"busy\" or \"adaptive\", not \"" + idle + "\"");
         }
-        return new Reactors(cores, idle);
+        boolean provenance = !n.has("provenance") || bool(n.get("provenance"), "reactors.provenance");
+        int batch = n.has("batch_pdus") ? intValue(n.get("batch_pdus"), "reactors.batch_pdus", 1, 1024) : Reactors.DEFAULT_BATCH_PDUS;
+        return new Reactors(cores, idle, provenance, batch);
     }
 
     private Listen listen(JsonNode n, String where) throws ConfigException {

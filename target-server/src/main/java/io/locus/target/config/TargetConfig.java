@@ -9,8 +9,33 @@ import java.util.UUID;
 public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discovery, List<SubsystemConfig> subsystems,
                            Limits limits) {
 
-    /** Reactor placement: cores to pin to (empty: one unpinned reactor) and the idle mode. */
-    public record Reactors(List<Integer> cores, String idle) {
+    /**
+     * Reactor placement and policy.
+     *
+     * @param cores      CPUs to pin to, one reactor each (empty: one unpinned reactor)
+     * @param idle       busy or adaptive
+     * @param provenance completion provenance on (advertised, class-aware batching and ordering) or off (generic mode:
+     *                   uniform batching, not advertised)
+     * @param batchPdus  throughput-class responses coalesced per flush, at most
+     */
+    public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus) {
+        public static final int DEFAULT_BATCH_PDUS = 16;
+
+        public Reactors(List<Integer> cores, String idle) {
+            this(cores, idle, true, DEFAULT_BATCH_PDUS);
+        }
+
+        public Reactors withCores(List<Integer> newCores) {
+            return new Reactors(newCores, idle, provenance, batchPdus);
+        }
+
+        public Reactors withIdle(String newIdle) {
+            return new Reactors(cores, newIdle, provenance, batchPdus);
+        }
+
+        public Reactors withProvenance(boolean on) {
+            return new Reactors(cores, idle, on, batchPdus);
+        }
     }
 
     public record Listen(String address, int port) {

@@ -11,12 +11,14 @@ package io.locus.target.model;
  * @param maxH2cData         MAXH2CDATA advertised in ICResp
  * @param kasUnits100ms      KAS: keep-alive granularity in 100 ms units
  * @param readyTimeout500ms  CAP.TO
+ * @param provenance         whether the provenance extension is advertised and honoured
+ * @param batchPdus          throughput responses coalesced per flush, at most
  */
 public record TargetLimits(int mqes, int maxIoQueues, int mdts, int ioInCapsuleBytes, int adminInCapsuleBytes,
-                           int maxH2cData, int kasUnits100ms, int readyTimeout500ms) {
+                           int maxH2cData, int kasUnits100ms, int readyTimeout500ms, boolean provenance, int batchPdus) {
 
     public static TargetLimits defaults() {
-        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30);
+        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30, true, 16);
     }
 
     public int maxTransferBytes() {

@@ -85,6 +85,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private int sqHead;
     private boolean sqFlowControlDisabled;
     private boolean flushScheduled;
+    private int pendingResponses;
     private boolean closed;
     private long partialSinceNanos;
     private final long connectedNanos = System.nanoTime();
@@ -470,10 +471,23 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             int status = r.namespace != null ? Status.SUCCESS : io.validate(r);
             if (status != Status.SUCCESS) {
                 r.complete(status);
+            } else if (limits.provenance() && !r.urgent()) {
+                // Throughput work waits for this turn's latency-class work (provenance mode only).
+                completions.defer(r);
             } else {
                 io.execute(r);
             }
         }
+    }
+
+    @Override
+    public void runDeferred(Request r) {
+        if (closed) {
+            r.reset();
+            release(r);
+            return;
+        }
+        io.execute(r);
     }
 
     // ---- send ---------------------------------------------------------------------------------------------
@@ -499,9 +513,16 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         if (!sent) {
             sendCapsuleResp(r);
         }
+        boolean urgent = r.urgent();
         r.reset();
         release(r);
-        scheduleFlush();
+        pendingResponses++;
+        if (urgent || pendingResponses >= limits.batchPdus()) {
+            // Latency-class responses leave at once; throughput responses in batches of at most batchPdus.
+            flushPending();
+        } else {
+            scheduleFlush();
+        }
     }
 
     private static boolean isControllerToHost(Request r) {
@@ -569,6 +590,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     @Override
     public void flushPending() {
         flushScheduled = false;
+        pendingResponses = 0;
         ctx.flush();
     }
 

@@ -1,0 +1,44 @@
+package io.locus.target.backend;
+
+import io.locus.runtime.IdleMode;
+import io.locus.runtime.Reactor;
+import io.locus.runtime.ReactorConfig;
+import io.locus.runtime.ThreadPinning;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The completion micro-window serves latency-class work first and stays within its bound. */
+class ReactorCompletionsTest {
+    @Test
+    void shouldDispatchUrgentCompletionsBeforeThroughputOnesAndBoundEachTurn() throws Exception {
+        // A busy reactor whose pollers we drive by hand: nothing registered, so poll() runs only when we call it.
+        try (Reactor reactor = new Reactor(ReactorConfig.defaults("rc", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
+            ReactorCompletions completions = new ReactorCompletions(reactor);
+            List<String> order = new ArrayList<>();
+            CompletableFuture<int[]> result = new CompletableFuture<>();
+            reactor.execute(() -> {
+                for (int i = 0; i < 5; i++) {
+                    BackendIo t = new BackendIo(io -> order.add("t"), completions);
+                    t.complete(0);
+                }
+                BackendIo u = new BackendIo(io -> order.add("u"), completions);
+                u.urgent = true;
+                u.complete(0);
+                int first = completions.poll(2);
+                int second = completions.poll(8);
+                result.complete(new int[] {first, second});
+            });
+            int[] done = result.get(2, TimeUnit.SECONDS);
+            assertEquals("u", order.get(0), "the latency-class completion went first");
+            assertEquals(3, done[0], "one urgent plus at most the window of throughput completions");
+            assertEquals(3, done[1]);
+            assertEquals(6, order.size());
+        }
+    }
+}
