@@ -6,6 +6,7 @@ import io.locus.target.config.CpuList;
 import io.locus.target.config.Nqn;
 import io.locus.target.config.Sizes;
 import io.locus.target.config.TargetConfig;
+import io.locus.target.metrics.MetricsServer;
 import io.locus.target.model.Namespace;
 import io.locus.target.model.Port;
 import io.locus.target.model.Subsystem;
@@ -93,8 +94,24 @@ public final class LocusTargetMain implements Callable<Integer> {
             System.err.println("locus-target: " + e.getMessage());
             return 1;
         }
+        MetricsServer metricsServer = null;
+        if (metrics != null) {
+            try {
+                TargetConfig.Listen m = parseListen(metrics, "--metrics");
+                metricsServer = new MetricsServer(target, new java.net.InetSocketAddress(m.address(), m.port()));
+                System.out.println("  metrics on http://" + m.display() + "/metrics");
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("locus-target: --metrics: " + e.getMessage());
+                target.close();
+                return 1;
+            }
+        }
+        MetricsServer metricsToClose = metricsServer;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             System.err.println("locus-target: shutting down");
+            if (metricsToClose != null) {
+                metricsToClose.close();
+            }
             target.close();
             stop.countDown();
         }));
@@ -135,7 +152,7 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
         List<TargetConfig.Listen> ports = new ArrayList<>();
         for (String l : listen) {
-            ports.add(parseListen(l));
+            ports.add(parseListen(l, "--listen"));
         }
         if (ports.isEmpty()) {
             ports.addAll(base.ports());
@@ -208,10 +225,10 @@ public final class LocusTargetMain implements Callable<Integer> {
         return port;
     }
 
-    static TargetConfig.Listen parseListen(String text) {
+    static TargetConfig.Listen parseListen(String text, String option) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
-            throw new IllegalArgumentException("--listen: '" + text + "' is not ADDR:PORT (example: 127.0.0.1:4420)");
+            throw new IllegalArgumentException(option + ": '" + text + "' is not ADDR:PORT (example: 127.0.0.1:4420)");
         }
         String host = text.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -221,9 +238,9 @@ public final class LocusTargetMain implements Callable<Integer> {
         try {
             port = Integer.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--listen: '" + text + "' has no numeric port");
+            throw new IllegalArgumentException(option + ": '" + text + "' has no numeric port");
         }
-        return new TargetConfig.Listen(host, checkPort(port, "--listen"));
+        return new TargetConfig.Listen(host, checkPort(port, option));
     }
 
     static void printBanner(Target target, PrintStream out) {

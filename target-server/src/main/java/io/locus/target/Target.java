@@ -73,8 +73,9 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         int[] cpus = config.reactors().cores().isEmpty() ? new int[] {-1}
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
         this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()), pinning);
-        for (Reactor r : reactors.reactors()) {
-            ReactorCompletions c = new ReactorCompletions(r);
+        for (int i = 0; i < reactors.size(); i++) {
+            Reactor r = reactors.get(i);
+            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size());
             completions.put(r, c);
             r.addPoller(c);
         }
@@ -133,6 +134,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     public TcpTransport tcp() {
         return tcp;
+    }
+
+    /** The backend-completion poller (and its statistics) of a reactor. */
+    public ReactorCompletions completions(Reactor reactor) {
+        return completions.get(reactor);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.locus.target.backend;
 import io.locus.runtime.Poller;
 import io.locus.runtime.Reactor;
 import io.locus.target.command.Request;
+import io.locus.target.metrics.ReactorStats;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,8 +30,29 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private long localCompletions;
     private final AtomicLong remoteCompletions = new AtomicLong();
 
+    private final ReactorStats stats;
+    private final int reactorIndex;
+    private final int reactorCount;
+
     public ReactorCompletions(Reactor reactor) {
+        this(reactor, 0, 1);
+    }
+
+    /** @param reactorIndex this reactor's place among {@code reactorCount}: flows homed on CPU c belong to reactor c mod count */
+    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount) {
         this.reactor = reactor;
+        this.reactorIndex = reactorIndex;
+        this.reactorCount = reactorCount;
+        this.stats = new ReactorStats(reactor.name());
+    }
+
+    public ReactorStats stats() {
+        return stats;
+    }
+
+    /** Whether a flow homed on {@code homeCpu} belongs to this reactor. */
+    public boolean isHome(int homeCpu) {
+        return homeCpu % reactorCount == reactorIndex;
     }
 
     public Reactor reactor() {

@@ -14,7 +14,9 @@ import io.locus.protocol.tcp.IcPdu;
 import io.locus.protocol.tcp.PduFraming;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
+import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.runtime.Reactor;
+import io.locus.target.metrics.ReactorStats;
 import io.locus.target.backend.ReactorCompletions;
 import io.locus.target.command.AdminCommands;
 import io.locus.target.command.FabricsCommands;
@@ -500,8 +502,15 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             return;
         }
         int status = r.status;
+        long now = System.nanoTime();
         if (r.hasProvenance) {
-            r.dw1 = r.timingDw1(System.nanoTime());
+            r.dw1 = r.timingDw1(now);
+        }
+        if (qid > 0 && r.opcode != AdminOpcode.FABRICS) {
+            boolean homed = r.hasProvenance && r.homeCpu != ProvenanceWire.HOME_CPU_UNSET;
+            completions.stats().recordIo(r.urgent() ? ReactorStats.LATENCY : ReactorStats.THROUGHPUT,
+                    r.opcode == NvmOpcode.READ, r.transferLength, !Status.isSuccess(status), r.receivedNanos,
+                    r.backendSubmitNanos, r.backendDoneNanos, now, homed, homed && !completions.isHome(r.homeCpu));
         }
         if (!Status.isSuccess(status) && controller != null) {
             controller.errorLog().record(Math.max(qid, 0), r.cid, status, r.nsid());

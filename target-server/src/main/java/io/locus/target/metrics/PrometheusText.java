@@ -1,0 +1,100 @@
+package io.locus.target.metrics;
+
+import io.locus.runtime.Reactor;
+import io.locus.target.Target;
+import io.locus.target.backend.ReactorCompletions;
+import org.HdrHistogram.Histogram;
+
+import java.util.Locale;
+
+/** Renders the target's metrics in the Prometheus text exposition format (version 0.0.4). */
+public final class PrometheusText {
+    private static final double[] QUANTILES = {0.5, 0.99, 0.999};
+    private static final String[] CLASSES = {"throughput", "latency"};
+
+    private PrometheusText() {
+    }
+
+    public static String render(Target target) {
+        StringBuilder b = new StringBuilder(8192);
+        header(b, "locus_connections", "gauge", "Open NVMe/TCP connections (queues).");
+        b.append("locus_connections ").append(target.tcp().connectionCount()).append('\n');
+        header(b, "locus_rejections_total", "counter", "Rejected input: malformed PDUs, refused connects, timeouts.");
+        b.append("locus_rejections_total ").append(target.rejects().total()).append('\n');
+        header(b, "locus_reactor_turns_total", "counter", "Duty-cycle turns per reactor.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_reactor_turns_total{reactor=\"").append(r.name()).append("\"} ").append(r.turns()).append('\n');
+        }
+        header(b, "locus_reactor_idle_turns_total", "counter", "Turns that found no work.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_reactor_idle_turns_total{reactor=\"").append(r.name()).append("\"} ").append(r.idleTurns()).append('\n');
+        }
+        header(b, "locus_reactor_remote_messages_total", "counter", "Messages handed to a reactor from another thread.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_reactor_remote_messages_total{reactor=\"").append(r.name()).append("\"} ").append(r.remoteMessages()).append('\n');
+        }
+        header(b, "locus_backend_completions_total", "counter", "Backend completions by where they arrived from.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorCompletions c = target.completions(r);
+            b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"local\"} ").append(c.localCompletions()).append('\n');
+            b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"remote\"} ").append(c.remoteCompletions()).append('\n');
+        }
+        header(b, "locus_io_commands_total", "counter", "I/O commands completed, by latency class.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            for (int cls = 0; cls < 2; cls++) {
+                b.append("locus_io_commands_total{reactor=\"").append(r.name()).append("\",class=\"").append(CLASSES[cls]).append("\"} ")
+                        .append(s.commands(cls)).append('\n');
+            }
+        }
+        header(b, "locus_io_bytes_total", "counter", "Bytes moved by I/O commands.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            b.append("locus_io_bytes_total{reactor=\"").append(r.name()).append("\",direction=\"read\"} ").append(s.bytesRead()).append('\n');
+            b.append("locus_io_bytes_total{reactor=\"").append(r.name()).append("\",direction=\"write\"} ").append(s.bytesWritten()).append('\n');
+        }
+        header(b, "locus_io_errors_total", "counter", "I/O commands completed with an error status.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_io_errors_total{reactor=\"").append(r.name()).append("\"} ").append(target.completions(r).stats().errors()).append('\n');
+        }
+        header(b, "locus_remote_completion_ratio", "gauge", "Share of homed requests completed off their home reactor.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            double ratio = s.homedCompletions() == 0 ? 0 : (double) s.remoteCompletions() / s.homedCompletions();
+            b.append("locus_remote_completion_ratio{reactor=\"").append(r.name()).append("\"} ").append(fmt(ratio)).append('\n');
+        }
+        summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);
+        summary(b, target, "locus_backend_latency_us", "Backend submit to backend done, microseconds.", 1);
+        summary(b, target, "locus_device_done_to_response_us", "Backend done to response queued (target part of device_done_to_cqe_visible).", 2);
+        return b.toString();
+    }
+
+    private static void summary(StringBuilder b, Target target, String name, String help, int which) {
+        header(b, name, "summary", help);
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            for (int cls = 0; cls < 2; cls++) {
+                Histogram h = switch (which) {
+                    case 0 -> s.requestLatency(cls);
+                    case 1 -> s.backendLatency(cls);
+                    default -> s.doneToResponse(cls);
+                };
+                String labels = "reactor=\"" + r.name() + "\",class=\"" + CLASSES[cls] + "\"";
+                for (double q : QUANTILES) {
+                    b.append(name).append('{').append(labels).append(",quantile=\"").append(q).append("\"} ")
+                            .append(h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(q * 100)).append('\n');
+                }
+                b.append(name).append("_count{").append(labels).append("} ").append(h.getTotalCount()).append('\n');
+            }
+        }
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.6f", v);
+    }
+}

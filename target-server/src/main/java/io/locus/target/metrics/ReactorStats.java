@@ -1,0 +1,111 @@
+package io.locus.target.metrics;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+
+/**
+ * Request statistics of one reactor. Written only by that reactor (plain fields and single-writer recorders, no
+ * locks on the hot path); read by the metrics endpoint, which tolerates counters that are a moment stale.
+ */
+public final class ReactorStats {
+    /** Latency classes as the stats split them. */
+    public static final int THROUGHPUT = 0;
+    public static final int LATENCY = 1;
+    private static final long MAX_MICROS = 60_000_000L;
+
+    private final String reactor;
+    private final long[] commands = new long[2];
+    private final long[] bytesRead = new long[1];
+    private final long[] bytesWritten = new long[1];
+    private final long[] errors = new long[1];
+    private final long[] homedCompletions = new long[1];
+    private final long[] remoteCompletions = new long[1];
+    private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
+    private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
+    private final SingleWriterRecorder[] doneToResponseMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
+    private final Histogram[] requestTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
+    private final Histogram[] backendTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
+    private final Histogram[] doneToResponseTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
+
+    public ReactorStats(String reactor) {
+        this.reactor = reactor;
+    }
+
+    public String reactor() {
+        return reactor;
+    }
+
+    /**
+     * Records one finished I/O command (reactor thread only).
+     *
+     * @param remote whether it completed on a reactor other than its flow's home
+     */
+    public void recordIo(int latencyClass, boolean read, int bytes, boolean failed, long receivedNanos,
+                         long backendSubmitNanos, long backendDoneNanos, long responseNanos, boolean homed, boolean remote) {
+        commands[latencyClass]++;
+        if (read) {
+            bytesRead[0] += bytes;
+        } else {
+            bytesWritten[0] += bytes;
+        }
+        if (failed) {
+            errors[0]++;
+        }
+        if (homed) {
+            homedCompletions[0]++;
+            if (remote) {
+                remoteCompletions[0]++;
+            }
+        }
+        requestMicros[latencyClass].recordValue(clamp((responseNanos - receivedNanos) / 1000));
+        if (backendSubmitNanos != 0) {
+            backendMicros[latencyClass].recordValue(clamp((backendDoneNanos - backendSubmitNanos) / 1000));
+            doneToResponseMicros[latencyClass].recordValue(clamp((responseNanos - backendDoneNanos) / 1000));
+        }
+    }
+
+    private static long clamp(long micros) {
+        return Math.max(0, Math.min(MAX_MICROS, micros));
+    }
+
+    public long commands(int latencyClass) {
+        return commands[latencyClass];
+    }
+
+    public long bytesRead() {
+        return bytesRead[0];
+    }
+
+    public long bytesWritten() {
+        return bytesWritten[0];
+    }
+
+    public long errors() {
+        return errors[0];
+    }
+
+    public long homedCompletions() {
+        return homedCompletions[0];
+    }
+
+    public long remoteCompletions() {
+        return remoteCompletions[0];
+    }
+
+    /** Cumulative request latency (received to response queued) for a class; reader side, synchronized among readers. */
+    public synchronized Histogram requestLatency(int latencyClass) {
+        requestTotal[latencyClass].add(requestMicros[latencyClass].getIntervalHistogram());
+        return requestTotal[latencyClass].copy();
+    }
+
+    public synchronized Histogram backendLatency(int latencyClass) {
+        backendTotal[latencyClass].add(backendMicros[latencyClass].getIntervalHistogram());
+        return backendTotal[latencyClass].copy();
+    }
+
+    /** Backend done to response queued: the target's share of device_done_to_cqe_visible. */
+    public synchronized Histogram doneToResponse(int latencyClass) {
+        doneToResponseTotal[latencyClass].add(doneToResponseMicros[latencyClass].getIntervalHistogram());
+        return doneToResponseTotal[latencyClass].copy();
+    }
+}
