@@ -370,13 +370,14 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private void giveUp(String reason) {
         lastError = reason;
         LOG.warning(() -> transportId + ": " + reason);
+        cancelTimers();
+        // The state changes first, so whoever a failed command wakes sees a failed controller.
+        setState(ControllerState.FAILED, reason);
         int status = HostStatus.HOST_PATH_ERROR | Status.DNR;
         await(admin.fail(status, reason));
         for (TcpQueue q : ioQueues) {
             await(q.fail(status, reason));
         }
-        cancelTimers();
-        setState(ControllerState.FAILED, reason);
     }
 
     private void disconnectAll(String reason) {
