@@ -478,6 +478,14 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     void emit(ControllerEvent event) {
+        if (event.kind() == ControllerEvent.Kind.NAMESPACE_CHANGED) {
+            // Attributes (size, format) may have changed: identify again on next use.
+            if (event.changedNsids().isEmpty() || event.changedNsids().getFirst() == 0xFFFFFFFF) {
+                namespaces.clear();
+            } else {
+                event.changedNsids().forEach(namespaces::remove);
+            }
+        }
         for (ControllerListener l : listeners) {
             try {
                 l.onEvent(this, event);
