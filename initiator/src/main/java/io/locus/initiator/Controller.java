@@ -75,6 +75,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private ScheduledFuture<?> timeoutTask;
     private ScheduledFuture<?> reconnectTask;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Thread controlThread;
 
     private Controller(TransportId transportId, HostIdentity host, ControllerOptions options) {
         this.transportId = transportId;
@@ -93,6 +94,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "locus-ctrl" + instance);
             t.setDaemon(true);
+            controlThread = t;
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
@@ -539,10 +541,15 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     private void shutdown(boolean graceful) {
+        for (TcpQueue q : allQueues()) {
+            if (q.reactor().inReactor()) {
+                throw new IllegalStateException("close a controller from an application thread, not from a completion callback");
+            }
+        }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Future<?> stop = control.submit(() -> {
+        Runnable stopAll = () -> {
             boolean wasLive = state == ControllerState.LIVE;
             cancelTimers();
             if (graceful && wasLive && !transportId.isDiscovery()) {
@@ -559,7 +566,16 @@ public final class Controller implements AutoCloseable, QueueOwner {
             if (!state.isFinal()) {
                 setState(ControllerState.CLOSED, null);
             }
-        });
+        };
+        if (Thread.currentThread() == controlThread) {
+            stopAll.run(); // closed from a listener
+            control.shutdownNow();
+            if (ownsReactors) {
+                reactors.close();
+            }
+            return;
+        }
+        Future<?> stop = control.submit(stopAll);
         try {
             stop.get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

@@ -122,6 +122,9 @@ final class FakeTarget implements AutoCloseable {
     volatile int connectKato = -1;
     volatile int connectSqsize = -1;
     volatile int connectCattr = -1;
+    volatile int ioConnectCattr = -1;
+    volatile int ioConnectSqsize = -1;
+    volatile int ioConnectKato = -1;
     volatile String connectHostNqn;
     volatile byte[] connectHostId;
     volatile int cc;
@@ -412,6 +415,10 @@ final class FakeTarget implements AutoCloseable {
                         connectKato = cmd.cdw[12];
                         connectSqsize = cmd.cdw[11] & 0xFFFF;
                         connectCattr = (cmd.cdw[11] >>> 16) & 0xFF;
+                    } else {
+                        ioConnectKato = cmd.cdw[12];
+                        ioConnectSqsize = cmd.cdw[11] & 0xFFFF;
+                        ioConnectCattr = (cmd.cdw[11] >>> 16) & 0xFF;
                     }
                     if (!sub.equals(subnqn)) {
                         respond(cmd.cid, Status.CONNECT_INVALID_PARAMETERS | Status.DNR, ConnectData.SUBNQN_OFFSET | (1 << 16), 0);
