@@ -152,10 +152,6 @@ final class FakeTarget implements AutoCloseable {
         return TransportId.tcp("127.0.0.1", port(), subnqn);
     }
 
-    List<Cmd> commands(int opcode) {
-        return commands.stream().filter(c -> c.opcode == opcode && c.qid > 0 || c.opcode == opcode && opcode >= 0x0C).toList();
-    }
-
     List<Cmd> ioCommands(int opcode) {
         return commands.stream().filter(c -> c.qid > 0 && c.opcode == opcode).toList();
     }
