@@ -412,7 +412,9 @@ public final class Controller implements AutoCloseable, QueueOwner {
                         + ioQueues.length + " this host runs");
             }
         }
-        steps.configureAsyncEvents(r.info());
+        if (!transportId.isDiscovery() || katoMs > 0) {
+            steps.configureAsyncEvents(r.info()); // a one-shot discovery connection has nobody to tell
+        }
         await(admin.goLive(ADMIN_IN_CAPSULE, false));
         for (TcpQueue q : ioQueues) {
             steps.connectIo(q, r.cntlid(), q.depth() + 1);
