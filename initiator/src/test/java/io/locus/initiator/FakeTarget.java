@@ -104,6 +104,7 @@ final class FakeTarget implements AutoCloseable {
     volatile boolean c2hSuccess;
     volatile int c2hChunk = 64 * 1024;
     volatile int corruptDataDigests;
+    volatile int corruptHeaderDigests;
     volatile Hook hook;
     volatile List<byte[]> discoveryEntries = new ArrayList<>();
     volatile long discoveryGeneration = 1;
@@ -705,7 +706,12 @@ final class FakeTarget implements AutoCloseable {
             if (hdgst) {
                 txCrc.reset();
                 txCrc.update(pdu, 0, hlen);
-                ByteBuffer.wrap(pdu).order(ByteOrder.LITTLE_ENDIAN).putInt(hlen, (int) txCrc.getValue());
+                int value = (int) txCrc.getValue();
+                if (qid > 0 && corruptHeaderDigests > 0) {
+                    corruptHeaderDigests--;
+                    value = ~value;
+                }
+                ByteBuffer.wrap(pdu).order(ByteOrder.LITTLE_ENDIAN).putInt(hlen, value);
             }
         }
 

@@ -75,8 +75,8 @@ public final class BenchTarget implements AutoCloseable {
         private ByteBuf cumulation;
         private int qid;
         private int cc;
-        private int writeCid = -1;
-        private int writeRemaining;
+        /** Bytes still expected per CID of writes answered with an R2T. */
+        private final int[] writeRemaining = new int[65536];
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -125,10 +125,11 @@ public final class BenchTarget implements AutoCloseable {
                 return;
             }
             if (type == PduType.H2C_DATA) {
+                int cccid = in.getUnsignedShortLE(base + 8);
                 int datal = in.getIntLE(base + 16);
-                writeRemaining -= datal;
-                if (writeRemaining <= 0) {
-                    respond(ctx, writeCid, 0, 0);
+                writeRemaining[cccid] -= datal;
+                if (writeRemaining[cccid] <= 0) {
+                    respond(ctx, cccid, 0, 0);
                 }
                 return;
             }
@@ -217,8 +218,7 @@ public final class BenchTarget implements AutoCloseable {
                     if (inline >= sglLength) {
                         respond(ctx, cid, 0, 0);
                     } else {
-                        writeCid = cid;
-                        writeRemaining = sglLength;
+                        writeRemaining[cid] = sglLength;
                         ByteBuf r = alloc.directBuffer(24).writeZero(24);
                         r.setByte(0, PduType.R2T).setByte(2, 24).setIntLE(4, 24);
                         r.setShortLE(8, cid).setShortLE(10, 1).setIntLE(12, 0).setIntLE(16, sglLength);
