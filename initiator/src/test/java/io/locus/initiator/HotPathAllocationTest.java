@@ -41,9 +41,9 @@ class HotPathAllocationTest {
             assertTrue(found.await(2, TimeUnit.SECONDS));
             for (Workload w : new Workload[] {Workload.RANDREAD, Workload.RANDWRITE}) {
                 // Warm up (JIT, pools, recyclers), then measure a second run.
-                Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 1.0).withWorkingSet(64L << 20), null);
+                Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 0.6).withWorkingSet(64L << 20), null);
                 long before = threads.getThreadAllocatedBytes(reactorThread.get());
-                PerfResult r = Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 1.0).withWorkingSet(64L << 20), null);
+                PerfResult r = Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 0.6).withWorkingSet(64L << 20), null);
                 long allocated = threads.getThreadAllocatedBytes(reactorThread.get()) - before;
                 assertTrue(r.passed() && r.ios() > 2000, r.toString());
                 double perIo = allocated / (double) r.ios();
