@@ -75,6 +75,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private ScheduledFuture<?> timeoutTask;
     private ScheduledFuture<?> reconnectTask;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Thread controlThread;
 
     private Controller(TransportId transportId, HostIdentity host, ControllerOptions options) {
         this.transportId = transportId;
@@ -93,6 +94,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "locus-ctrl" + instance);
             t.setDaemon(true);
+            controlThread = t;
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
@@ -370,13 +372,14 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private void giveUp(String reason) {
         lastError = reason;
         LOG.warning(() -> transportId + ": " + reason);
+        cancelTimers();
+        // The state changes first, so whoever a failed command wakes sees a failed controller.
+        setState(ControllerState.FAILED, reason);
         int status = HostStatus.HOST_PATH_ERROR | Status.DNR;
         await(admin.fail(status, reason));
         for (TcpQueue q : ioQueues) {
             await(q.fail(status, reason));
         }
-        cancelTimers();
-        setState(ControllerState.FAILED, reason);
     }
 
     private void disconnectAll(String reason) {
@@ -409,7 +412,9 @@ public final class Controller implements AutoCloseable, QueueOwner {
                         + ioQueues.length + " this host runs");
             }
         }
-        steps.configureAsyncEvents(r.info());
+        if (!transportId.isDiscovery() || katoMs > 0) {
+            steps.configureAsyncEvents(r.info()); // a one-shot discovery connection has nobody to tell
+        }
         await(admin.goLive(ADMIN_IN_CAPSULE, false));
         for (TcpQueue q : ioQueues) {
             steps.connectIo(q, r.cntlid(), q.depth() + 1);
@@ -477,6 +482,14 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     void emit(ControllerEvent event) {
+        if (event.kind() == ControllerEvent.Kind.NAMESPACE_CHANGED) {
+            // Attributes (size, format) may have changed: identify again on next use.
+            if (event.changedNsids().isEmpty() || event.changedNsids().getFirst() == 0xFFFFFFFF) {
+                namespaces.clear();
+            } else {
+                event.changedNsids().forEach(namespaces::remove);
+            }
+        }
         for (ControllerListener l : listeners) {
             try {
                 l.onEvent(this, event);
@@ -530,10 +543,15 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     private void shutdown(boolean graceful) {
+        for (TcpQueue q : allQueues()) {
+            if (q.reactor().inReactor()) {
+                throw new IllegalStateException("close a controller from an application thread, not from a completion callback");
+            }
+        }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Future<?> stop = control.submit(() -> {
+        Runnable stopAll = () -> {
             boolean wasLive = state == ControllerState.LIVE;
             cancelTimers();
             if (graceful && wasLive && !transportId.isDiscovery()) {
@@ -550,7 +568,16 @@ public final class Controller implements AutoCloseable, QueueOwner {
             if (!state.isFinal()) {
                 setState(ControllerState.CLOSED, null);
             }
-        });
+        };
+        if (Thread.currentThread() == controlThread) {
+            stopAll.run(); // closed from a listener
+            control.shutdownNow();
+            if (ownsReactors) {
+                reactors.close();
+            }
+            return;
+        }
+        Future<?> stop = control.submit(stopAll);
         try {
             stop.get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

@@ -26,7 +26,7 @@ public final class Discovery {
     }
 
     public static DiscoveryLogPage discover(TransportId discoveryController, HostIdentity host, ControllerOptions options) {
-        try (Controller ctrl = Controller.connect(discoveryController, host, options.ioQueues(1))) {
+        try (Controller ctrl = Controller.connect(discoveryController, host, options)) {
             return readLog(ctrl);
         }
     }

@@ -7,9 +7,9 @@ import io.locus.protocol.nvme.Status;
  * one kind of number: path-related status (SCT 3) as Linux uses it.
  */
 public final class HostStatus {
-    /** SCT 3 / 0x70 Internal Path Error... the host lost the path (connection gone, controller failed). */
+    /** SCT 3 / 0x70 Host Pathing Error: the host lost the path (connection gone, controller failed). */
     public static final int HOST_PATH_ERROR = (Status.SCT_PATH << 8) | 0x70;
-    /** SCT 3 / 0x71: the host aborted the command (controller closed, retries exhausted, time-out). */
+    /** SCT 3 / 0x71 Command Aborted By Host: the controller was closed under the command. */
     public static final int ABORTED_BY_HOST = (Status.SCT_PATH << 8) | 0x71;
 
     private HostStatus() {

@@ -55,7 +55,7 @@ class CliTest {
     @Test
     void shouldPrintPerfSummaryAsJsonWithRequiredFields() throws Exception {
         int rc = locus("perf", "-n", FakeTarget.SUBNQN, "--queue-depth", "4", "--io-size", "4k", "--workload", "randread",
-                "--time", "0.5", "--json");
+                "--time", "0.5", "--warmup", "0.2", "--json");
         assertEquals(0, rc, err.toString());
         JsonNode json = new ObjectMapper().readTree(out.toString());
         for (String field : List.of("iops", "mib_per_s", "errors", "verify_failures")) {

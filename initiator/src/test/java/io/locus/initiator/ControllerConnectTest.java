@@ -68,4 +68,56 @@ class ControllerConnectTest {
                 .filter(c -> c.opcode == AdminOpcode.FABRICS && c.fctype() == FabricsCommand.PROPERTY_SET)
                 .findFirst().orElseThrow().cdw[12]);
     }
+
+    @Test
+    void shouldConnectIoQueuesWithQueueSizeWithinMqesAndNoKato() {
+        target.mqes = 63;
+        try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick().queueSize(256))) {
+            assertEquals(63, ctrl.ioQueue(0).depth(), "queue size capped at MQES + 1 = 64 entries");
+        }
+        assertEquals(63, target.ioConnectSqsize);
+        assertEquals(0, target.ioConnectKato);
+        assertEquals(0, target.ioConnectCattr);
+    }
+
+    @Test
+    void shouldAskForSqFlowControlDisableWhenRequested() {
+        try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick().disableSqFlowControl(true))) {
+            assertEquals(ControllerState.LIVE, ctrl.state());
+        }
+        assertEquals(FabricsCommand.CATTR_DISABLE_SQ_FLOW_CONTROL, target.ioConnectCattr);
+        assertEquals(0, target.connectCattr, "admin queue keeps flow control");
+    }
+
+    @Test
+    void shouldGrantFewerQueuesWhenControllerLimitsThem() {
+        target.maxQueues = 2;
+        try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick().ioQueues(4))) {
+            assertEquals(2, ctrl.ioQueueCount());
+        }
+    }
+
+    @Test
+    void shouldCloseWithoutHangingWhenClosedFromListener() throws Exception {
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Controller ctrl = Controller.connect(target.transportId(), HOST, quick().listener(new ControllerListener() {
+            @Override
+            public void onStateChange(Controller c, ControllerState state, String reason) {
+                if (state == ControllerState.RESETTING) {
+                    c.close();
+                    closed.countDown();
+                }
+            }
+        }));
+        target.dropConnections();
+        assertTrue(closed.await(3, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(ControllerState.CLOSED, ctrl.state());
+    }
+
+    @Test
+    void shouldSendNormalShutdownOnClose() {
+        Controller ctrl = Controller.connect(target.transportId(), HOST, quick());
+        ctrl.close();
+        assertEquals(1 << 14, target.cc & (3 << 14), "CC.SHN = normal");
+    }
 }

@@ -102,13 +102,15 @@ class EventsAndKeepAliveTest {
     @Test
     void shouldArmAersAgainAfterReconnect() throws Exception {
         try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick())) {
+            Await.until(() -> target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).size() == 1, () -> "first AER");
             target.dropConnections();
             long deadline = System.nanoTime() + 3_000_000_000L;
             while (target.adminConnects.get() < 2 || ctrl.state() != ControllerState.LIVE) {
                 assertTrue(System.nanoTime() < deadline);
                 Thread.sleep(5);
             }
-            Await.until(() -> target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).size() == 2, () -> "re-armed after reconnect");
+            Await.until(() -> target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).size() == 2, () -> "re-armed after reconnect: " + target.adminCommands(AdminOpcode.ASYNC_EVENT_REQUEST).size()
+                    + " AERs, " + target.adminConnects.get() + " admin connects");
         }
     }
 }

@@ -104,6 +104,7 @@ final class FakeTarget implements AutoCloseable {
     volatile boolean c2hSuccess;
     volatile int c2hChunk = 64 * 1024;
     volatile int corruptDataDigests;
+    volatile int corruptHeaderDigests;
     volatile Hook hook;
     volatile List<byte[]> discoveryEntries = new ArrayList<>();
     volatile long discoveryGeneration = 1;
@@ -122,6 +123,9 @@ final class FakeTarget implements AutoCloseable {
     volatile int connectKato = -1;
     volatile int connectSqsize = -1;
     volatile int connectCattr = -1;
+    volatile int ioConnectCattr = -1;
+    volatile int ioConnectSqsize = -1;
+    volatile int ioConnectKato = -1;
     volatile String connectHostNqn;
     volatile byte[] connectHostId;
     volatile int cc;
@@ -147,10 +151,6 @@ final class FakeTarget implements AutoCloseable {
 
     TransportId transportId() {
         return TransportId.tcp("127.0.0.1", port(), subnqn);
-    }
-
-    List<Cmd> commands(int opcode) {
-        return commands.stream().filter(c -> c.opcode == opcode && c.qid > 0 || c.opcode == opcode && opcode >= 0x0C).toList();
     }
 
     List<Cmd> ioCommands(int opcode) {
@@ -412,6 +412,10 @@ final class FakeTarget implements AutoCloseable {
                         connectKato = cmd.cdw[12];
                         connectSqsize = cmd.cdw[11] & 0xFFFF;
                         connectCattr = (cmd.cdw[11] >>> 16) & 0xFF;
+                    } else {
+                        ioConnectKato = cmd.cdw[12];
+                        ioConnectSqsize = cmd.cdw[11] & 0xFFFF;
+                        ioConnectCattr = (cmd.cdw[11] >>> 16) & 0xFF;
                     }
                     if (!sub.equals(subnqn)) {
                         respond(cmd.cid, Status.CONNECT_INVALID_PARAMETERS | Status.DNR, ConnectData.SUBNQN_OFFSET | (1 << 16), 0);
@@ -702,7 +706,12 @@ final class FakeTarget implements AutoCloseable {
             if (hdgst) {
                 txCrc.reset();
                 txCrc.update(pdu, 0, hlen);
-                ByteBuffer.wrap(pdu).order(ByteOrder.LITTLE_ENDIAN).putInt(hlen, (int) txCrc.getValue());
+                int value = (int) txCrc.getValue();
+                if (qid > 0 && corruptHeaderDigests > 0) {
+                    corruptHeaderDigests--;
+                    value = ~value;
+                }
+                ByteBuffer.wrap(pdu).order(ByteOrder.LITTLE_ENDIAN).putInt(hlen, value);
             }
         }
 

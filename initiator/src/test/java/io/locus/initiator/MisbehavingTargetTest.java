@@ -241,4 +241,14 @@ class MisbehavingTargetTest {
             ctrl.namespace(1).readBlocking(0, 1, into);
         }
     }
+
+    @Test
+    void shouldResetWhenHeaderDigestMismatches() {
+        try (Controller ctrl = Controller.connect(target.transportId(), HOST, options().headerDigest(true))) {
+            target.corruptHeaderDigests = 1;
+            readAndExpectRecovery(ctrl);
+            assertTrue(reasons.stream().anyMatch(r -> r.contains("header digest mismatch")), reasons.toString());
+            assertTrue(target.pdus.stream().anyMatch(p -> p.type() == PduType.H2C_TERM_REQ), "host reported the error");
+        }
+    }
 }

@@ -40,6 +40,9 @@ final class ConnectOptions {
     @Option(names = {"-Q", "--queue-size"}, description = "I/O queue size (default 128).")
     Integer queueSize;
 
+    @Option(names = {"-D", "--disable-sqflow"}, description = "Ask the target to disable SQ flow control on I/O queues (it may then skip CapsuleResp after reads).")
+    boolean disableSqFlow;
+
     @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to wait for the target while connecting (default ${DEFAULT-VALUE}).")
     double connectTimeoutSeconds;
 
@@ -60,7 +63,8 @@ final class ConnectOptions {
                 .dataDigest(dataDigest)
                 .reconnectDelayMs((long) (reconnectDelaySeconds * 1000))
                 .ctrlLossTimeoutMs(ctrlLossSeconds < 0 ? -1 : (long) (ctrlLossSeconds * 1000))
-                .connectTimeoutMs((long) (connectTimeoutSeconds * 1000));
+                .connectTimeoutMs((long) (connectTimeoutSeconds * 1000))
+                .disableSqFlowControl(disableSqFlow);
         if (keepAliveSeconds != null) {
             o.keepAliveTimeoutMs(keepAliveSeconds * 1000);
         }

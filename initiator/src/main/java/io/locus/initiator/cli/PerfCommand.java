@@ -46,6 +46,9 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--time", defaultValue = "10", description = "Seconds to run (default ${DEFAULT-VALUE}).")
     double seconds;
 
+    @Option(names = "--warmup", defaultValue = "1", description = "Seconds to run before measuring, so the JIT has compiled the hot path (default ${DEFAULT-VALUE}; 0 for none).")
+    double warmup;
+
     @Option(names = "--queues", defaultValue = "1", description = "I/O queues, each driven by its own reactor thread (default ${DEFAULT-VALUE}).")
     int queues;
 
@@ -74,7 +77,7 @@ final class PerfCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--io-size is too large");
         }
         PerfConfig config = new PerfConfig(nsid, queueDepth, (int) ioSize, w, mix != null ? mix : w.defaultReadPercent(),
-                seconds, queues, verify, workingSet != null ? workingSet : 0, seed, null);
+                seconds, queues, verify, workingSet != null ? workingSet : 0, seed, null, warmup);
         ControllerOptions options = conn.controllerOptions().ioQueues(queues).idleMode(IdleMode.parse(idle));
         if (conn.queueSize == null) {
             options.queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, queueDepth + 1));

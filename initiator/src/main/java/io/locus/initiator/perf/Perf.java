@@ -108,6 +108,18 @@ public final class Perf {
                     w.errors = 0;
                 }
             }
+            if (config.warmupSeconds() > 0) {
+                CountDownLatch warm = new CountDownLatch(queues);
+                long warmEnd = System.nanoTime() + (long) (config.warmupSeconds() * 1e9);
+                for (PerfWorker w : workers) {
+                    w.prepareTimed(warmEnd, warm);
+                }
+                start(ctrl, workers);
+                awaitAll(warm, warmEnd + DRAIN_GRACE_NANOS, workers, null, 0, config);
+                for (PerfWorker w : workers) {
+                    w.resetMeasurements();
+                }
+            }
             long[] before = new long[queues];
             for (int i = 0; i < queues; i++) {
                 before[i] = workers.get(i).completed();

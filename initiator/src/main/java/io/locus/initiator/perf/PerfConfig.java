@@ -16,9 +16,10 @@ import io.locus.initiator.Flow;
  * @param workingSetBytes bytes of the namespace to touch from LBA 0 (0: all of it)
  * @param seed         random seed (workers derive their own)
  * @param flow         provenance to attach to every command, or null
+ * @param warmupSeconds run this long first without measuring (lets the JIT compile the hot path), 0 for none
  */
 public record PerfConfig(int nsid, int queueDepth, int ioSize, Workload workload, int readPercent, double seconds,
-                         int queues, boolean verify, long workingSetBytes, long seed, Flow flow) {
+                         int queues, boolean verify, long workingSetBytes, long seed, Flow flow, double warmupSeconds) {
 
     public PerfConfig {
         if (queueDepth < 1) {
@@ -36,33 +37,44 @@ public record PerfConfig(int nsid, int queueDepth, int ioSize, Workload workload
         if (queues < 1) {
             throw new IllegalArgumentException("number of queues must be at least 1");
         }
+        if (warmupSeconds < 0) {
+            throw new IllegalArgumentException("warm-up must not be negative");
+        }
         if (workingSetBytes < 0) {
             throw new IllegalArgumentException("working set size must not be negative");
         }
     }
 
     public static PerfConfig of(Workload workload, int queueDepth, int ioSize, double seconds) {
-        return new PerfConfig(1, queueDepth, ioSize, workload, workload.defaultReadPercent(), seconds, 1, false, 0, 1, null);
+        return new PerfConfig(1, queueDepth, ioSize, workload, workload.defaultReadPercent(), seconds, 1, false, 0, 1, null, 0);
     }
 
     public PerfConfig withQueues(int n) {
-        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, n, verify, workingSetBytes, seed, flow);
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, n, verify, workingSetBytes, seed, flow, warmupSeconds);
     }
 
     public PerfConfig withVerify(boolean on) {
-        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, on, workingSetBytes, seed, flow);
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, on, workingSetBytes, seed, flow, warmupSeconds);
     }
 
     public PerfConfig withWorkingSet(long bytes) {
-        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, bytes, seed, flow);
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, bytes, seed, flow, warmupSeconds);
     }
 
     public PerfConfig withReadPercent(int percent) {
-        return new PerfConfig(nsid, queueDepth, ioSize, workload, percent, seconds, queues, verify, workingSetBytes, seed, flow);
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, percent, seconds, queues, verify, workingSetBytes, seed, flow, warmupSeconds);
     }
 
     public PerfConfig withNamespace(int id) {
-        return new PerfConfig(id, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, workingSetBytes, seed, flow);
+        return new PerfConfig(id, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, workingSetBytes, seed, flow, warmupSeconds);
+    }
+
+    public PerfConfig withWarmup(double warmup) {
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, workingSetBytes, seed, flow, warmup);
+    }
+
+    public PerfConfig withFlow(Flow f) {
+        return new PerfConfig(nsid, queueDepth, ioSize, workload, readPercent, seconds, queues, verify, workingSetBytes, seed, f, warmupSeconds);
     }
 
     /** The read share in effect: the workload's own unless it is mixed. */

@@ -125,6 +125,13 @@ final class PerfWorker implements IoCallback, Runnable {
         }
     }
 
+    /** Forgets what the warm-up measured (not its errors or verify failures). Called while the worker is idle. */
+    void resetMeasurements() {
+        histogram.reset();
+        reads = 0;
+        writes = 0;
+    }
+
     /** Reactor: fill the queue. */
     @Override
     public void run() {

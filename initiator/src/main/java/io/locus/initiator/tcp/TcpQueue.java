@@ -55,6 +55,8 @@ public final class TcpQueue implements Poller {
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
     /** H2CData payloads up to this size are copied next to their header; larger ones are sent as a slice. */
     private static final int H2C_COPY_LIMIT = 16 * 1024;
+    /** Initial size of a turn's transmit batch (grows by chaining buffers). */
+    private static final int TX_BATCH_BYTES = 16 * 1024;
 
     /** Connection life of the queue. */
     public enum State {
@@ -92,6 +94,7 @@ public final class TcpQueue implements Poller {
     private CompletableFuture<Void> icFuture;
     private String endpoint = "";
     private boolean flushNeeded;
+    private ByteBuf txBatch;
     private Command pendingHead;
     private Command pendingTail;
 
@@ -343,42 +346,73 @@ public final class TcpQueue implements Poller {
         boolean inline = c.hostToController() && length <= inCapsuleLimitFor(c);
         c.inCapsule = inline;
         int hd = headerDigest ? CommonHeader.DIGEST_LENGTH : 0;
-        ByteBuf out;
         if (inline) {
             int pdo = PduFraming.dataOffset(CapsulePdu.CMD_HEADER_LENGTH, headerDigest, cpda);
             int dd = dataDigest ? CommonHeader.DIGEST_LENGTH : 0;
             int plen = pdo + length + dd;
-            out = alloc.directBuffer(plen);
+            ByteBuf out = txSpace(plen);
+            int base = out.writerIndex();
             int flags = (headerDigest ? CommonHeader.FLAG_HDGST : 0) | (dataDigest ? CommonHeader.FLAG_DDGST : 0);
-            CommonHeader.write(out, 0, PduType.CAPSULE_CMD, flags, CapsulePdu.CMD_HEADER_LENGTH, pdo, plen);
-            writeSqe(out, c, Sgl.ID_IN_CAPSULE);
+            CommonHeader.write(out, base, PduType.CAPSULE_CMD, flags, CapsulePdu.CMD_HEADER_LENGTH, pdo, plen);
+            writeSqe(out, base, c, Sgl.ID_IN_CAPSULE);
             if (headerDigest) {
-                out.setIntLE(CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, 0, CapsulePdu.CMD_HEADER_LENGTH));
+                out.setIntLE(base + CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, base, CapsulePdu.CMD_HEADER_LENGTH));
             }
             int padStart = CapsulePdu.CMD_HEADER_LENGTH + hd;
             if (pdo > padStart) {
-                out.setZero(padStart, pdo - padStart);
+                out.setZero(base + padStart, pdo - padStart);
             }
-            out.setBytes(pdo, c.data, c.dataIndex, length);
+            out.setBytes(base + pdo, c.data, c.dataIndex, length);
             if (dataDigest) {
-                out.setIntLE(pdo + length, txCrc.compute(out, pdo, length));
+                out.setIntLE(base + pdo + length, txCrc.compute(out, base + pdo, length));
             }
-            out.writerIndex(plen);
+            out.writerIndex(base + plen);
             c.transferred = length;
         } else {
             int plen = CapsulePdu.CMD_HEADER_LENGTH + hd;
-            out = alloc.directBuffer(plen);
-            CommonHeader.write(out, 0, PduType.CAPSULE_CMD, headerDigest ? CommonHeader.FLAG_HDGST : 0,
+            ByteBuf out = txSpace(plen);
+            int base = out.writerIndex();
+            CommonHeader.write(out, base, PduType.CAPSULE_CMD, headerDigest ? CommonHeader.FLAG_HDGST : 0,
                     CapsulePdu.CMD_HEADER_LENGTH, 0, plen);
-            writeSqe(out, c, Sgl.ID_TRANSPORT);
+            writeSqe(out, base, c, Sgl.ID_TRANSPORT);
             if (headerDigest) {
-                out.setIntLE(CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, 0, CapsulePdu.CMD_HEADER_LENGTH));
+                out.setIntLE(base + CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, base, CapsulePdu.CMD_HEADER_LENGTH));
             }
-            out.writerIndex(plen);
+            out.writerIndex(base + plen);
         }
         sent++;
-        channel.write(out, channel.voidPromise());
+    }
+
+    /**
+     * Room for {@code bytes} more bytes in this turn's transmit batch: PDUs of one reactor turn are encoded
+     * back to back into one pooled buffer, written and flushed once by {@link #poll} (one buffer and one socket
+     * write per batch, not per PDU).
+     */
+    private ByteBuf txSpace(int bytes) {
+        ByteBuf batch = txBatch;
+        if (batch != null && batch.writableBytes() >= bytes) {
+            return batch;
+        }
+        if (batch != null) {
+            channel.write(batch, channel.voidPromise());
+        }
+        batch = alloc.directBuffer(Math.max(bytes, TX_BATCH_BYTES));
+        txBatch = batch;
         flushNeeded = true;
+        return batch;
+    }
+
+    /** Hands the current batch to the channel (before a buffer that must follow it, or at the end of a turn). */
+    private void writeBatch() {
+        ByteBuf batch = txBatch;
+        if (batch != null) {
+            txBatch = null;
+            if (batch.isReadable()) {
+                channel.write(batch, channel.voidPromise());
+            } else {
+                batch.release();
+            }
+        }
     }
 
     private int inCapsuleLimitFor(Command c) {
@@ -386,8 +420,8 @@ public final class TcpQueue implements Poller {
         return c.control ? Math.max(inCapsuleLimit, 8192) : inCapsuleLimit;
     }
 
-    private void writeSqe(ByteBuf out, Command c, int sglId) {
-        int base = CapsulePdu.SQE_OFFSET;
+    private void writeSqe(ByteBuf out, int pduBase, Command c, int sglId) {
+        int base = pduBase + CapsulePdu.SQE_OFFSET;
         Sqe.write(out, base, c.opcode, Sqe.FLAGS_SGL, c.cid, c.nsid);
         int cdw13 = c.cdw13;
         if (provenance && c.flow != null) {
@@ -425,32 +459,32 @@ public final class TcpQueue implements Poller {
                     | (last ? CommonHeader.FLAG_LAST_PDU : 0);
             int plen = pdo + chunk + dd;
             boolean copy = chunk <= H2C_COPY_LIMIT;
-            ByteBuf out = alloc.directBuffer(copy ? plen : pdo);
-            CommonHeader.write(out, 0, PduType.H2C_DATA, flags, DataPdu.HEADER_LENGTH, pdo, plen);
-            DataPdu.writeFields(out, 0, c.cid, ttag, off, chunk);
+            ByteBuf out = txSpace(copy ? plen : pdo);
+            int base = out.writerIndex();
+            CommonHeader.write(out, base, PduType.H2C_DATA, flags, DataPdu.HEADER_LENGTH, pdo, plen);
+            DataPdu.writeFields(out, base, c.cid, ttag, off, chunk);
             if (headerDigest) {
-                out.setIntLE(DataPdu.HEADER_LENGTH, txCrc.compute(out, 0, DataPdu.HEADER_LENGTH));
+                out.setIntLE(base + DataPdu.HEADER_LENGTH, txCrc.compute(out, base, DataPdu.HEADER_LENGTH));
             }
             int padStart = DataPdu.HEADER_LENGTH + hd;
             if (pdo > padStart) {
-                out.setZero(padStart, pdo - padStart);
+                out.setZero(base + padStart, pdo - padStart);
             }
             int src = c.dataIndex + off;
             if (copy) {
-                out.setBytes(pdo, c.data, src, chunk);
+                out.setBytes(base + pdo, c.data, src, chunk);
                 if (dataDigest) {
-                    out.setIntLE(pdo + chunk, txCrc.compute(out, pdo, chunk));
+                    out.setIntLE(base + pdo + chunk, txCrc.compute(out, base + pdo, chunk));
                 }
-                out.writerIndex(plen);
-                channel.write(out, channel.voidPromise());
+                out.writerIndex(base + plen);
             } else {
-                out.writerIndex(pdo);
-                channel.write(out, channel.voidPromise());
+                // Large payloads go as a slice of the caller's buffer, after the header batch, without a copy.
+                out.writerIndex(base + pdo);
+                writeBatch();
                 channel.write(c.data.retainedSlice(src, chunk), channel.voidPromise());
                 if (dataDigest) {
-                    ByteBuf ddgst = alloc.directBuffer(4);
+                    ByteBuf ddgst = txSpace(CommonHeader.DIGEST_LENGTH);
                     ddgst.writeIntLE(txCrc.compute(c.data, src, chunk));
-                    channel.write(ddgst, channel.voidPromise());
                 }
             }
             off += chunk;
@@ -466,6 +500,7 @@ public final class TcpQueue implements Poller {
         }
         flushNeeded = false;
         if (channel != null) {
+            writeBatch();
             channel.flush();
         }
         return 1;
@@ -727,6 +762,10 @@ public final class TcpQueue implements Poller {
 
     private void closeChannel() {
         flushNeeded = false;
+        if (txBatch != null) {
+            txBatch.release();
+            txBatch = null;
+        }
         if (receiver != null) {
             receiver.stop();
         }
