@@ -297,8 +297,12 @@ class UringDurabilityDrillTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            kill();
+        public void close() {
+            try {
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

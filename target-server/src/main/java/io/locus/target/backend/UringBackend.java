@@ -218,6 +218,9 @@ public final class UringBackend implements Backend {
     int fileSlot(UringRing ring) {
         int slot = slotByRing[ring.id];
         if (slot == NOT_ATTACHED) {
+            if (closed) {
+                return -1; // a straggler after close: its fd is gone, so it fails instead of re-registering
+            }
             slot = ring.attach(this);
             slotByRing[ring.id] = slot;
             rings.add(ring);

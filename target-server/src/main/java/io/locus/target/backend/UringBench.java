@@ -99,6 +99,14 @@ public final class UringBench {
         }
     }
 
+    /** Bytes the reactor thread has allocated so far (asked on the reactor itself). */
+    private static long allocatedOn(Reactor reactor) throws Exception {
+        java.util.concurrent.CompletableFuture<Long> bytes = new java.util.concurrent.CompletableFuture<>();
+        reactor.execute(() -> bytes.complete(((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean()).getCurrentThreadAllocatedBytes()));
+        return bytes.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     public static void main(String[] args) throws Exception {
         String file = null;
         long size = 1L << 30;
@@ -140,6 +148,7 @@ public final class UringBench {
             UringBench bench = new UringBench(backend, completions, op, random, bs, qd);
             reactor.execute(bench::start);
             Thread.sleep((long) (warmup * 1000));
+            long a0 = allocatedOn(reactor);
             long c0 = bench.completed;
             long l0 = bench.latencyNanos;
             long t0 = System.nanoTime();
@@ -147,6 +156,7 @@ public final class UringBench {
             long c1 = bench.completed;
             long l1 = bench.latencyNanos;
             long t1 = System.nanoTime();
+            long a1 = allocatedOn(reactor);
             bench.running = false;
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (bench.completed < c1 + 1 && System.nanoTime() < deadline) {
@@ -157,9 +167,9 @@ public final class UringBench {
             double meanUs = c1 == c0 ? 0 : (l1 - l0) / 1e3 / (c1 - c0);
             System.out.println(String.format(Locale.ROOT,
                     "{\"workload\":\"%s\",\"bs\":%d,\"qd\":%d,\"mode\":\"%s\",\"iops\":%.0f,\"mib_per_s\":%.1f,\"mean_latency_us\":%.1f,"
-                            + "\"errors\":%d,\"registration_reuse_hit_rate\":%.4f}",
+                            + "\"errors\":%d,\"registration_reuse_hit_rate\":%.4f,\"reactor_bytes_allocated_per_io\":%.2f}",
                     rw, bs, qd, backend.direct() ? "O_DIRECT" : "buffered", iops, iops * bs / (1 << 20), meanUs,
-                    bench.errors, UringRings.registrationReuseHitRate()));
+                    bench.errors, UringRings.registrationReuseHitRate(), c1 == c0 ? 0.0 : (double) (a1 - a0) / (c1 - c0)));
         } finally {
             reactor.close();
         }

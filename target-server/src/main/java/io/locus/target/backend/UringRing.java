@@ -32,6 +32,7 @@ final class UringRing implements Poller {
     static final int REAP_BATCH = 256;
     /** While requests are in the kernel the reactor keeps spinning (their completions do not wake it). */
     static final long SPIN_WHILE_IN_FLIGHT_NANOS = 200_000;
+    static final long CLOSE_DRAIN_NANOS = 1_000_000_000L;
 
     private static final Logger LOG = Logger.getLogger(UringRing.class.getName());
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -298,6 +299,9 @@ final class UringRing implements Poller {
             return;
         }
         boolean onOwner = Thread.currentThread() == owner;
+        if (onOwner) {
+            drain(backend);
+        }
         for (int slot = 0; slot < FILE_SLOTS; slot++) {
             if (fileSlots[slot] == backend) {
                 fileSlots[slot] = null;
@@ -313,14 +317,34 @@ final class UringRing implements Poller {
         }
     }
 
+    /** Lets the backend's requests (in flight or waiting) finish normally, within reason, before it detaches. */
+    private void drain(UringBackend backend) {
+        long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
+        while (uses(backend) && System.nanoTime() < deadline) {
+            poll(REAP_BATCH);
+        }
+    }
+
+    private boolean uses(UringBackend backend) {
+        if (waitingBackends.contains(backend)) {
+            return true;
+        }
+        for (UringOp op : ops) {
+            if (op.backend == backend) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void close(boolean onOwner) {
-        closed = true;
-        UringRings.retire(this);
         if (onOwner) {
             reactor.removePoller(this);
         }
-        if (inKernel > 0) {
-            LOG.fine(() -> "io_uring on " + reactor.name() + ": closing with " + inKernel + " requests in the kernel");
+        closed = true;
+        UringRings.retire(this);
+        if (inKernel + staged > 0) {
+            LOG.warning("io_uring on " + reactor.name() + ": closing with " + (inKernel + staged) + " requests unfinished");
         }
         ring.close(); // the kernel cancels what is left; pinned buffer pages stay valid until it lets go
         buffers.close();

@@ -246,6 +246,36 @@ class UringBackendTest {
     }
 
     @Test
+    void shouldFinishRequestsInFlightWhenNamespaceClosesUnderLoad(@TempDir Path dir) throws Exception {
+        UringBackend b = new UringBackend(dir.resolve("c.img"), 16L << 20, BLOCK, true);
+        int count = 200;
+        AtomicInteger finished = new AtomicInteger();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        List<BackendIo> ios = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ios.add(new BackendIo(x -> {
+                if (finished.incrementAndGet() == count) {
+                    all.complete(null);
+                }
+            }, completions));
+        }
+        CompletableFuture<Void> submitted = new CompletableFuture<>();
+        reactor.execute(() -> {
+            for (int i = 0; i < count; i++) {
+                ios.get(i).reset(BackendOp.WRITE, (long) i * 64 * 1024, 64 * 1024, Unpooled.wrappedBuffer(random(64 * 1024, i)));
+                b.submit(ios.get(i));
+            }
+            submitted.complete(null);
+        });
+        submitted.get(10, TimeUnit.SECONDS);
+        b.close();
+        all.get(10, TimeUnit.SECONDS);
+        for (BackendIo io : ios) {
+            assertEquals(Status.SUCCESS, io.status, "drained before the file went away");
+        }
+    }
+
+    @Test
     void shouldShareOneRingPerReactorAndReuseItsRegistrationWhenTwoNamespaces(@TempDir Path dir) throws Exception {
         int before = UringRings.live();
         try (UringBackend a = new UringBackend(dir.resolve("a.img"), 1L << 20, BLOCK, true);
