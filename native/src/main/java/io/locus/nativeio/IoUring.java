@@ -114,7 +114,8 @@ public final class IoUring implements AutoCloseable {
             rc = create0(entries, cqEntries, flags);
             if (rc > 0) {
                 IoUring ring = new IoUring(rc);
-                ring.registerRingFd0Quietly();
+                // Saves an fd lookup per enter; kernels before 5.18 say EINVAL, which costs nothing but that.
+                registerRingFd0(rc);
                 return ring;
             }
             if (rc != -Errno.EINVAL) {
@@ -122,10 +123,6 @@ public final class IoUring implements AutoCloseable {
             }
         }
         throw new IllegalStateException("io_uring_queue_init failed: " + Errno.describe((int) rc));
-    }
-
-    private void registerRingFd0Quietly() {
-        registerRingFd0(handle); // saves an fd lookup per enter; older kernels say EINVAL, which is fine
     }
 
     /** The IORING_SETUP_* flags the kernel accepted. */

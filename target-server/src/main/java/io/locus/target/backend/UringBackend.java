@@ -178,6 +178,14 @@ public final class UringBackend implements Backend {
         return !blockDevice;
     }
 
+    /**
+     * {@code registration_reuse_hit_rate} over every ring of this JVM: the share of data I/Os that used the ring's
+     * registered buffers (registered once, reused by every request) rather than unregistered memory.
+     */
+    public static double registrationReuseHitRate() {
+        return UringRings.registrationReuseHitRate();
+    }
+
     /** True when I/O bypasses the page cache. */
     public boolean direct() {
         return file.direct();

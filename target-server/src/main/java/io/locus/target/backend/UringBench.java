@@ -169,7 +169,7 @@ public final class UringBench {
                     "{\"workload\":\"%s\",\"bs\":%d,\"qd\":%d,\"mode\":\"%s\",\"iops\":%.0f,\"mib_per_s\":%.1f,\"mean_latency_us\":%.1f,"
                             + "\"errors\":%d,\"registration_reuse_hit_rate\":%.4f,\"reactor_bytes_allocated_per_io\":%.2f}",
                     rw, bs, qd, backend.direct() ? "O_DIRECT" : "buffered", iops, iops * bs / (1 << 20), meanUs,
-                    bench.errors, UringRings.registrationReuseHitRate(), c1 == c0 ? 0.0 : (double) (a1 - a0) / (c1 - c0)));
+                    bench.errors, UringBackend.registrationReuseHitRate(), c1 == c0 ? 0.0 : (double) (a1 - a0) / (c1 - c0)));
         } finally {
             reactor.close();
         }
