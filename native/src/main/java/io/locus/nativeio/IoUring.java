@@ -3,7 +3,6 @@ package io.locus.nativeio;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.logging.Logger;
 
 /**
  * One io_uring instance (liburing, linked into {@code liblocus-native.so}), driven in batches: the caller writes
@@ -68,8 +67,6 @@ public final class IoUring implements AutoCloseable {
     static final int[] REQUIRED_OPCODES = {OP_FSYNC, OP_READ_FIXED, OP_WRITE_FIXED, OP_FALLOCATE, OP_READ, OP_WRITE};
 
     static final String DISABLE_PROPERTY = "locus.uring.disable";
-
-    private static final Logger LOG = Logger.getLogger(IoUring.class.getName());
 
     private final long handle;
     private final int setupFlags;
@@ -230,14 +227,9 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /** Probed once; callers log the cause where it changes what they do (one line, with their context). */
     private static final class Probe {
-        static final Optional<String> CAUSE = probeAndLog();
-
-        private static Optional<String> probeAndLog() {
-            Optional<String> cause = probe();
-            cause.ifPresent(c -> LOG.info("io_uring unavailable: " + c));
-            return cause;
-        }
+        static final Optional<String> CAUSE = probe();
     }
 
     private static native long create0(int entries, int cqEntries, int flags);
