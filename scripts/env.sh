@@ -44,6 +44,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 locus_require_build_tools() {
   command -v mvn >/dev/null 2>&1 || locus_apt_install maven
   command -v gcc >/dev/null 2>&1 || locus_apt_install gcc libc6-dev
+  [ -f /usr/include/liburing.h ] || locus_apt_install liburing-dev
 }
 
 # Builds the distribution (all modules' jars and their dependencies) unless it is already up to date.

@@ -45,6 +45,9 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "PATH[:SIZE]", description = "Add a file or block-device namespace (repeatable).")
     List<String> files = new ArrayList<>();
 
+    @Option(names = "--uring", paramLabel = "PATH[:SIZE]", description = "Add a file or block-device namespace served through io_uring (repeatable).")
+    List<String> urings = new ArrayList<>();
+
     @Option(names = "--block-size", paramLabel = "BYTES", description = "Block size for quick-start namespaces: 512 or 4096 (default).")
     Integer blockSize;
 
@@ -126,10 +129,10 @@ public final class LocusTargetMain implements Callable<Integer> {
 
     TargetConfig buildConfig() throws ConfigException {
         boolean quickStart = !listen.isEmpty() || nqn != null || !memory.isEmpty() || !nulls.isEmpty() || !files.isEmpty()
-                || discoveryPort != null || !allowHosts.isEmpty() || blockSize != null;
+                || !urings.isEmpty() || discoveryPort != null || !allowHosts.isEmpty() || blockSize != null;
         TargetConfig base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
         if (config != null && quickStart) {
-            throw new IllegalArgumentException("--config cannot be combined with --listen/--nqn/--memory/--null/--file/--discovery-port/--allow-host");
+            throw new IllegalArgumentException("--config cannot be combined with --listen/--nqn/--memory/--null/--file/--uring/--discovery-port/--allow-host");
         }
         TargetConfig.Reactors reactors = base.reactors();
         if (cores != null) {
@@ -184,18 +187,10 @@ public final class LocusTargetMain implements Callable<Integer> {
             namespaces.add(new TargetConfig.NamespaceConfig(nsid++, "null", checkSize(n, "--null", bs), null, bs, null));
         }
         for (String f : files) {
-            int colon = f.lastIndexOf(':');
-            String path = f;
-            long size = 0;
-            if (colon > 0) {
-                try {
-                    size = Sizes.parse(f.substring(colon + 1));
-                    path = f.substring(0, colon);
-                } catch (IllegalArgumentException e) {
-                    size = 0;
-                }
-            }
-            namespaces.add(new TargetConfig.NamespaceConfig(nsid++, "file", size, path, bs, null));
+            namespaces.add(pathNamespace(nsid++, "file", f, bs));
+        }
+        for (String u : urings) {
+            namespaces.add(pathNamespace(nsid++, "uring", u, bs));
         }
         if (namespaces.isEmpty()) {
             namespaces.add(new TargetConfig.NamespaceConfig(1, "memory", 1L << 30, null, bs, null));
@@ -203,6 +198,22 @@ public final class LocusTargetMain implements Callable<Integer> {
         TargetConfig.SubsystemConfig subsystem = new TargetConfig.SubsystemConfig(subnqn, TargetConfig.serialFor(subnqn),
                 TargetConfig.DEFAULT_MODEL, allowHosts.isEmpty(), allowHosts, 1024, namespaces);
         return new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits());
+    }
+
+    /** PATH[:SIZE] for a file-backed namespace; a suffix that is not a size belongs to the path. */
+    private static TargetConfig.NamespaceConfig pathNamespace(int nsid, String backend, String spec, int blockSize) {
+        int colon = spec.lastIndexOf(':');
+        String path = spec;
+        long size = 0;
+        if (colon > 0) {
+            try {
+                size = Sizes.parse(spec.substring(colon + 1));
+                path = spec.substring(0, colon);
+            } catch (IllegalArgumentException e) {
+                size = 0;
+            }
+        }
+        return new TargetConfig.NamespaceConfig(nsid, backend, size, path, blockSize, null);
     }
 
     private static long checkSize(String text, String option, int blockSize) {

@@ -11,6 +11,7 @@ import io.locus.target.backend.FileBackend;
 import io.locus.target.backend.MemoryBackend;
 import io.locus.target.backend.NullBackend;
 import io.locus.target.backend.ReactorCompletions;
+import io.locus.target.backend.UringBackend;
 import io.locus.target.config.TargetConfig;
 import io.locus.target.model.Controller;
 import io.locus.target.model.DiscoveryLogSource;
@@ -115,6 +116,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             case "memory" -> new MemoryBackend(nc.size());
             case "null" -> new NullBackend(nc.size());
             case "file" -> new FileBackend(Path.of(nc.path()), nc.size(), fileIoThreads);
+            case "uring" -> UringBackend.open(Path.of(nc.path()), nc.size(), nc.blockSize(), fileIoThreads);
             default -> throw new IllegalArgumentException("unknown backend " + nc.backend());
         };
     }

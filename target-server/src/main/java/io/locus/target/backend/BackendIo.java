@@ -35,6 +35,11 @@ public final class BackendIo implements Runnable {
         this.sink = sink;
     }
 
+    /** Where the completion goes: the submitting reactor's completions, for backends that keep per-reactor state. */
+    public CompletionSink sink() {
+        return sink;
+    }
+
     /** Called by a backend, from any thread: records the status and hands the completion to the owning reactor. */
     public void complete(int status) {
         this.status = status;

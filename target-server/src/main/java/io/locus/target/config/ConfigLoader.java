@@ -26,7 +26,7 @@ import java.util.UUID;
  * are errors too, so a typo never silently falls back to a default.
  */
 public final class ConfigLoader {
-    private static final Set<String> BACKENDS = Set.of("memory", "null", "file");
+    private static final Set<String> BACKENDS = Set.of("memory", "null", "file", "uring");
     private final String file;
 
     private ConfigLoader(String file) {
@@ -198,13 +198,13 @@ public final class ConfigLoader {
         }
         long size = n.has("size") ? size(n.get("size"), where + ".size") : 0;
         String path = n.has("path") ? text(n.get("path"), where + ".path") : null;
-        if (backend.equals("file")) {
+        if (backend.equals("file") || backend.equals("uring")) {
             if (path == null || path.isEmpty()) {
-                throw error(where + ".path", "is required for a file namespace");
+                throw error(where + ".path", "is required for a " + backend + " namespace");
             }
         } else {
             if (path != null) {
-                throw error(where + ".path", "only file namespaces have a path");
+                throw error(where + ".path", "only file and uring namespaces have a path");
             }
             if (size == 0) {
                 throw error(where + ".size", "is required for a " + backend + " namespace");
