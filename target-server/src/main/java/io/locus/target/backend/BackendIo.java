@@ -28,7 +28,7 @@ public final class BackendIo implements Runnable {
     public long completeNanos;
 
     private final BackendCallback callback;
-    private final CompletionSink sink;
+    private CompletionSink sink;
 
     public BackendIo(BackendCallback callback, CompletionSink sink) {
         this.callback = callback;
@@ -36,6 +36,11 @@ public final class BackendIo implements Runnable {
     }
 
     /** Where the completion goes: the submitting reactor's completions, for backends that keep per-reactor state. */
+    /** Re-homes the I/O to another reactor's completions (its queue moved); only between requests. */
+    public void sink(CompletionSink newSink) {
+        this.sink = newSink;
+    }
+
     public CompletionSink sink() {
         return sink;
     }

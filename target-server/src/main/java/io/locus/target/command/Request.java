@@ -167,6 +167,7 @@ public final class Request implements BackendCallback {
     public void submit(CompletionHandler then) {
         this.continuation = then;
         io.urgent = urgent();
+        io.sink(queue.completions());
         backendSubmitNanos = System.nanoTime();
         namespace.backend().submit(io);
     }

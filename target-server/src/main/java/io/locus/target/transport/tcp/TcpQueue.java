@@ -62,8 +62,10 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private static final int INITIAL_SLOTS = 32;
 
     private final TcpTransport transport;
-    private final Reactor reactor;
-    private final ReactorCompletions completions;
+    /** Owning reactor; changes once at most, when an I/O queue moves to its home reactor right after Connect. */
+    private Reactor reactor;
+    private ReactorCompletions completions;
+    private Reactor migrateTo;
     private final Port port;
     private final TargetLimits limits;
     private final RejectLog rejects;
@@ -119,6 +121,10 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
 
     @Override
     public void bind(Controller controller, int qid, int sqSize, boolean sqFlowControlDisabled) {
+        Reactor home = qid > 0 ? transport.homeReactor(qid) : reactor;
+        if (home != reactor) {
+            migrateTo = home;
+        }
         this.controller = controller;
         this.qid = qid;
         this.sqSize = sqSize;
@@ -174,6 +180,38 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         timer = ctx.executor().scheduleAtFixedRate(this::onTimer, 1, 1, TimeUnit.SECONDS);
         super.channelActive(ctx);
+    }
+
+    /**
+     * Moves this I/O queue to its home reactor once its Connect response has gone out: the host sends nothing else on
+     * a queue before that response, so no command is in flight and no state is shared during the move.
+     */
+    private void migrate() {
+        Reactor target = migrateTo;
+        migrateTo = null;
+        ctx.flush();
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        io.netty.channel.Channel channel = ctx.channel();
+        channel.deregister().addListener(d -> {
+            if (!d.isSuccess()) {
+                channel.close();
+                return;
+            }
+            target.eventLoop().register(channel).addListener(r -> {
+                if (!r.isSuccess()) {
+                    channel.close();
+                    return;
+                }
+                reactor = target;
+                completions = transport.completions(target);
+                timer = ctx.executor().scheduleAtFixedRate(this::onTimer, 1, 1, TimeUnit.SECONDS);
+                if (closed) {
+                    channel.close();
+                }
+            });
+        });
     }
 
     @Override
@@ -525,6 +563,10 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         boolean urgent = r.urgent();
         r.reset();
         release(r);
+        if (migrateTo != null) {
+            migrate();
+            return;
+        }
         pendingResponses++;
         if (urgent || pendingResponses >= limits.batchPdus()) {
             // Latency-class responses leave at once; throughput responses in batches of at most batchPdus.

@@ -68,6 +68,18 @@ public final class TcpTransport implements AutoCloseable {
         return stallTimeoutNanos;
     }
 
+    /**
+     * The reactor an I/O queue belongs on: qid q on reactor (q - 1) mod n. A host that homes flows on CPU c and sends
+     * them on queue index c mod queues (what the Locus initiator does) meets the same reactor index on both sides.
+     */
+    Reactor homeReactor(int qid) {
+        return reactors.get((qid - 1) % reactors.size());
+    }
+
+    ReactorCompletions completions(Reactor reactor) {
+        return completions.get(reactor);
+    }
+
     /** Binds a port; throws with the address in the message when it cannot. */
     public void listen(Port port) throws IOException {
         Reactor acceptor = reactors.get(0);
