@@ -17,6 +17,7 @@ import io.locus.protocol.tcp.TermReqPdu;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.runtime.Reactor;
 import io.locus.target.metrics.ReactorStats;
+import io.locus.target.metrics.RequestEvent;
 import io.locus.target.backend.ReactorCompletions;
 import io.locus.target.command.AdminCommands;
 import io.locus.target.command.FabricsCommands;
@@ -550,6 +551,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
                     r.opcode == NvmOpcode.READ, r.transferLength, !Status.isSuccess(status), r.receivedNanos,
                     r.backendSubmitNanos, r.backendDoneNanos, now, homed, homed && !completions.isHome(r.homeCpu));
         }
+        if (RequestEvent.TYPE.isEnabled()) {
+            recordEvent(r, now);
+        }
         if (!Status.isSuccess(status) && controller != null) {
             controller.errorLog().record(Math.max(qid, 0), r.cid, status, r.nsid());
         }
@@ -574,6 +578,21 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         } else {
             scheduleFlush();
         }
+    }
+
+    private void recordEvent(Request r, long now) {
+        RequestEvent e = new RequestEvent();
+        e.qid = qid;
+        e.cid = r.cid;
+        e.opcode = r.opcode;
+        e.status = r.status;
+        e.flowId = r.hasProvenance ? r.flowId : -1;
+        e.latencyClass = r.hasProvenance ? r.latencyClass : -1;
+        e.bytes = r.transferLength;
+        e.targetNanos = now - r.receivedNanos;
+        e.backendNanos = r.backendSubmitNanos == 0 ? 0 : r.backendDoneNanos - r.backendSubmitNanos;
+        e.doneToResponseNanos = r.backendSubmitNanos == 0 ? 0 : now - r.backendDoneNanos;
+        e.commit();
     }
 
     private static boolean isControllerToHost(Request r) {
