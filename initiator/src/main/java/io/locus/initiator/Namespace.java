@@ -299,7 +299,7 @@ public final class Namespace {
     }
 
     private Completion await(Submitter submitter) {
-        BlockingCallback cb = new BlockingCallback();
+        SyncCall cb = new SyncCall();
         if (controller.ioQueueCount() > 0 && queueFor(null).reactor().inReactor()) {
             throw new IllegalStateException("a blocking call on a reactor thread would deadlock; use the asynchronous API");
         }
@@ -315,30 +315,6 @@ public final class Namespace {
                 why = why + " (" + last + ")";
             }
             throw new NvmeException(what + " on namespace " + nsid + " failed: " + why, done.status());
-        }
-    }
-
-    private static final class BlockingCallback implements IoCallback {
-        private final Thread waiter = Thread.currentThread();
-        private volatile boolean done;
-        private int status;
-        private int dw0;
-        private int dw1;
-
-        @Override
-        public void onComplete(Object context, int status, int dw0, int dw1) {
-            this.status = status;
-            this.dw0 = dw0;
-            this.dw1 = dw1;
-            done = true;
-            java.util.concurrent.locks.LockSupport.unpark(waiter);
-        }
-
-        Completion await() {
-            while (!done) {
-                java.util.concurrent.locks.LockSupport.parkNanos(this, 1_000_000_000L);
-            }
-            return new Completion(status, dw0, dw1);
         }
     }
 

@@ -32,6 +32,14 @@ final class SyncCall implements IoCallback {
         LockSupport.unpark(waiter);
     }
 
+    /** Waits for the completion with no deadline of its own: the queue's time-outs and ctrl-loss-tmo end every command. */
+    Completion await() {
+        while (!done) {
+            LockSupport.parkNanos(this, 1_000_000_000L);
+        }
+        return new Completion(status, dw0, dw1);
+    }
+
     /**
      * Acquires a slot (waiting up to the limit for one), fills it, submits it and waits for the completion.
      *

@@ -71,48 +71,49 @@ public final class MemoryBackend implements Backend {
         io.complete(Status.SUCCESS);
     }
 
+    private static final int COPY_OUT = 0;
+    private static final int COPY_IN = 1;
+    private static final int ZERO = 2;
+
     private void read(long offset, long length, ByteBuf dst) {
         int writer = dst.writerIndex();
-        long done = 0;
-        while (done < length) {
-            long pos = offset + done;
-            int chunkIndex = (int) (pos >>> CHUNK_SHIFT);
-            int inChunk = (int) (pos & (CHUNK_SIZE - 1));
-            int n = (int) Math.min(length - done, CHUNK_SIZE - inChunk);
-            MemorySegment chunk = chunks.get(chunkIndex);
-            if (chunk == null) {
-                dst.setZero(writer + (int) done, n);
-            } else {
-                copyOut(chunk, inChunk, dst, writer + (int) done, n);
-            }
-            done += n;
-        }
+        walk(COPY_OUT, offset, length, dst, writer);
         dst.writerIndex(writer + (int) length);
     }
 
     private void write(long offset, long length, ByteBuf src) {
-        int reader = src.readerIndex();
-        long done = 0;
-        while (done < length) {
-            long pos = offset + done;
-            int chunkIndex = (int) (pos >>> CHUNK_SHIFT);
-            int inChunk = (int) (pos & (CHUNK_SIZE - 1));
-            int n = (int) Math.min(length - done, CHUNK_SIZE - inChunk);
-            copyIn(src, reader + (int) done, chunk(chunkIndex), inChunk, n);
-            done += n;
-        }
+        walk(COPY_IN, offset, length, src, src.readerIndex());
     }
 
     private void zero(long offset, long length) {
+        walk(ZERO, offset, length, null, 0);
+    }
+
+    /** Applies one operation to {@code [offset, offset + length)} chunk by chunk; {@code buf} starts at {@code bufIndex}. */
+    private void walk(int op, long offset, long length, ByteBuf buf, int bufIndex) {
         long done = 0;
         while (done < length) {
             long pos = offset + done;
             int chunkIndex = (int) (pos >>> CHUNK_SHIFT);
             int inChunk = (int) (pos & (CHUNK_SIZE - 1));
             int n = (int) Math.min(length - done, CHUNK_SIZE - inChunk);
-            MemorySegment chunk = chunks.get(chunkIndex);
-            if (chunk != null) {
-                chunk.asSlice(inChunk, n).fill((byte) 0);
+            int at = bufIndex + (int) done;
+            switch (op) {
+                case COPY_IN -> copyIn(buf, at, chunk(chunkIndex), inChunk, n);
+                case COPY_OUT -> {
+                    MemorySegment chunk = chunks.get(chunkIndex);
+                    if (chunk == null) {
+                        buf.setZero(at, n);
+                    } else {
+                        copyOut(chunk, inChunk, buf, at, n);
+                    }
+                }
+                default -> {
+                    MemorySegment chunk = chunks.get(chunkIndex);
+                    if (chunk != null) {
+                        chunk.asSlice(inChunk, n).fill((byte) 0);
+                    }
+                }
             }
             done += n;
         }
