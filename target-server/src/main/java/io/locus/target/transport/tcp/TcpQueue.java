@@ -238,6 +238,15 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (partialSinceNanos != 0) {
+            // Bytes of a partial PDU arrived: progress, so the stall clock starts again.
+            partialSinceNanos = System.nanoTime();
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.fine(() -> "queue " + qid + " from " + peer + ": " + cause);
         ctx.close();
