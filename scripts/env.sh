@@ -55,6 +55,6 @@ locus_build_if_needed() {
   fi
   locus_require_build_tools
   echo "locus: building (first use or sources changed)..." >&2
-  (cd "$LOCUS_ROOT" && mvn -B -q -DskipTests install) || { echo "locus: build failed" >&2; return 1; }
+  (cd "$LOCUS_ROOT" && mvn -B -q -ntp -Dstyle.color=never -DskipTests install >&2) || { echo "locus: build failed" >&2; return 1; }
   touch "$stamp"
 }

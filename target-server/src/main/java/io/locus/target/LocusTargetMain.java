@@ -102,7 +102,6 @@ public final class LocusTargetMain implements Callable<Integer> {
             try {
                 TargetConfig.Listen m = parseListen(metrics, "--metrics");
                 metricsServer = new MetricsServer(target, new java.net.InetSocketAddress(m.address(), m.port()));
-                System.out.println("  metrics on http://" + m.display() + "/metrics");
             } catch (IOException | IllegalArgumentException e) {
                 System.err.println("locus-target: --metrics: " + e.getMessage());
                 target.close();
@@ -119,6 +118,9 @@ public final class LocusTargetMain implements Callable<Integer> {
             stop.countDown();
         }));
         printBanner(target, System.out);
+        if (metricsServer != null) {
+            System.out.println("Metrics: http://" + metrics + "/metrics");
+        }
         try {
             stop.await();
         } catch (InterruptedException e) {
