@@ -76,7 +76,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()), pinning);
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
-            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size());
+            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size(), config.reactors().windowMicros() * 1000L);
             completions.put(r, c);
             r.addPoller(c);
         }

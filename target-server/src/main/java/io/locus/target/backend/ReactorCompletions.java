@@ -34,13 +34,18 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private final int reactorIndex;
     private final int reactorCount;
 
+    /** Default time window for throughput work per turn. */
+    public static final long DEFAULT_WINDOW_NANOS = 100_000;
+    private final long windowNanos;
+
     public ReactorCompletions(Reactor reactor) {
-        this(reactor, 0, 1);
+        this(reactor, 0, 1, DEFAULT_WINDOW_NANOS);
     }
 
     /** @param reactorIndex this reactor's place among {@code reactorCount}: flows homed on CPU c belong to reactor c mod count */
-    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount) {
+    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount, long windowNanos) {
         this.reactor = reactor;
+        this.windowNanos = windowNanos;
         this.reactorIndex = reactorIndex;
         this.reactorCount = reactorCount;
         this.stats = new ReactorStats(reactor.name());
@@ -82,7 +87,9 @@ public final class ReactorCompletions implements Poller, CompletionSink {
 
     /**
      * One micro-window: latency-class completions first, then throughput completions, then deferred throughput
-     * commands, each bounded by {@code maxItems}; then one flush per dirty queue.
+     * commands. Each stage takes at most {@code maxItems}; the throughput stages also stop once the window's time is
+     * used, so the reactor returns to the network (and to newly arrived latency-class commands) within a bounded
+     * time. Then one flush per dirty queue.
      */
     @Override
     public int poll(int maxItems) {
@@ -92,16 +99,24 @@ public final class ReactorCompletions implements Poller, CompletionSink {
             io.dispatch();
             done++;
         }
+        long deadline = ready.isEmpty() && deferred.isEmpty() ? 0 : System.nanoTime() + windowNanos;
         int budget = done + maxItems;
         while (done < budget && (io = ready.pollFirst()) != null) {
             io.dispatch();
             done++;
+            if (System.nanoTime() - deadline > 0) {
+                flushDirty();
+                return done;
+            }
         }
         budget = done + maxItems;
         Request r;
         while (done < budget && (r = deferred.pollFirst()) != null) {
             r.queue.runDeferred(r);
             done++;
+            if (System.nanoTime() - deadline > 0) {
+                break;
+            }
         }
         flushDirty();
         return done;

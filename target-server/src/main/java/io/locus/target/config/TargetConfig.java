@@ -17,24 +17,26 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
      * @param provenance completion provenance on (advertised, class-aware batching and ordering) or off (generic mode:
      *                   uniform batching, not advertised)
      * @param batchPdus  throughput-class responses coalesced per flush, at most
+     * @param windowMicros time a reactor spends on throughput completions per turn, at most
      */
-    public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus) {
+    public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus, int windowMicros) {
         public static final int DEFAULT_BATCH_PDUS = 16;
+        public static final int DEFAULT_WINDOW_MICROS = 100;
 
         public Reactors(List<Integer> cores, String idle) {
-            this(cores, idle, true, DEFAULT_BATCH_PDUS);
+            this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS);
         }
 
         public Reactors withCores(List<Integer> newCores) {
-            return new Reactors(newCores, idle, provenance, batchPdus);
+            return new Reactors(newCores, idle, provenance, batchPdus, windowMicros);
         }
 
         public Reactors withIdle(String newIdle) {
-            return new Reactors(cores, newIdle, provenance, batchPdus);
+            return new Reactors(cores, newIdle, provenance, batchPdus, windowMicros);
         }
 
         public Reactors withProvenance(boolean on) {
-            return new Reactors(cores, idle, on, batchPdus);
+            return new Reactors(cores, idle, on, batchPdus, windowMicros);
         }
     }
 

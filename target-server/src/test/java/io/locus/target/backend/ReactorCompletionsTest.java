@@ -41,4 +41,26 @@ class ReactorCompletionsTest {
             assertEquals(6, order.size());
         }
     }
+
+    @Test
+    void shouldStopThroughputWorkWhenTheTimeWindowIsUsed() throws Exception {
+        try (Reactor reactor = new Reactor(ReactorConfig.defaults("rw", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
+            // A 1 ns window: every throughput completion uses it up, so each turn handles one.
+            ReactorCompletions completions = new ReactorCompletions(reactor, 0, 1, 1);
+            CompletableFuture<int[]> result = new CompletableFuture<>();
+            reactor.execute(() -> {
+                for (int i = 0; i < 4; i++) {
+                    new BackendIo(io -> { }, completions).complete(0);
+                }
+                BackendIo u = new BackendIo(io -> { }, completions);
+                u.urgent = true;
+                u.complete(0);
+                result.complete(new int[] {completions.poll(64), completions.poll(64), completions.poll(64)});
+            });
+            int[] done = result.get(2, TimeUnit.SECONDS);
+            assertEquals(2, done[0], "the urgent completion, then one throughput completion before the window closed");
+            assertEquals(1, done[1]);
+            assertEquals(1, done[2]);
+        }
+    }
 }
