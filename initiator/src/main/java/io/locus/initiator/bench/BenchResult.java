@@ -23,7 +23,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     /** Bar: CPU of an idle adaptive reactor below this percentage of one core. */
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
-    public record Config(double seconds, double warmupSeconds, String targetCores, String hostCores, int hostReactors,
+    public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores, String hostCores, int hostReactors,
                          boolean hostPinned, int criticalQueueDepth, int criticalIoSize, int throughputQueueDepth,
                          int throughputIoSize) {
     }
@@ -89,7 +89,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     public record Side(boolean provenance, Latency critical, double criticalIops, double throughputMibPerS,
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
                        List<Integer> criticalQueues, List<Integer> throughputQueues, Stages criticalStages,
-                       Tail criticalTail, long errors, String firstError, List<ReactorSummary> target) {
+                       Tail criticalTail, long errors, String firstError, List<ReactorSummary> target,
+                       List<ThreadSched> scheduling, Warmup warmup) {
         Map<String, Object> json() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("provenance", provenance);
@@ -117,8 +118,38 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 }
             }
             m.put("target_reactors", t);
+            List<Map<String, Object>> sched = new ArrayList<>();
+            if (scheduling != null) {
+                for (ThreadSched ts : scheduling) {
+                    sched.add(ts.json());
+                }
+            }
+            m.put("reactor_scheduling", sched);
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("seconds", warmup == null ? 0 : warmup.seconds());
+            w.put("jit_settled", warmup != null && warmup.jitSettled());
+            m.put("warmup", w);
             return m;
         }
+    }
+
+    /**
+     * How one reactor thread was scheduled over the measured interval: its CPU use, the time it was runnable but
+     * kept off its core (run-queue wait) and how often it was preempted (involuntary context switches).
+     */
+    public record ThreadSched(String thread, double cpuPercent, double runQueueWaitMs, long involuntarySwitches) {
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("thread", thread);
+            m.put("cpu_percent", cpuPercent);
+            m.put("run_queue_wait_ms", runQueueWaitMs);
+            m.put("involuntary_switches", involuntarySwitches);
+            return m;
+        }
+    }
+
+    /** How long the side warmed up, and whether the JIT compilers of host and target had gone quiet by then. */
+    public record Warmup(double seconds, boolean jitSettled) {
     }
 
     /** CPU of one idle target reactor, percent of one core. */
@@ -177,6 +208,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("seconds", config.seconds());
         c.put("warmup_seconds", config.warmupSeconds());
+        c.put("max_warmup_seconds", config.maxWarmupSeconds());
         c.put("target_cores", config.targetCores());
         c.put("host_cores", config.hostCores());
         c.put("host_reactors", config.hostReactors());
@@ -189,9 +221,9 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
 
     /** The table for people. */
     public void printTable(PrintWriter out) {
-        out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %.0f s per side after %.0f s warm-up%n",
+        out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %.0f s per side%n",
                 config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
-                config.seconds(), config.warmupSeconds());
+                config.seconds());
         out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n%n",
                 config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
         out.printf("%-34s %16s %16s%n", "", "provenance off", "provenance on");
@@ -206,6 +238,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 queues(off.criticalQueues()) + " / " + queues(off.throughputQueues()),
                 queues(on.criticalQueues()) + " / " + queues(on.throughputQueues()));
         row(out, "errors", "%.0f", off.errors(), on.errors());
+        out.printf("%-34s %16s %16s%n", "warm-up (s; JIT quiet?)", warm(off.warmup()), warm(on.warmup()));
         if (idle != null) {
             out.printf("%nidle CPU per target reactor: adaptive %.2f%%, busy %.1f%% of one core%n", idle.adaptivePercent(),
                     idle.busyPercent());
@@ -227,6 +260,15 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 for (ReactorSummary r : s.target()) {
                     out.printf("target %s, provenance %s: %s; %.1f%% idle turns; request p99.9 (us) %s%n", r.reactor(),
                             s.provenance() ? "on" : "off", commands(r), 100 * r.idleShare(), requestP999(r));
+                }
+            }
+        }
+        for (Side s : List.of(off, on)) {
+            if (s.scheduling() != null) {
+                for (ThreadSched ts : s.scheduling()) {
+                    out.printf("scheduling, provenance %s: %-24s %5.1f%% CPU, preempted %d times, %.1f ms runnable but off its core%n",
+                            s.provenance() ? "on" : "off", ts.thread(), ts.cpuPercent(), ts.involuntarySwitches(),
+                            ts.runQueueWaitMs());
                 }
             }
         }
@@ -277,6 +319,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 t.submitToSentUs(), t.sentToVisibleUs(), t.visibleToCallbackUs(),
                 t.targetUs() < 0 ? "" : fmt("; target %.0f (backend %.0f), so wire + host receive %.0f", t.targetUs(),
                         t.backendUs(), t.sentToVisibleUs() - t.targetUs()));
+    }
+
+    private static String warm(Warmup w) {
+        return w == null ? "-" : fmt("%.0f %s", w.seconds(), w.jitSettled() ? "yes" : "NO");
     }
 
     private static String queues(List<Integer> qids) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -32,8 +33,18 @@ final class MixedLoad {
     static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final double TAIL_SHARE = 0.001;
 
-    record Spec(double seconds, double warmupSeconds, int criticalQueueDepth, int criticalIoSize,
-                int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros, long seed) {
+    /** JIT compiler CPU below this share of a core over a warm-up second counts as quiet. */
+    static final double JIT_QUIET_PERCENT = 2.0;
+    /** Quiet seconds in a row that end the warm-up (once the minimum has passed). */
+    static final int JIT_QUIET_SECONDS = 2;
+
+    /**
+     * @param warmupSeconds    least warm-up; 0 for none
+     * @param maxWarmupSeconds most warm-up while waiting for the JIT compilers to go quiet
+     */
+    record Spec(double seconds, double warmupSeconds, double maxWarmupSeconds, int criticalQueueDepth,
+                int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros,
+                long seed) {
     }
 
     private MixedLoad() {
@@ -42,9 +53,13 @@ final class MixedLoad {
     /**
      * @param scrape reads the target's per-reactor metrics (called right before and after the measured interval), or
      *               null
+     * @param sched  watches the reactor threads over the measured interval, or null
+     * @param jit    CPU time (ns) of the JIT compiler threads of host and target: the warm-up lasts until they go
+     *               quiet (between the spec's least and most warm-up); null for a fixed warm-up
      */
     static BenchResult.Side run(Controller ctrl, ReactorGroup host, boolean steered, Spec spec,
-                                Supplier<List<ReactorSummary>> scrape) throws InterruptedException {
+                                Supplier<List<ReactorSummary>> scrape, SchedProbe sched, LongSupplier jit)
+            throws InterruptedException {
         if (ctrl.ioQueueCount() < 2) {
             throw new NvmeException("the benchmark needs 2 I/O queues; the controller granted " + ctrl.ioQueueCount());
         }
@@ -67,15 +82,37 @@ final class MixedLoad {
         FlowWorker b = new FlowWorker("throughput", bulk, routes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1);
         try {
+            double warmed = 0;
+            boolean settled = jit == null;
             if (spec.warmupSeconds() > 0) {
-                runFor(spec.warmupSeconds(), c, criticalHome, b, bulkHome);
+                long lastJit = jit == null ? 0 : jit.getAsLong();
+                int quiet = 0;
+                while (true) {
+                    long t0 = System.nanoTime();
+                    runFor(jit == null ? spec.warmupSeconds() : 1.0, c, criticalHome, b, bulkHome);
+                    double took = (System.nanoTime() - t0) / 1e9;
+                    warmed += took;
+                    if (jit != null) {
+                        long now = jit.getAsLong();
+                        quiet = 100.0 * (now - lastJit) / 1e9 / took < JIT_QUIET_PERCENT ? quiet + 1 : 0;
+                        lastJit = now;
+                        settled = quiet >= JIT_QUIET_SECONDS;
+                    }
+                    if (warmed >= spec.warmupSeconds() && settled || warmed >= spec.maxWarmupSeconds()) {
+                        break;
+                    }
+                }
                 c.reset();
                 b.reset();
             }
             List<ReactorSummary> before = scrape == null ? null : scrape.get();
+            if (sched != null) {
+                sched.begin();
+            }
             long start = System.nanoTime();
             runFor(spec.seconds(), c, criticalHome, b, bulkHome);
             double seconds = (System.nanoTime() - start) / 1e9;
+            List<BenchResult.ThreadSched> scheduling = sched == null ? null : sched.end();
             List<ReactorSummary> target = null;
             if (scrape != null) {
                 List<ReactorSummary> after = scrape.get();
@@ -85,7 +122,7 @@ final class MixedLoad {
                     target.add(match == null ? a : a.minus(match));
                 }
             }
-            return side(dw1, c, b, seconds, target);
+            return side(dw1, c, b, seconds, target, scheduling, new BenchResult.Warmup(warmed, settled));
         } finally {
             c.release();
             b.release();
@@ -107,7 +144,8 @@ final class MixedLoad {
     }
 
     static BenchResult.Side side(boolean provenance, FlowWorker c, FlowWorker b, double seconds,
-                                 List<ReactorSummary> target) {
+                                 List<ReactorSummary> target, List<BenchResult.ThreadSched> scheduling,
+                                 BenchResult.Warmup warmup) {
         long remote = c.where().remote() + b.where().remote();
         long all = c.where().completions() + b.where().completions();
         BenchResult.Stages stages = new BenchResult.Stages(latency(c, l -> l.submitToSent),
@@ -118,7 +156,7 @@ final class MixedLoad {
         return new BenchResult.Side(provenance, latency(c, l -> l.total), c.completions() / seconds,
                 b.bytes() / seconds / (1024.0 * 1024.0), RemoteCompletions.ratio(remote, all), c.where().ratio(),
                 b.where().ratio(), c.queues(), b.queues(), stages, c.tail(TAIL_SHARE), c.errors() + b.errors(),
-                firstError, target);
+                firstError, target, scheduling, warmup);
     }
 
     static BenchResult.Latency latency(FlowWorker w, Function<FlowWorker.Lane, Histogram> which) {

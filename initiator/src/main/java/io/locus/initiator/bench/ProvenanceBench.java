@@ -47,8 +47,11 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--time", defaultValue = "10", description = "Seconds to measure each side (default ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Seconds of load before measuring each side (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", description = "Least seconds of load before measuring each side (default ${DEFAULT-VALUE}).")
     double warmup;
+
+    @Option(names = "--max-warmup", defaultValue = "60", description = "The warm-up goes on until the JIT compilers of host and target have been quiet for 2 s, at most this long (default ${DEFAULT-VALUE}).")
+    double maxWarmup;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -108,7 +111,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         Path script = targetScript != null ? targetScript : defaultScript();
         Path logDir = logs != null ? logs : Files.createTempDirectory("locus-bench-provenance-");
         progress.printf("bench-provenance: target logs in %s%n", logDir);
-        MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, criticalQd, criticalSize, throughputQd, throughputSize,
+        MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
                 budgetUs, seed);
         BenchResult.Side off;
         BenchResult.Side on;
@@ -128,7 +131,7 @@ public final class ProvenanceBench implements Callable<Integer> {
             double busy = idleCpu(script, logDir.resolve("target-idle-busy.log"), "busy");
             idle = new BenchResult.IdleCpu(adaptive, busy);
         }
-        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, targetCores, hostCores,
+        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup), targetCores, hostCores,
                 hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize), off, on, idle);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
@@ -162,10 +165,19 @@ public final class ProvenanceBench implements Callable<Integer> {
                         return new ArrayList<>();
                     }
                 };
-                progress.printf("bench-provenance: %s: %.0f s warm-up, then %.0f s measured%n", name, spec.warmupSeconds(),
-                        spec.seconds());
-                BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape);
-                progress.printf(Locale.ROOT, "bench-provenance: %s: critical p99.9 %.1f us, throughput %.1f MiB/s%n", name,
+                progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
+                        name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
+                List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
+                watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
+                List<SchedProbe.Watched> compilers = new ArrayList<>(SchedProbe.find("target", target.pid(), "C2 Compiler"));
+                compilers.addAll(SchedProbe.find("target", target.pid(), "C1 Compiler"));
+                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C2 Compiler"));
+                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C1 Compiler"));
+                SchedProbe jit = new SchedProbe(compilers);
+                BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched),
+                        jit::cpuNanos);
+                progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.0f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
+                        name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
                         s.critical().p999Us(), s.throughputMibPerS());
                 return s;
             }
@@ -175,7 +187,7 @@ public final class ProvenanceBench implements Callable<Integer> {
     private double idleCpu(Path script, Path log, String mode) throws IOException, InterruptedException {
         progress.printf("bench-provenance: idle target, --idle %s: sampling the reactor for %.0f s%n", mode, idleSeconds);
         try (TargetProcess target = TargetProcess.start(script, targetCores, mode, true, false, log, 120_000)) {
-            Thread.sleep(1000); // let start-up work (JIT, class loading) settle
+            Thread.sleep(2000); // let start-up work (JIT, class loading) settle
             return target.reactorCpuPercent(idleSeconds);
         }
     }

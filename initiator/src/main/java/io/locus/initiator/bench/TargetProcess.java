@@ -45,6 +45,12 @@ final class TargetProcess implements AutoCloseable {
         }
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // LOCUS_JAVA_OPTS is the bench JVM's; the target gets LOCUS_TARGET_JAVA_OPTS, or its launcher's defaults.
+        pb.environment().remove("LOCUS_JAVA_OPTS");
+        String targetOpts = System.getenv("LOCUS_TARGET_JAVA_OPTS");
+        if (targetOpts != null && !targetOpts.isBlank()) {
+            pb.environment().put("LOCUS_JAVA_OPTS", targetOpts);
+        }
         Process p = pb.start();
         TargetProcess t = new TargetProcess(p, log, port, metricsPort);
         try {

@@ -50,6 +50,7 @@ class BenchPartsTest {
         assertEquals(50.0, ThreadCpu.percentOfCore(500_000_000L, 1_000_000_000L));
         assertEquals(0.0, ThreadCpu.percentOfCore(5, 0));
         assertThrows(IllegalArgumentException.class, () -> ThreadCpu.parseStatTicks("garbage"));
+        assertEquals(17, SchedProbe.parseInvoluntary("Name:\tx\nvoluntary_ctxt_switches:\t5\nnonvoluntary_ctxt_switches:\t17\n"));
     }
 
     @Test

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchResultTest {
-    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, "0", "1", 1, true, 1, 4096, 32, 131072);
+    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", "1", 1, true, 1, 4096, 32, 131072);
 
     static BenchResult.Side side(boolean provenance, double p999, double mib, double remote) {
         BenchResult.Latency crit = new BenchResult.Latency(p999 / 10, p999 / 2, p999, p999 * 1.5, 1000);
@@ -26,7 +26,8 @@ class BenchResultTest {
                 10, 0, Map.of());
         return new BenchResult.Side(provenance, crit, 5000, mib, remote, remote, 0, List.of(1, 2), provenance ? List.of(2) : List.of(1, 2),
                 stages, new BenchResult.Tail(2, p999, 1, p999 - 2, 1, provenance ? 5 : -1, provenance ? 1 : -1), 0, null,
-                List.of(target));
+                List.of(target), List.of(new BenchResult.ThreadSched("target:locus-reactor-0", 99.5, 12.5, 40)),
+                new BenchResult.Warmup(7, true));
     }
 
     private static BenchResult fake(double offP999, double onP999, double offMib, double onMib, double onRemote,
@@ -56,6 +57,7 @@ class BenchResultTest {
         assertTrue(json.get("bars").get("step_critical_p999").get("met").asBoolean());
         assertTrue(json.get("on").get("target_reactors").get(0).has("idle_share"));
         assertTrue(json.get("off").get("critical_stages").get("target_dw1").isNull());
+        assertEquals(12.5, json.get("on").get("reactor_scheduling").get(0).get("run_queue_wait_ms").asDouble());
         assertTrue(json.get("on").get("critical_stages").get("cqe_visible_to_wakeup").get("p99_us").isNumber());
     }
 

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The benchmark's load against the in-test null target: queue steering, remote-completion counting, stage times. */
 @Timeout(30)
 class MixedLoadTest {
-    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 1, 4096, 4, 16384, 100, 1);
+    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1);
     private BenchTarget target;
 
     @BeforeEach
@@ -43,7 +43,7 @@ class MixedLoadTest {
     @Test
     void shouldGiveTheCriticalFlowItsOwnQueueWhenSteeredOnOneReactor() throws Exception {
         try (ReactorGroup group = ReactorGroup.unpinned("t-steer", 1, IdleMode.ADAPTIVE); Controller ctrl = connect(group)) {
-            BenchResult.Side s = MixedLoad.run(ctrl, group, true, SHORT, null);
+            BenchResult.Side s = MixedLoad.run(ctrl, group, true, SHORT, null, null, null);
             assertEquals(0, s.errors(), s.firstError());
             assertEquals(List.of(1), s.criticalQueues());
             assertEquals(List.of(2), s.throughputQueues());
@@ -56,7 +56,7 @@ class MixedLoadTest {
     @Test
     void shouldSpreadBothFlowsOverBothQueuesWhenGeneric() throws Exception {
         try (ReactorGroup group = ReactorGroup.unpinned("t-rr", 1, IdleMode.ADAPTIVE); Controller ctrl = connect(group)) {
-            BenchResult.Side s = MixedLoad.run(ctrl, group, false, SHORT, null);
+            BenchResult.Side s = MixedLoad.run(ctrl, group, false, SHORT, null, null, null);
             assertEquals(0, s.errors(), s.firstError());
             assertEquals(List.of(1, 2), s.criticalQueues());
             assertEquals(List.of(1, 2), s.throughputQueues());
@@ -67,11 +67,11 @@ class MixedLoadTest {
     @Test
     void shouldCountHalfTheCriticalCompletionsRemoteWhenRoundRobinSpansTwoReactors() throws Exception {
         try (ReactorGroup group = ReactorGroup.unpinned("t-remote", 2, IdleMode.ADAPTIVE); Controller ctrl = connect(group)) {
-            BenchResult.Side generic = MixedLoad.run(ctrl, group, false, SHORT, null);
+            BenchResult.Side generic = MixedLoad.run(ctrl, group, false, SHORT, null, null, null);
             assertEquals(0, generic.errors(), generic.firstError());
             assertEquals(0.5, generic.criticalRemoteRatio(), 0.05, generic.toString());
             assertTrue(generic.remoteCompletionRatio() > 0.3, generic.toString());
-            BenchResult.Side steered = MixedLoad.run(ctrl, group, true, SHORT, null);
+            BenchResult.Side steered = MixedLoad.run(ctrl, group, true, SHORT, null, null, null);
             assertEquals(0.0, steered.remoteCompletionRatio(), steered.toString());
             assertEquals(List.of(1), steered.criticalQueues());
             assertEquals(List.of(2), steered.throughputQueues());
@@ -81,7 +81,7 @@ class MixedLoadTest {
     @Test
     void shouldTimeEveryHostStageWhenCompletionsArrive() throws Exception {
         try (ReactorGroup group = ReactorGroup.unpinned("t-stages", 1, IdleMode.ADAPTIVE); Controller ctrl = connect(group)) {
-            BenchResult.Side s = MixedLoad.run(ctrl, group, true, SHORT, null);
+            BenchResult.Side s = MixedLoad.run(ctrl, group, true, SHORT, null, null, null);
             BenchResult.Stages st = s.criticalStages();
             assertEquals(0, st.unknown());
             assertEquals(s.critical().count(), st.submitToSent().count());
