@@ -199,12 +199,17 @@ public final class TargetStats {
             out.printf("  bytes          read %s, write %s%n", size(r.bytesRead()), size(r.bytesWritten()));
             out.printf("  completions    backend local %d, remote %d; remote completion ratio %.3f%n",
                     r.backendLocal(), r.backendRemote(), r.remoteCompletionRatio());
-            if (!r.latency().isEmpty()) {
+            boolean any = r.latency().values().stream().anyMatch(l -> l.request().count() > 0);
+            if (!any) {
+                out.printf("  latency (us)   no I/O yet%n");
+            } else {
                 out.printf("  latency (us)   %-28s %9s %9s %9s %10s%n", "class / stage", "p50", "p99", "p99.9", "count");
                 r.latency().forEach((cls, l) -> {
-                    line(out, cls + " request", l.request());
-                    line(out, cls + " backend", l.backend());
-                    line(out, cls + " done->response", l.doneToResponse());
+                    if (l.request().count() > 0) {
+                        line(out, cls + " request", l.request());
+                        line(out, cls + " backend", l.backend());
+                        line(out, cls + " done->response", l.doneToResponse());
+                    }
                 });
             }
         }

@@ -84,5 +84,6 @@ class TargetStatsTest {
         assertTrue(s.contains("read 25.4 MiB, write 4.0 KiB"), s);
         assertTrue(s.contains("remote completion ratio 0.250"), s);
         assertTrue(s.matches("(?s).*latency request\\s+3\\s+9\\s+15\\s+100.*"), s);
+        assertTrue(s.contains("latency (us)   no I/O yet"), s); // locus-reactor-1
     }
 }
