@@ -80,6 +80,22 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         }
     }
 
+    /** One of the slowest critical requests: when it completed and where its time went (µs; -1 unknown). */
+    public record Slow(double atMs, String wallClock, double totalUs, double submitToSentUs, double sentToVisibleUs,
+                       double visibleToCallbackUs, double targetUs) {
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at_ms", atMs);
+            m.put("wall_clock", wallClock);
+            m.put("total_us", totalUs);
+            m.put("submit_to_sent_us", submitToSentUs);
+            m.put("sent_to_visible_us", sentToVisibleUs);
+            m.put("cqe_visible_to_wakeup_us", visibleToCallbackUs);
+            m.put("target_us", targetUs < 0 ? null : targetUs);
+            return m;
+        }
+    }
+
     /**
      * One side of the comparison.
      *
@@ -89,7 +105,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     public record Side(boolean provenance, Latency critical, double criticalIops, double throughputMibPerS,
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
                        List<Integer> criticalQueues, List<Integer> throughputQueues, Stages criticalStages,
-                       Tail criticalTail, long errors, String firstError, List<ReactorSummary> target,
+                       Tail criticalTail, List<Slow> criticalSlowest, long errors, String firstError, List<ReactorSummary> target,
                        List<ThreadSched> scheduling, Warmup warmup) {
         Map<String, Object> json() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -109,6 +125,13 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
             m.put("queues", queues);
             m.put("critical_stages", criticalStages == null ? null : criticalStages.json());
             m.put("critical_tail", criticalTail == null ? null : criticalTail.json());
+            List<Map<String, Object>> slow = new ArrayList<>();
+            if (criticalSlowest != null) {
+                for (Slow x : criticalSlowest) {
+                    slow.add(x.json());
+                }
+            }
+            m.put("critical_slowest", slow);
             m.put("errors", errors);
             m.put("first_error", firstError);
             List<Map<String, Object>> t = new ArrayList<>();
@@ -255,6 +278,15 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         out.printf("slowest 0.1%% of critical requests, mean us (total = submit->flushed + flushed->visible + visible->callback; target part from DW1):%n");
         tailRow(out, "provenance off", off.criticalTail());
         tailRow(out, "provenance on", on.criticalTail());
+        for (Side s : List.of(off, on)) {
+            if (s.criticalSlowest() != null && !s.criticalSlowest().isEmpty()) {
+                StringBuilder b = new StringBuilder();
+                for (Slow x : s.criticalSlowest().subList(0, Math.min(5, s.criticalSlowest().size()))) {
+                    b.append(b.isEmpty() ? "" : ", ").append(fmt("%.0f us at %.0f ms", x.totalUs(), x.atMs()));
+                }
+                out.printf("  slowest, provenance %-3s %s%n", s.provenance() ? "on" : "off", b);
+            }
+        }
         for (Side s : List.of(off, on)) {
             if (s.target() != null) {
                 for (ReactorSummary r : s.target()) {

@@ -209,7 +209,7 @@ final class FlowWorker implements IoCallback, Runnable {
                 lane.targetDw1.recordValue(targetNanos);
                 lane.backendDw1.recordValue(backendNanos);
             }
-            lane.tail.offer(total, submitToSent, sentToVisible, visibleToCallback, targetNanos, backendNanos);
+            lane.tail.offer(total, submitToSent, sentToVisible, visibleToCallback, targetNanos, backendNanos, now);
         }
         if (now - deadline < 0) {
             issue(io, lane);
@@ -288,8 +288,11 @@ final class FlowWorker implements IoCallback, Runnable {
         return where;
     }
 
-    /** Mean stages of the slowest {@code share} of the completed requests (at most what the lanes kept). */
-    BenchResult.Tail tail(double share) {
+    /**
+     * The slowest requests the lanes kept: {total, submitToSent, sentToVisible, visibleToCallback, target, backend,
+     * completedAtNanos}.
+     */
+    List<long[]> tailRows() {
         List<long[]> all = new ArrayList<>();
         for (Lane l : lanes) {
             for (int i = 0; i < l.tail.size(); i++) {
@@ -301,7 +304,7 @@ final class FlowWorker implements IoCallback, Runnable {
                 all.add(row);
             }
         }
-        return Tails.summarize(all, completions(), share);
+        return all;
     }
 
     void release() {

@@ -32,6 +32,8 @@ import java.util.function.Supplier;
 final class MixedLoad {
     static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final double TAIL_SHARE = 0.001;
+    /** Slowest critical requests listed one by one in the result. */
+    static final int SLOWEST_LISTED = 10;
 
     /** JIT compiler CPU below this share of a core over a warm-up second counts as quiet. */
     static final double JIT_QUIET_PERCENT = 2.0;
@@ -110,6 +112,7 @@ final class MixedLoad {
                 sched.begin();
             }
             long start = System.nanoTime();
+            long startMillis = System.currentTimeMillis();
             runFor(spec.seconds(), c, criticalHome, b, bulkHome);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<BenchResult.ThreadSched> scheduling = sched == null ? null : sched.end();
@@ -122,7 +125,8 @@ final class MixedLoad {
                     target.add(match == null ? a : a.minus(match));
                 }
             }
-            return side(dw1, c, b, seconds, target, scheduling, new BenchResult.Warmup(warmed, settled));
+            List<BenchResult.Slow> slowest = Tails.slowest(c.tailRows(), SLOWEST_LISTED, start, startMillis);
+            return side(dw1, c, b, seconds, target, scheduling, new BenchResult.Warmup(warmed, settled), slowest);
         } finally {
             c.release();
             b.release();
@@ -145,7 +149,7 @@ final class MixedLoad {
 
     static BenchResult.Side side(boolean provenance, FlowWorker c, FlowWorker b, double seconds,
                                  List<ReactorSummary> target, List<BenchResult.ThreadSched> scheduling,
-                                 BenchResult.Warmup warmup) {
+                                 BenchResult.Warmup warmup, List<BenchResult.Slow> slowest) {
         long remote = c.where().remote() + b.where().remote();
         long all = c.where().completions() + b.where().completions();
         BenchResult.Stages stages = new BenchResult.Stages(latency(c, l -> l.submitToSent),
@@ -155,7 +159,8 @@ final class MixedLoad {
         String firstError = c.firstError() != null ? c.firstError() : b.firstError();
         return new BenchResult.Side(provenance, latency(c, l -> l.total), c.completions() / seconds,
                 b.bytes() / seconds / (1024.0 * 1024.0), RemoteCompletions.ratio(remote, all), c.where().ratio(),
-                b.where().ratio(), c.queues(), b.queues(), stages, c.tail(TAIL_SHARE), c.errors() + b.errors(),
+                b.where().ratio(), c.queues(), b.queues(), stages, Tails.summarize(c.tailRows(), c.completions(), TAIL_SHARE),
+                slowest, c.errors() + b.errors(),
                 firstError, target, scheduling, warmup);
     }
 

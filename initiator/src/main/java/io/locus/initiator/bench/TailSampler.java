@@ -8,8 +8,8 @@ import java.util.Arrays;
  * kept and replaces it when slower.
  */
 final class TailSampler {
-    /** Stages kept per request (a negative value means unknown). */
-    static final int STAGES = 5;
+    /** Values kept per request: its stages (a negative value means unknown) and when it completed. */
+    static final int STAGES = 6;
 
     private final int capacity;
     private final long[] keys;
@@ -26,8 +26,8 @@ final class TailSampler {
         this.stages = new long[capacity * STAGES];
     }
 
-    /** Offers one request: its total and its stages. */
-    void offer(long total, long s0, long s1, long s2, long s3, long s4) {
+    /** Offers one request: its total, its stages and its completion time. */
+    void offer(long total, long s0, long s1, long s2, long s3, long s4, long s5) {
         int at;
         if (size < capacity) {
             at = size++;
@@ -43,6 +43,7 @@ final class TailSampler {
         stages[b + 2] = s2;
         stages[b + 3] = s3;
         stages[b + 4] = s4;
+        stages[b + 5] = s5;
         if (size == capacity) {
             int m = 0;
             for (int i = 1; i < capacity; i++) {

@@ -14,7 +14,7 @@ class BenchPartsTest {
     void shouldKeepTheSlowestRequestsWhenTheSamplerIsFull() {
         TailSampler t = new TailSampler(3);
         for (long v : new long[] {5, 1, 9, 3, 7, 2, 8}) {
-            t.offer(v, v * 10, -1, 0, 0, 0);
+            t.offer(v, v * 10, -1, 0, 0, 0, v * 100);
         }
         List<Long> kept = new ArrayList<>();
         for (int i = 0; i < t.size(); i++) {
@@ -40,6 +40,20 @@ class BenchPartsTest {
         assertEquals(5.0, tail.sentToVisibleUs());
         assertEquals(2.0, tail.targetUs()); // only the known one
         assertEquals(BenchResult.Tail.NONE, Tails.summarize(new ArrayList<>(), 0, 0.001));
+    }
+
+    @Test
+    void shouldListTheSlowestRequestsWithTheirCompletionTimeWhenAsked() {
+        List<long[]> rows = new ArrayList<>();
+        rows.add(new long[] {1_000, 100, 800, 100, -1, -1, 5_000_000});
+        rows.add(new long[] {9_000, 1_000, 7_000, 1_000, 2_000, 1_000, 3_000_000});
+        List<BenchResult.Slow> slow = Tails.slowest(rows, 1, 1_000_000, 0);
+        assertEquals(1, slow.size());
+        assertEquals(9.0, slow.getFirst().totalUs());
+        assertEquals(2.0, slow.getFirst().atMs());
+        assertEquals("1970-01-01T00:00:00.002Z", slow.getFirst().wallClock());
+        assertEquals(2.0, slow.getFirst().targetUs());
+        assertEquals(-1, Tails.slowest(rows, 2, 0, 0).get(1).targetUs());
     }
 
     @Test

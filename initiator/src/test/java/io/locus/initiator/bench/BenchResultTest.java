@@ -25,7 +25,8 @@ class BenchResultTest {
         ReactorSummary target = new ReactorSummary("locus-reactor-0", Map.of("throughput", 10L), 1, 0, 0, 0, 100, 50, 0,
                 10, 0, Map.of());
         return new BenchResult.Side(provenance, crit, 5000, mib, remote, remote, 0, List.of(1, 2), provenance ? List.of(2) : List.of(1, 2),
-                stages, new BenchResult.Tail(2, p999, 1, p999 - 2, 1, provenance ? 5 : -1, provenance ? 1 : -1), 0, null,
+                stages, new BenchResult.Tail(2, p999, 1, p999 - 2, 1, provenance ? 5 : -1, provenance ? 1 : -1),
+                List.of(new BenchResult.Slow(1234.5, "2026-11-24T07:00:01.234Z", p999, 1, p999 - 2, 1, provenance ? 5 : -1)), 0, null,
                 List.of(target), List.of(new BenchResult.ThreadSched("target:locus-reactor-0", 99.5, 12.5, 40)),
                 new BenchResult.Warmup(7, true));
     }
@@ -57,6 +58,8 @@ class BenchResultTest {
         assertTrue(json.get("bars").get("step_critical_p999").get("met").asBoolean());
         assertTrue(json.get("on").get("target_reactors").get(0).has("idle_share"));
         assertTrue(json.get("off").get("critical_stages").get("target_dw1").isNull());
+        assertEquals(1234.5, json.get("on").get("critical_slowest").get(0).get("at_ms").asDouble());
+        assertTrue(json.get("off").get("critical_slowest").get(0).get("target_us").isNull());
         assertEquals(12.5, json.get("on").get("reactor_scheduling").get(0).get("run_queue_wait_ms").asDouble());
         assertTrue(json.get("on").get("critical_stages").get("cqe_visible_to_wakeup").get("p99_us").isNumber());
     }
