@@ -106,7 +106,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
                        List<Integer> criticalQueues, List<Integer> throughputQueues, Stages criticalStages,
                        Tail criticalTail, List<Slow> criticalSlowest, long errors, String firstError, List<ReactorSummary> target,
-                       List<ThreadSched> scheduling, Warmup warmup) {
+                       List<ThreadSched> scheduling, List<Turns> hostTurns, Warmup warmup) {
         Map<String, Object> json() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("provenance", provenance);
@@ -148,6 +148,13 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 }
             }
             m.put("reactor_scheduling", sched);
+            List<Map<String, Object>> turns = new ArrayList<>();
+            if (hostTurns != null) {
+                for (Turns ht : hostTurns) {
+                    turns.add(ht.json());
+                }
+            }
+            m.put("host_reactor_turns", turns);
             Map<String, Object> w = new LinkedHashMap<>();
             w.put("seconds", warmup == null ? 0 : warmup.seconds());
             w.put("jit_settled", warmup != null && warmup.jitSettled());
@@ -167,6 +174,22 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
             m.put("cpu_percent", cpuPercent);
             m.put("run_queue_wait_ms", runQueueWaitMs);
             m.put("involuntary_switches", involuntarySwitches);
+            return m;
+        }
+    }
+
+    /** Durations of a host reactor's turns over the measured interval (µs), and how many took over 1 ms. */
+    public record Turns(String reactor, long turns, double p50Us, double p99Us, double p999Us, double maxUs,
+                        long over1ms) {
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reactor", reactor);
+            m.put("turns", turns);
+            m.put("p50_us", p50Us);
+            m.put("p99_us", p99Us);
+            m.put("p999_us", p999Us);
+            m.put("max_us", maxUs);
+            m.put("over_1ms", over1ms);
             return m;
         }
     }
@@ -301,6 +324,15 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                     out.printf("scheduling, provenance %s: %-24s %5.1f%% CPU, preempted %d times, %.1f ms runnable but off its core%n",
                             s.provenance() ? "on" : "off", ts.thread(), ts.cpuPercent(), ts.involuntarySwitches(),
                             ts.runQueueWaitMs());
+                }
+            }
+        }
+        for (Side s : List.of(off, on)) {
+            if (s.hostTurns() != null) {
+                for (Turns t : s.hostTurns()) {
+                    out.printf("host turns, provenance %s: %s %d turns, p50 %.1f / p99 %.1f / p99.9 %.1f / max %.0f us, %d over 1 ms%n",
+                            s.provenance() ? "on" : "off", t.reactor(), t.turns(), t.p50Us(), t.p99Us(), t.p999Us(),
+                            t.maxUs(), t.over1ms());
                 }
             }
         }

@@ -111,11 +111,19 @@ final class MixedLoad {
             if (sched != null) {
                 sched.begin();
             }
+            List<TurnTimer> timers = new ArrayList<>();
+            for (Reactor r : host.reactors()) {
+                timers.add(TurnTimer.start(r));
+            }
             long start = System.nanoTime();
             long startMillis = System.currentTimeMillis();
             runFor(spec.seconds(), c, criticalHome, b, bulkHome);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<BenchResult.ThreadSched> scheduling = sched == null ? null : sched.end();
+            List<BenchResult.Turns> turns = new ArrayList<>();
+            for (int i = 0; i < timers.size(); i++) {
+                turns.add(timers.get(i).stop(host.get(i).name()));
+            }
             List<ReactorSummary> target = null;
             if (scrape != null) {
                 List<ReactorSummary> after = scrape.get();
@@ -126,7 +134,7 @@ final class MixedLoad {
                 }
             }
             List<BenchResult.Slow> slowest = Tails.slowest(c.tailRows(), SLOWEST_LISTED, start, startMillis);
-            return side(dw1, c, b, seconds, target, scheduling, new BenchResult.Warmup(warmed, settled), slowest);
+            return side(dw1, c, b, seconds, target, scheduling, turns, new BenchResult.Warmup(warmed, settled), slowest);
         } finally {
             c.release();
             b.release();
@@ -149,7 +157,7 @@ final class MixedLoad {
 
     static BenchResult.Side side(boolean provenance, FlowWorker c, FlowWorker b, double seconds,
                                  List<ReactorSummary> target, List<BenchResult.ThreadSched> scheduling,
-                                 BenchResult.Warmup warmup, List<BenchResult.Slow> slowest) {
+                                 List<BenchResult.Turns> turns, BenchResult.Warmup warmup, List<BenchResult.Slow> slowest) {
         long remote = c.where().remote() + b.where().remote();
         long all = c.where().completions() + b.where().completions();
         BenchResult.Stages stages = new BenchResult.Stages(latency(c, l -> l.submitToSent),
@@ -161,7 +169,7 @@ final class MixedLoad {
                 b.bytes() / seconds / (1024.0 * 1024.0), RemoteCompletions.ratio(remote, all), c.where().ratio(),
                 b.where().ratio(), c.queues(), b.queues(), stages, Tails.summarize(c.tailRows(), c.completions(), TAIL_SHARE),
                 slowest, c.errors() + b.errors(),
-                firstError, target, scheduling, warmup);
+                firstError, target, scheduling, turns, warmup);
     }
 
     static BenchResult.Latency latency(FlowWorker w, Function<FlowWorker.Lane, Histogram> which) {

@@ -28,7 +28,7 @@ class BenchResultTest {
                 stages, new BenchResult.Tail(2, p999, 1, p999 - 2, 1, provenance ? 5 : -1, provenance ? 1 : -1),
                 List.of(new BenchResult.Slow(1234.5, "2026-11-24T07:00:01.234Z", p999, 1, p999 - 2, 1, provenance ? 5 : -1)), 0, null,
                 List.of(target), List.of(new BenchResult.ThreadSched("target:locus-reactor-0", 99.5, 12.5, 40)),
-                new BenchResult.Warmup(7, true));
+                List.of(new BenchResult.Turns("locus-bench-0", 1000, 5, 50, 500, 2000, 3)), new BenchResult.Warmup(7, true));
     }
 
     private static BenchResult fake(double offP999, double onP999, double offMib, double onMib, double onRemote,
@@ -59,6 +59,7 @@ class BenchResultTest {
         assertTrue(json.get("on").get("target_reactors").get(0).has("idle_share"));
         assertTrue(json.get("off").get("critical_stages").get("target_dw1").isNull());
         assertEquals(1234.5, json.get("on").get("critical_slowest").get(0).get("at_ms").asDouble());
+        assertEquals(3, json.get("on").get("host_reactor_turns").get(0).get("over_1ms").asLong());
         assertTrue(json.get("off").get("critical_slowest").get(0).get("target_us").isNull());
         assertEquals(12.5, json.get("on").get("reactor_scheduling").get(0).get("run_queue_wait_ms").asDouble());
         assertTrue(json.get("on").get("critical_stages").get("cqe_visible_to_wakeup").get("p99_us").isNumber());

@@ -90,6 +90,8 @@ class MixedLoadTest {
             assertTrue(st.submitToSent().p50Us() <= s.critical().p50Us(), st.toString());
             assertEquals(null, st.targetDw1(), "no provenance: no target timing");
             assertTrue(s.criticalTail().requests() >= 1, s.toString());
+            assertEquals(1, s.hostTurns().size());
+            assertTrue(s.hostTurns().getFirst().turns() > 0, s.hostTurns().toString());
         }
     }
 }
