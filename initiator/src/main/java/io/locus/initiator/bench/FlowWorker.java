@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drives one flow at a fixed queue depth of random reads, started on the flow's home reactor and continued from
@@ -61,21 +62,6 @@ final class FlowWorker implements IoCallback, Runnable {
         Lane(long seed) {
             this.rnd = new SplittableRandom(seed);
         }
-
-        void reset() {
-            total.reset();
-            submitToSent.reset();
-            sentToVisible.reset();
-            visibleToCallback.reset();
-            targetDw1.reset();
-            backendDw1.reset();
-            tail.reset();
-            completions = 0;
-            bytes = 0;
-            errors = 0;
-            unknownStages = 0;
-            queueMask = 0;
-        }
     }
 
     private final String name;
@@ -89,6 +75,8 @@ final class FlowWorker implements IoCallback, Runnable {
     private final Lane[] lanes;
     private final Io[] ios;
     private volatile long deadline;
+    private volatile long recordFrom;
+    private volatile boolean recording;
     private volatile CountDownLatch done;
 
     /**
@@ -130,22 +118,28 @@ final class FlowWorker implements IoCallback, Runnable {
         return flow;
     }
 
-    /** Arms a run until {@code deadlineNanos}; {@code latch} counts down once per slot when the slot stops. */
-    void prepare(long deadlineNanos, CountDownLatch latch) {
-        this.deadline = deadlineNanos;
+    /**
+     * Arms an open-ended run that records nothing yet (the warm-up); {@code latch} counts down once per slot when the
+     * slot stops, after {@link #measure}'s deadline.
+     */
+    void start(CountDownLatch latch) {
+        this.recording = false;
+        this.deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
         this.done = latch;
+    }
+
+    /**
+     * From now on, records the requests submitted at or after {@code fromNanos}, and stops issuing at
+     * {@code deadlineNanos}: the load runs on without a pause between warm-up and measurement.
+     */
+    void measure(long fromNanos, long deadlineNanos) {
+        this.recordFrom = fromNanos;
+        this.deadline = deadlineNanos;
+        this.recording = true;
     }
 
     int queueDepth() {
         return ios.length;
-    }
-
-    /** Forgets measurements; only while the worker is stopped. */
-    void reset() {
-        for (Lane l : lanes) {
-            l.reset();
-        }
-        where.reset();
     }
 
     /** On the home reactor: fill the queue. */
@@ -176,15 +170,16 @@ final class FlowWorker implements IoCallback, Runnable {
         long sent = io.queue.lastSentNanos();
         long visible = io.queue.lastVisibleNanos();
         int slot = where.currentSlot();
-        where.record(slot);
         Lane lane = lanes[slot];
+        boolean record = recording && io.startNanos - recordFrom >= 0;
         long total = Math.min(Math.max(0, now - io.startNanos), HIGHEST_NANOS);
         if (!HostStatus.ok(status)) {
             lane.errors++;
             if (lane.firstError == null) {
                 lane.firstError = name + ": " + HostStatus.describe(status);
             }
-        } else {
+        } else if (record) {
+            where.record(slot);
             lane.completions++;
             lane.bytes += ioSize;
             lane.total.recordValue(total);

@@ -84,6 +84,13 @@ final class MixedLoad {
         FlowWorker b = new FlowWorker("throughput", bulk, routes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1);
         try {
+            // One continuous load: warm-up, then the measured interval, with no pause between them (a restart would
+            // put a burst of throughput requests right at the start of the measurement).
+            CountDownLatch done = new CountDownLatch(c.queueDepth() + b.queueDepth());
+            c.start(done);
+            b.start(done);
+            bulkHome.execute(b);
+            criticalHome.execute(c);
             double warmed = 0;
             boolean settled = jit == null;
             if (spec.warmupSeconds() > 0) {
@@ -91,7 +98,7 @@ final class MixedLoad {
                 int quiet = 0;
                 while (true) {
                     long t0 = System.nanoTime();
-                    runFor(jit == null ? spec.warmupSeconds() : 1.0, c, criticalHome, b, bulkHome);
+                    Thread.sleep(jit == null ? (long) (spec.warmupSeconds() * 1000) : 1000);
                     double took = (System.nanoTime() - t0) / 1e9;
                     warmed += took;
                     if (jit != null) {
@@ -104,8 +111,6 @@ final class MixedLoad {
                         break;
                     }
                 }
-                c.reset();
-                b.reset();
             }
             List<ReactorSummary> before = scrape == null ? null : scrape.get();
             if (sched != null) {
@@ -117,7 +122,13 @@ final class MixedLoad {
             }
             long start = System.nanoTime();
             long startMillis = System.currentTimeMillis();
-            runFor(spec.seconds(), c, criticalHome, b, bulkHome);
+            long deadline = start + (long) (spec.seconds() * 1e9);
+            c.measure(start, deadline);
+            b.measure(start, deadline);
+            if (!done.await(deadline - System.nanoTime() + DRAIN_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
+                throw new NvmeException(done.getCount() + " command(s) did not complete within "
+                        + TimeUnit.NANOSECONDS.toSeconds(DRAIN_GRACE_NANOS) + " s after the end of the run");
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             List<BenchResult.ThreadSched> scheduling = sched == null ? null : sched.end();
             List<BenchResult.Turns> turns = new ArrayList<>();
@@ -138,20 +149,6 @@ final class MixedLoad {
         } finally {
             c.release();
             b.release();
-        }
-    }
-
-    private static void runFor(double seconds, FlowWorker c, Reactor cHome, FlowWorker b, Reactor bHome)
-            throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(c.queueDepth() + b.queueDepth());
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        c.prepare(deadline, done);
-        b.prepare(deadline, done);
-        bHome.execute(b);
-        cHome.execute(c);
-        if (!done.await(deadline - System.nanoTime() + DRAIN_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
-            throw new NvmeException(done.getCount() + " command(s) did not complete within "
-                    + TimeUnit.NANOSECONDS.toSeconds(DRAIN_GRACE_NANOS) + " s after the end of the run");
         }
     }
 
