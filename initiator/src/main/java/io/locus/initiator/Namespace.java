@@ -17,8 +17,9 @@ import io.netty.buffer.PooledByteBufAllocator;
  * without an index use {@code writerIndex()} (read) and {@code readerIndex()} (write).
  * <p>
  * Queue choice: a handle from {@link #onQueue(int)} always uses its queue; otherwise a caller on a reactor uses a
- * queue of that reactor (no hand-off), a flow with a home CPU maps to queue {@code cpu % n}, and any other thread to
- * queue {@code thread id % n}.
+ * queue of that reactor (no hand-off; with several there, latency-class flows take the first and other flows the
+ * rest, by flow id), a flow with a home CPU maps to queue {@code cpu % n}, and any other thread to queue
+ * {@code thread id % n}.
  * <p>
  * Hot path, no allocation: a command of at most MDTS is one preallocated slot. A larger one is split transparently
  * (that path allocates one small object per call), as is a submission that finds every slot taken (it waits on
@@ -82,16 +83,43 @@ public final class Namespace {
         if (fixedQueue >= 0) {
             return controller.ioQueue(fixedQueue);
         }
+        int onReactor = 0;
+        TcpQueue first = null;
         for (int i = 0; i < n; i++) {
             TcpQueue q = controller.ioQueue(i);
             if (q.reactor().inReactor()) {
-                return q;
+                if (first == null) {
+                    first = q;
+                }
+                onReactor++;
             }
+        }
+        if (first != null) {
+            return onReactor == 1 || flow == null ? first : steer(flow, onReactor);
         }
         if (flow != null && flow.homeCpu() >= 0) {
             return controller.ioQueue(flow.homeCpu() % n);
         }
         return controller.ioQueue((int) (Thread.currentThread().threadId() % n));
+    }
+
+    /**
+     * Several queues on the caller's reactor: latency-class flows (LATENCY, STEP_CRITICAL) take its first queue,
+     * every other flow one of the rest chosen by flow id, so urgent requests never share a connection (and its
+     * batching) with bulk ones, and each flow keeps to one queue.
+     */
+    private TcpQueue steer(Flow flow, int onReactor) {
+        LatencyClass c = flow.latencyClass();
+        int pick = c == LatencyClass.LATENCY || c == LatencyClass.STEP_CRITICAL
+                ? 0 : 1 + Math.floorMod(flow.id(), onReactor - 1);
+        int n = controller.ioQueueCount();
+        for (int i = 0; i < n; i++) {
+            TcpQueue q = controller.ioQueue(i);
+            if (q.reactor().inReactor() && pick-- == 0) {
+                return q;
+            }
+        }
+        throw new IllegalStateException("queue set changed while steering");
     }
 
     // ---------------------------------------------------------------- asynchronous

@@ -57,6 +57,8 @@ public final class TcpQueue implements Poller {
     private static final int H2C_COPY_LIMIT = 16 * 1024;
     /** Initial size of a turn's transmit batch (grows by chaining buffers). */
     private static final int TX_BATCH_BYTES = 16 * 1024;
+    /** Flush times remembered for stage timing (a power of two). */
+    private static final int FLUSH_RING = 64;
 
     /** Connection life of the queue. */
     public enum State {
@@ -106,6 +108,15 @@ public final class TcpQueue implements Poller {
     private int inCapsuleLimit;
     private boolean provenance;
 
+    // Stage timing (reactor-only): the times of the last FLUSH_RING flushes; per slot, the flush count when its
+    // capsule was encoded (it leaves with the next flush; -1 when not sent) and when its completion was parsed.
+    private final long[] flushNanos = new long[FLUSH_RING];
+    private long flushes;
+    private final long[] slotFlush;
+    private final long[] slotVisible;
+    private long lastSentNanos;
+    private long lastVisibleNanos;
+
     // Counters (reactor-written; read racily for stats).
     private long sent;
     private long completed;
@@ -118,6 +129,9 @@ public final class TcpQueue implements Poller {
         int count = config.slots();
         this.slots = new Command[count];
         this.free = new MpmcArrayQueue<>(Math.max(2, count));
+        this.slotFlush = new long[count];
+        this.slotVisible = new long[count];
+        java.util.Arrays.fill(slotFlush, -1);
         for (int i = 0; i < count; i++) {
             slots[i] = new Command(this, i);
             free.offer(slots[i]);
@@ -160,6 +174,23 @@ public final class TcpQueue implements Poller {
 
     public long retriedCount() {
         return retried;
+    }
+
+    /**
+     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue (on its
+     * reactor): when the completing command's capsule was flushed to the socket ({@link System#nanoTime()}), or 0
+     * when unknown (never sent, or more than 64 flushes ago).
+     */
+    public long lastSentNanos() {
+        return lastSentNanos;
+    }
+
+    /**
+     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue: when the
+     * completing command's completion was parsed (completion visible at the host), or 0 when the host failed it.
+     */
+    public long lastVisibleNanos() {
+        return lastVisibleNanos;
     }
 
     public boolean headerDigest() {
@@ -342,6 +373,8 @@ public final class TcpQueue implements Poller {
         c.hostStatus = 0;
         c.state = Command.State.IN_FLIGHT;
         c.deadlineNanos = System.nanoTime() + (c.timeoutNanos != 0 ? c.timeoutNanos : config.timeoutNanos());
+        slotFlush[c.index] = flushes;
+        slotVisible[c.index] = 0;
         int length = c.dataLength;
         boolean inline = c.hostToController() && length <= inCapsuleLimitFor(c);
         c.inCapsule = inline;
@@ -502,6 +535,7 @@ public final class TcpQueue implements Poller {
         if (channel != null) {
             writeBatch();
             channel.flush();
+            flushNanos[(int) (++flushes & (FLUSH_RING - 1))] = System.nanoTime();
         }
         return 1;
     }
@@ -567,6 +601,7 @@ public final class TcpQueue implements Poller {
                     String.format("CapsuleResp for unknown command id 0x%04x", cid));
             return;
         }
+        slotVisible[c.index] = System.nanoTime();
         int status = Cqe.status(h, base);
         if (Status.isSuccess(status) && c.hostStatus != 0) {
             status = c.hostStatus;
@@ -576,6 +611,7 @@ public final class TcpQueue implements Poller {
 
     /** Final C2HData carried SUCCESS: there is no CapsuleResp; synthesize a success CQE (DW0 = DW1 = 0). */
     void onC2HSuccess(Command c) {
+        slotVisible[c.index] = System.nanoTime();
         int status = c.hostStatus;
         if (status == 0 && c.transferred != c.dataLength) {
             status = Status.DATA_TRANSFER_ERROR;
@@ -670,6 +706,12 @@ public final class TcpQueue implements Poller {
     private void finish(Command c, int status, int dw0, int dw1) {
         io.locus.initiator.IoCallback callback = c.callback;
         Object context = c.context;
+        long encodedAt = slotFlush[c.index];
+        lastSentNanos = encodedAt >= 0 && flushes > encodedAt && flushes - encodedAt <= FLUSH_RING
+                ? flushNanos[(int) ((encodedAt + 1) & (FLUSH_RING - 1))] : 0;
+        lastVisibleNanos = slotVisible[c.index];
+        slotFlush[c.index] = -1;
+        slotVisible[c.index] = 0;
         release(c);
         if (callback != null) {
             try {

@@ -1,0 +1,254 @@
+package io.locus.initiator.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.locus.initiator.Controller;
+import io.locus.initiator.ControllerOptions;
+import io.locus.initiator.HostIdentity;
+import io.locus.initiator.NvmeException;
+import io.locus.initiator.TransportId;
+import io.locus.initiator.stats.ReactorSummary;
+import io.locus.initiator.stats.TargetStats;
+import io.locus.runtime.IdleMode;
+import io.locus.runtime.ReactorGroup;
+import io.locus.runtime.ThreadPinning;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Issue 4's benchmark: does provenance protect a step-critical flow from a throughput flow on the same target
+ * reactor, at what cost in throughput, and does an idle adaptive reactor stay cheap?
+ * <p>
+ * Starts {@code locus-target} as a child (null namespace, reactors on {@code --target-cores}, busy idle), once with
+ * {@code --provenance off} and once with {@code on}, and drives both flows from host reactors pinned to
+ * {@code --host-cores}. Then starts an idle target with {@code --idle adaptive} and {@code busy} and samples its
+ * reactor thread's CPU time. {@code scripts/bench-provenance} runs it.
+ */
+@Command(name = "bench-provenance", mixinStandardHelpOptions = true,
+        description = "Mixed-load benchmark of the provenance extension against a locus-target child process.")
+public final class ProvenanceBench implements Callable<Integer> {
+    static final String TARGET_NQN = "nqn.2026-11.io.locus:default";
+
+    @Option(names = "--time", defaultValue = "10", description = "Seconds to measure each side (default ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Least seconds of load before measuring each side (default ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--max-warmup", defaultValue = "60", description = "The warm-up goes on until the JIT compilers of host and target have been quiet for 2 s, at most this long (default ${DEFAULT-VALUE}).")
+    double maxWarmup;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Option(names = "--target-cores", defaultValue = "0", description = "CPUs of the target process and its reactors (default ${DEFAULT-VALUE}).")
+    String targetCores;
+
+    @Option(names = "--host-cores", defaultValue = "1", description = "CPUs of the host reactors, one reactor each (default ${DEFAULT-VALUE}); the launcher also pins the host JVM to them.")
+    String hostCores;
+
+    @Option(names = "--idle-seconds", defaultValue = "3", description = "Seconds to sample an idle target reactor's CPU (default ${DEFAULT-VALUE}).")
+    double idleSeconds;
+
+    @Option(names = "--no-idle", description = "Skip the idle-CPU measurement.")
+    boolean noIdle;
+
+    @Option(names = "--critical-qd", defaultValue = "1", description = "Queue depth of the step-critical flow (default ${DEFAULT-VALUE}).")
+    int criticalQd;
+
+    @Option(names = "--critical-size", defaultValue = "4096", description = "Bytes per step-critical read (default ${DEFAULT-VALUE}).")
+    int criticalSize;
+
+    @Option(names = "--throughput-qd", defaultValue = "32", description = "Queue depth of the throughput flow (default ${DEFAULT-VALUE}).")
+    int throughputQd;
+
+    @Option(names = "--throughput-size", defaultValue = "131072", description = "Bytes per throughput read (default ${DEFAULT-VALUE}).")
+    int throughputSize;
+
+    @Option(names = "--budget-us", defaultValue = "200", description = "Latency budget of the step-critical flow, microseconds (default ${DEFAULT-VALUE}).")
+    int budgetUs;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--target-script", description = "The locus-target launcher (default: $LOCUS_ROOT/scripts/locus-target).")
+    Path targetScript;
+
+    @Option(names = "--logs", description = "Folder for the target logs (default: a new temporary folder).")
+    Path logs;
+
+    private PrintWriter progress;
+
+    public static void main(String[] args) {
+        quietLogging();
+        System.exit(new CommandLine(new ProvenanceBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        progress = new PrintWriter(System.err, true);
+        PrintWriter out = new PrintWriter(System.out, true);
+        int[] hostCpus = parseCpus(hostCores);
+        parseCpus(targetCores);
+        if (seconds <= 0 || warmup < 0 || idleSeconds <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--time and --idle-seconds must be positive, --warmup not negative");
+        }
+        Path script = targetScript != null ? targetScript : defaultScript();
+        Path logDir = logs != null ? logs : Files.createTempDirectory("locus-bench-provenance-");
+        progress.printf("bench-provenance: target logs in %s%n", logDir);
+        MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
+                budgetUs, seed);
+        BenchResult.Side off;
+        BenchResult.Side on;
+        boolean pinned;
+        try (ReactorGroup host = new ReactorGroup("locus-bench", hostCpus, IdleMode.BUSY, nativePinning())) {
+            MixedLoad.reactorThreads(host); // started and pinned
+            pinned = host.reactors().stream().allMatch(r -> r.isPinned());
+            if (!pinned) {
+                progress.println("bench-provenance: warning: host reactors are not pinned (native library unavailable?)");
+            }
+            off = side(script, logDir.resolve("target-provenance-off.log"), host, false, spec);
+            on = side(script, logDir.resolve("target-provenance-on.log"), host, true, spec);
+        }
+        BenchResult.IdleCpu idle = null;
+        if (!noIdle) {
+            double adaptive = idleCpu(script, logDir.resolve("target-idle-adaptive.log"), "adaptive");
+            double busy = idleCpu(script, logDir.resolve("target-idle-busy.log"), "busy");
+            idle = new BenchResult.IdleCpu(adaptive, busy);
+        }
+        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup), targetCores, hostCores,
+                hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize), off, on, idle);
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
+        } else {
+            result.printTable(out);
+        }
+        out.flush();
+        return off.errors() + on.errors() > 0 ? 1 : 0;
+    }
+
+    private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
+            throws IOException, InterruptedException {
+        String name = "provenance " + (provenance ? "on" : "off");
+        progress.printf("bench-provenance: %s: starting locus-target on cores %s%n", name, targetCores);
+        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
+            ControllerOptions options = ControllerOptions.defaults().ioQueues(2).provenance(provenance).reactors(host)
+                    .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
+                    .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
+            try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
+                    HostIdentity.generate(), options)) {
+                if (ctrl.provenanceEnabled() != provenance) {
+                    throw new NvmeException("provenance is " + (ctrl.provenanceEnabled() ? "enabled" : "not enabled")
+                            + " on the controller, expected " + (provenance ? "enabled" : "disabled"));
+                }
+                URI metrics = URI.create("http://127.0.0.1:" + target.metricsPort() + "/metrics");
+                Supplier<List<ReactorSummary>> scrape = () -> {
+                    try {
+                        return TargetStats.fetch(metrics, Duration.ofSeconds(5)).summaries();
+                    } catch (IOException e) {
+                        progress.printf("bench-provenance: cannot read target metrics: %s%n", e.getMessage());
+                        return new ArrayList<>();
+                    }
+                };
+                progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
+                        name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
+                // Render the metrics page a few times first, so its first (interpreted, JIT-triggering) renderings
+                // on the target's core happen during the warm-up, not in the measured interval.
+                for (int i = 0; i < 3; i++) {
+                    scrape.get();
+                }
+                List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
+                watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
+                List<SchedProbe.Watched> compilers = new ArrayList<>(SchedProbe.find("target", target.pid(), "C2 Compiler"));
+                compilers.addAll(SchedProbe.find("target", target.pid(), "C1 Compiler"));
+                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C2 Compiler"));
+                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C1 Compiler"));
+                SchedProbe jit = new SchedProbe(compilers);
+                BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched),
+                        jit::cpuNanos);
+                progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.0f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
+                        name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
+                        s.critical().p999Us(), s.throughputMibPerS());
+                return s;
+            }
+        }
+    }
+
+    private double idleCpu(Path script, Path log, String mode) throws IOException, InterruptedException {
+        progress.printf("bench-provenance: idle target, --idle %s: sampling the reactor for %.0f s%n", mode, idleSeconds);
+        try (TargetProcess target = TargetProcess.start(script, targetCores, mode, true, false, log, 120_000)) {
+            Thread.sleep(2000); // let start-up work (JIT, class loading) settle
+            return target.reactorCpuPercent(idleSeconds);
+        }
+    }
+
+    static Path defaultScript() {
+        String root = System.getProperty("locus.root", System.getenv("LOCUS_ROOT"));
+        if (root == null) {
+            throw new IllegalArgumentException("set LOCUS_ROOT (the launcher does) or pass --target-script");
+        }
+        return Path.of(root, "scripts", "locus-target");
+    }
+
+    /** {@code 1}, {@code 1,2}, {@code 2-3}, {@code 1,1} (two reactors on one CPU). */
+    static int[] parseCpus(String text) {
+        List<Integer> cpus = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            try {
+                int dash = p.indexOf('-');
+                if (dash > 0) {
+                    int from = Integer.parseInt(p.substring(0, dash));
+                    int to = Integer.parseInt(p.substring(dash + 1));
+                    if (to < from) {
+                        throw new NumberFormatException();
+                    }
+                    for (int c = from; c <= to; c++) {
+                        cpus.add(c);
+                    }
+                } else {
+                    cpus.add(Integer.parseInt(p));
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a CPU list (e.g. 1 or 1,2 or 2-3)");
+            }
+        }
+        if (cpus.isEmpty() || cpus.stream().anyMatch(c -> c < 0)) {
+            throw new IllegalArgumentException("'" + text + "' is not a CPU list (e.g. 1 or 1,2 or 2-3)");
+        }
+        return cpus.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The native library's pinning, reached by reflection so the initiator does not depend on locus-native. */
+    static ThreadPinning nativePinning() {
+        try {
+            return (ThreadPinning) Class.forName("io.locus.nativeio.NativeThreadPinning").getMethod("instance").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return ThreadPinning.NONE;
+        }
+    }
+
+    private static void quietLogging() {
+        String level = System.getenv("LOCUS_LOG");
+        Logger root = Logger.getLogger("");
+        root.setLevel(level == null ? Level.SEVERE : Level.parse(level.toUpperCase(Locale.ROOT)));
+        for (var h : root.getHandlers()) {
+            h.setLevel(root.getLevel());
+        }
+    }
+}
