@@ -100,7 +100,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
      * One side of the comparison.
      *
      * @param remoteCompletionRatio over both homed flows
-     * @param target                the target's reactors over the measured interval (counters as deltas)
+     * @param target                the target's reactors from the start of the load (warm-up and measured interval;
+     *                                counters as deltas, quantiles since the target started)
      */
     public record Side(boolean provenance, Latency critical, double criticalIops, double throughputMibPerS,
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
@@ -140,7 +141,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                     t.add(r.json());
                 }
             }
-            m.put("target_reactors", t);
+            m.put("target_reactors_since_load_start", t);
             List<Map<String, Object>> sched = new ArrayList<>();
             if (scheduling != null) {
                 for (ThreadSched ts : scheduling) {
@@ -313,7 +314,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         for (Side s : List.of(off, on)) {
             if (s.target() != null) {
                 for (ReactorSummary r : s.target()) {
-                    out.printf("target %s, provenance %s: %s; %.1f%% idle turns; request p99.9 (us) %s%n", r.reactor(),
+                    out.printf("target %s, provenance %s (warm-up + measured): %s; %.1f%% idle turns; request p99.9 (us) %s%n", r.reactor(),
                             s.provenance() ? "on" : "off", commands(r), 100 * r.idleShare(), requestP999(r));
                 }
             }

@@ -53,8 +53,8 @@ final class MixedLoad {
     }
 
     /**
-     * @param scrape reads the target's per-reactor metrics (called right before and after the measured interval), or
-     *               null
+     * @param scrape reads the target's per-reactor metrics (called before the load starts and after the measured
+     *               interval, so counters cover warm-up and measurement), or null
      * @param sched  watches the reactor threads over the measured interval, or null
      * @param jit    CPU time (ns) of the JIT compiler threads of host and target: the warm-up lasts until they go
      *               quiet (between the spec's least and most warm-up); null for a fixed warm-up
@@ -86,6 +86,15 @@ final class MixedLoad {
         try {
             // One continuous load: warm-up, then the measured interval, with no pause between them (a restart would
             // put a burst of throughput requests right at the start of the measurement).
+            // Instruments go in before the load, so the reactors' code is compiled with them (adding a poller later
+            // would deoptimize the reactor loop right at the start of the measurement).
+            List<TurnTimer> timers = new ArrayList<>();
+            for (Reactor r : host.reactors()) {
+                timers.add(TurnTimer.start(r));
+            }
+            // The target is scraped before the load and after the measurement only: a scrape at the start of the
+            // measured interval sets the target's core busy (rendering, then JIT) a few hundred ms into it.
+            List<ReactorSummary> before = scrape == null ? null : scrape.get();
             CountDownLatch done = new CountDownLatch(c.queueDepth() + b.queueDepth());
             c.start(done);
             b.start(done);
@@ -112,19 +121,29 @@ final class MixedLoad {
                     }
                 }
             }
-            List<ReactorSummary> before = scrape == null ? null : scrape.get();
             if (sched != null) {
                 sched.begin();
             }
-            List<TurnTimer> timers = new ArrayList<>();
-            for (Reactor r : host.reactors()) {
-                timers.add(TurnTimer.start(r));
+            // Each reactor forgets the warm-up in its own lanes (single writer), then the interval starts.
+            CountDownLatch reset = new CountDownLatch(host.size());
+            for (int i = 0; i < host.size(); i++) {
+                int slot = i;
+                TurnTimer timer = timers.get(i);
+                host.get(i).execute(() -> {
+                    c.resetSlot(slot);
+                    b.resetSlot(slot);
+                    timer.reset();
+                    reset.countDown();
+                });
+            }
+            if (!reset.await(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("host reactors did not answer");
             }
             long start = System.nanoTime();
             long startMillis = System.currentTimeMillis();
             long deadline = start + (long) (spec.seconds() * 1e9);
-            c.measure(start, deadline);
-            b.measure(start, deadline);
+            c.stopAt(deadline);
+            b.stopAt(deadline);
             if (!done.await(deadline - System.nanoTime() + DRAIN_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
                 throw new NvmeException(done.getCount() + " command(s) did not complete within "
                         + TimeUnit.NANOSECONDS.toSeconds(DRAIN_GRACE_NANOS) + " s after the end of the run");

@@ -43,6 +43,8 @@ import java.util.logging.Logger;
         description = "Mixed-load benchmark of the provenance extension against a locus-target child process.")
 public final class ProvenanceBench implements Callable<Integer> {
     static final String TARGET_NQN = "nqn.2026-11.io.locus:default";
+    /** Scrapes of the target's metrics before the warm-up, so their code is compiled before the measurement. */
+    static final int PRIME_SCRAPES = 30;
 
     @Option(names = "--time", defaultValue = "10", description = "Seconds to measure each side (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -167,9 +169,10 @@ public final class ProvenanceBench implements Callable<Integer> {
                 };
                 progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
                         name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
-                // Render the metrics page a few times first, so its first (interpreted, JIT-triggering) renderings
-                // on the target's core happen during the warm-up, not in the measured interval.
-                for (int i = 0; i < 3; i++) {
+                // Render the metrics page often enough now that the target JIT-compiles its rendering during the
+                // warm-up: a scrape at the start of the measured interval would otherwise set the C2 compiler off on
+                // the target's core a few hundred ms into it (seen as a cluster of slow critical requests).
+                for (int i = 0; i < PRIME_SCRAPES; i++) {
                     scrape.get();
                 }
                 List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
