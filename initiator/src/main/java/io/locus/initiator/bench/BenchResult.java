@@ -23,9 +23,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     /** Bar: CPU of an idle adaptive reactor below this percentage of one core. */
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
-    public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores, String hostCores, int hostReactors,
-                         boolean hostPinned, int criticalQueueDepth, int criticalIoSize, int throughputQueueDepth,
-                         int throughputIoSize) {
+    /** @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's) */
+    public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
+                         String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
+                         int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn) {
     }
 
     /** Latency percentiles in microseconds. */
@@ -260,6 +261,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         c.put("host_cores", config.hostCores());
         c.put("host_reactors", config.hostReactors());
         c.put("host_pinned", config.hostPinned());
+        c.put("throughput_queues_with_provenance", config.throughputQueuesOn());
         c.put("critical", config.criticalQueueDepth() + " x " + config.criticalIoSize() + " B random reads (STEP_CRITICAL)");
         c.put("throughput", config.throughputQueueDepth() + " x " + config.throughputIoSize() + " B random reads (THROUGHPUT)");
         m.put("config", c);
@@ -271,8 +273,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %.0f s per side%n",
                 config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
                 config.seconds());
-        out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n%n",
+        out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",
                 config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
+        out.printf("without provenance both flows round-robin over 2 I/O queues; with it the critical flow has its own"
+                + " queue and the throughput flow %d other(s)%n%n", config.throughputQueuesOn());
         out.printf("%-34s %16s %16s%n", "", "provenance off", "provenance on");
         row(out, "critical p50 (us)", "%.1f", off.critical().p50Us(), on.critical().p50Us());
         row(out, "critical p99 (us)", "%.1f", off.critical().p99Us(), on.critical().p99Us());

@@ -44,9 +44,13 @@ final class MixedLoad {
      * @param warmupSeconds    least warm-up; 0 for none
      * @param maxWarmupSeconds most warm-up while waiting for the JIT compilers to go quiet
      */
+    /**
+     * @param throughputQueues steered mode: I/O queues the bulk flow spreads over, beside the critical flow's own
+     *                         (1: steered by its flow like the critical one)
+     */
     record Spec(double seconds, double warmupSeconds, double maxWarmupSeconds, int criticalQueueDepth,
                 int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros,
-                long seed) {
+                long seed, int throughputQueues) {
     }
 
     private MixedLoad() {
@@ -70,6 +74,19 @@ final class MixedLoad {
         Reactor bulkHome = host.get(host.size() - 1);
         Namespace ns = ctrl.namespace(ctrl.activeNamespaces().getFirst());
         Namespace[] routes = steered ? new Namespace[] {ns} : new Namespace[] {ns.onQueue(0), ns.onQueue(1)};
+        Namespace[] bulkRoutes = routes;
+        if (steered && spec.throughputQueues() > 1) {
+            // The critical flow keeps the first queue; the bulk flow goes round-robin over the others, as many
+            // connections as it has in the generic mode.
+            if (ctrl.ioQueueCount() < 1 + spec.throughputQueues()) {
+                throw new NvmeException("the controller granted " + ctrl.ioQueueCount() + " I/O queues, not "
+                        + (1 + spec.throughputQueues()));
+            }
+            bulkRoutes = new Namespace[spec.throughputQueues()];
+            for (int i = 0; i < bulkRoutes.length; i++) {
+                bulkRoutes[i] = ns.onQueue(1 + i);
+            }
+        }
         int maxIo = ns.maxBlocksPerCommand() * ns.lbaSize();
         if (spec.throughputIoSize() > maxIo || spec.criticalIoSize() > maxIo) {
             throw new IllegalArgumentException("the target takes at most " + maxIo + " bytes per command; the benchmark"
@@ -81,7 +98,7 @@ final class MixedLoad {
         boolean dw1 = ctrl.provenanceEnabled();
         FlowWorker c = new FlowWorker("critical", critical, routes, spec.criticalQueueDepth(), spec.criticalIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(0)), spec.seed());
-        FlowWorker b = new FlowWorker("throughput", bulk, routes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
+        FlowWorker b = new FlowWorker("throughput", bulk, bulkRoutes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1);
         try {
             // One continuous load: warm-up, then the measured interval, with no pause between them (a restart would

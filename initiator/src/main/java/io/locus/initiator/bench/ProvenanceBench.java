@@ -85,6 +85,9 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--budget-us", defaultValue = "200", description = "Latency budget of the step-critical flow, microseconds (default ${DEFAULT-VALUE}).")
     int budgetUs;
 
+    @Option(names = "--throughput-queues", defaultValue = "1", description = "With provenance: I/O queues of the throughput flow beside the critical flow's own (default ${DEFAULT-VALUE}; 2 gives it as many connections as without provenance, for a like-for-like throughput comparison).")
+    int throughputQueues;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -107,6 +110,9 @@ public final class ProvenanceBench implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, true);
         int[] hostCpus = parseCpus(hostCores);
         parseCpus(targetCores);
+        if (throughputQueues < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--throughput-queues must be at least 1");
+        }
         if (seconds <= 0 || warmup < 0 || idleSeconds <= 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--time and --idle-seconds must be positive, --warmup not negative");
         }
@@ -114,7 +120,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         Path logDir = logs != null ? logs : Files.createTempDirectory("locus-bench-provenance-");
         progress.printf("bench-provenance: target logs in %s%n", logDir);
         MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
-                budgetUs, seed);
+                budgetUs, seed, throughputQueues);
         BenchResult.Side off;
         BenchResult.Side on;
         boolean pinned;
@@ -133,8 +139,9 @@ public final class ProvenanceBench implements Callable<Integer> {
             double busy = idleCpu(script, logDir.resolve("target-idle-busy.log"), "busy");
             idle = new BenchResult.IdleCpu(adaptive, busy);
         }
-        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup), targetCores, hostCores,
-                hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize), off, on, idle);
+        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
+                targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
+                throughputQueues), off, on, idle);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
         } else {
@@ -149,7 +156,8 @@ public final class ProvenanceBench implements Callable<Integer> {
         String name = "provenance " + (provenance ? "on" : "off");
         progress.printf("bench-provenance: %s: starting locus-target on cores %s%n", name, targetCores);
         try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
-            ControllerOptions options = ControllerOptions.defaults().ioQueues(2).provenance(provenance).reactors(host)
+            ControllerOptions options = ControllerOptions.defaults()
+                    .ioQueues(provenance ? 1 + throughputQueues : 2).provenance(provenance).reactors(host)
                     .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
                     .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
             try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
