@@ -23,9 +23,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     /** Bar: CPU of an idle adaptive reactor below this percentage of one core. */
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
-    public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores, String hostCores, int hostReactors,
-                         boolean hostPinned, int criticalQueueDepth, int criticalIoSize, int throughputQueueDepth,
-                         int throughputIoSize) {
+    /** @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's) */
+    public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
+                         String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
+                         int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn) {
     }
 
     /** Latency percentiles in microseconds. */
@@ -100,7 +101,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
      * One side of the comparison.
      *
      * @param remoteCompletionRatio over both homed flows
-     * @param target                the target's reactors over the measured interval (counters as deltas)
+     * @param target                the target's reactors from the start of the load (warm-up and measured interval;
+     *                                counters as deltas, quantiles since the target started)
      */
     public record Side(boolean provenance, Latency critical, double criticalIops, double throughputMibPerS,
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
@@ -140,7 +142,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                     t.add(r.json());
                 }
             }
-            m.put("target_reactors", t);
+            m.put("target_reactors_since_load_start", t);
             List<Map<String, Object>> sched = new ArrayList<>();
             if (scheduling != null) {
                 for (ThreadSched ts : scheduling) {
@@ -259,6 +261,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         c.put("host_cores", config.hostCores());
         c.put("host_reactors", config.hostReactors());
         c.put("host_pinned", config.hostPinned());
+        c.put("throughput_queues_with_provenance", config.throughputQueuesOn());
         c.put("critical", config.criticalQueueDepth() + " x " + config.criticalIoSize() + " B random reads (STEP_CRITICAL)");
         c.put("throughput", config.throughputQueueDepth() + " x " + config.throughputIoSize() + " B random reads (THROUGHPUT)");
         m.put("config", c);
@@ -270,8 +273,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %.0f s per side%n",
                 config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
                 config.seconds());
-        out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n%n",
+        out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",
                 config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
+        out.printf("without provenance both flows round-robin over 2 I/O queues; with it the critical flow has its own"
+                + " queue and the throughput flow %d other(s)%n%n", config.throughputQueuesOn());
         out.printf("%-34s %16s %16s%n", "", "provenance off", "provenance on");
         row(out, "critical p50 (us)", "%.1f", off.critical().p50Us(), on.critical().p50Us());
         row(out, "critical p99 (us)", "%.1f", off.critical().p99Us(), on.critical().p99Us());
@@ -313,7 +318,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         for (Side s : List.of(off, on)) {
             if (s.target() != null) {
                 for (ReactorSummary r : s.target()) {
-                    out.printf("target %s, provenance %s: %s; %.1f%% idle turns; request p99.9 (us) %s%n", r.reactor(),
+                    out.printf("target %s, provenance %s (warm-up + measured): %s; %.1f%% idle turns; request p99.9 (us) %s%n", r.reactor(),
                             s.provenance() ? "on" : "off", commands(r), 100 * r.idleShare(), requestP999(r));
                 }
             }

@@ -62,6 +62,19 @@ final class FlowWorker implements IoCallback, Runnable {
         Lane(long seed) {
             this.rnd = new SplittableRandom(seed);
         }
+
+        void reset() {
+            total.reset();
+            submitToSent.reset();
+            sentToVisible.reset();
+            visibleToCallback.reset();
+            targetDw1.reset();
+            backendDw1.reset();
+            tail.reset();
+            completions = 0;
+            bytes = 0;
+            unknownStages = 0;
+        }
     }
 
     private final String name;
@@ -75,8 +88,6 @@ final class FlowWorker implements IoCallback, Runnable {
     private final Lane[] lanes;
     private final Io[] ios;
     private volatile long deadline;
-    private volatile long recordFrom;
-    private volatile boolean recording;
     private volatile CountDownLatch done;
 
     /**
@@ -119,23 +130,23 @@ final class FlowWorker implements IoCallback, Runnable {
     }
 
     /**
-     * Arms an open-ended run that records nothing yet (the warm-up); {@code latch} counts down once per slot when the
-     * slot stops, after {@link #measure}'s deadline.
+     * Arms an open-ended run (the warm-up, recorded like the measurement so the same code is hot); {@code latch}
+     * counts down once per slot when the slot stops, after {@link #stopAt}'s deadline.
      */
     void start(CountDownLatch latch) {
-        this.recording = false;
         this.deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
         this.done = latch;
     }
 
-    /**
-     * From now on, records the requests submitted at or after {@code fromNanos}, and stops issuing at
-     * {@code deadlineNanos}: the load runs on without a pause between warm-up and measurement.
-     */
-    void measure(long fromNanos, long deadlineNanos) {
-        this.recordFrom = fromNanos;
+    /** Forgets what callback slot {@code slot} recorded; only on that slot's thread (a message to its reactor). */
+    void resetSlot(int slot) {
+        lanes[slot].reset();
+        where.reset(slot);
+    }
+
+    /** Stops issuing at {@code deadlineNanos}. */
+    void stopAt(long deadlineNanos) {
         this.deadline = deadlineNanos;
-        this.recording = true;
     }
 
     int queueDepth() {
@@ -171,14 +182,13 @@ final class FlowWorker implements IoCallback, Runnable {
         long visible = io.queue.lastVisibleNanos();
         int slot = where.currentSlot();
         Lane lane = lanes[slot];
-        boolean record = recording && io.startNanos - recordFrom >= 0;
         long total = Math.min(Math.max(0, now - io.startNanos), HIGHEST_NANOS);
         if (!HostStatus.ok(status)) {
             lane.errors++;
             if (lane.firstError == null) {
                 lane.firstError = name + ": " + HostStatus.describe(status);
             }
-        } else if (record) {
+        } else {
             where.record(slot);
             lane.completions++;
             lane.bytes += ioSize;

@@ -44,17 +44,21 @@ final class MixedLoad {
      * @param warmupSeconds    least warm-up; 0 for none
      * @param maxWarmupSeconds most warm-up while waiting for the JIT compilers to go quiet
      */
+    /**
+     * @param throughputQueues steered mode: I/O queues the bulk flow spreads over, beside the critical flow's own
+     *                         (1: steered by its flow like the critical one)
+     */
     record Spec(double seconds, double warmupSeconds, double maxWarmupSeconds, int criticalQueueDepth,
                 int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros,
-                long seed) {
+                long seed, int throughputQueues) {
     }
 
     private MixedLoad() {
     }
 
     /**
-     * @param scrape reads the target's per-reactor metrics (called right before and after the measured interval), or
-     *               null
+     * @param scrape reads the target's per-reactor metrics (called before the load starts and after the measured
+     *               interval, so counters cover warm-up and measurement), or null
      * @param sched  watches the reactor threads over the measured interval, or null
      * @param jit    CPU time (ns) of the JIT compiler threads of host and target: the warm-up lasts until they go
      *               quiet (between the spec's least and most warm-up); null for a fixed warm-up
@@ -70,6 +74,19 @@ final class MixedLoad {
         Reactor bulkHome = host.get(host.size() - 1);
         Namespace ns = ctrl.namespace(ctrl.activeNamespaces().getFirst());
         Namespace[] routes = steered ? new Namespace[] {ns} : new Namespace[] {ns.onQueue(0), ns.onQueue(1)};
+        Namespace[] bulkRoutes = routes;
+        if (steered && spec.throughputQueues() > 1) {
+            // The critical flow keeps the first queue; the bulk flow goes round-robin over the others, as many
+            // connections as it has in the generic mode.
+            if (ctrl.ioQueueCount() < 1 + spec.throughputQueues()) {
+                throw new NvmeException("the controller granted " + ctrl.ioQueueCount() + " I/O queues, not "
+                        + (1 + spec.throughputQueues()));
+            }
+            bulkRoutes = new Namespace[spec.throughputQueues()];
+            for (int i = 0; i < bulkRoutes.length; i++) {
+                bulkRoutes[i] = ns.onQueue(1 + i);
+            }
+        }
         int maxIo = ns.maxBlocksPerCommand() * ns.lbaSize();
         if (spec.throughputIoSize() > maxIo || spec.criticalIoSize() > maxIo) {
             throw new IllegalArgumentException("the target takes at most " + maxIo + " bytes per command; the benchmark"
@@ -81,11 +98,20 @@ final class MixedLoad {
         boolean dw1 = ctrl.provenanceEnabled();
         FlowWorker c = new FlowWorker("critical", critical, routes, spec.criticalQueueDepth(), spec.criticalIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(0)), spec.seed());
-        FlowWorker b = new FlowWorker("throughput", bulk, routes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
+        FlowWorker b = new FlowWorker("throughput", bulk, bulkRoutes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1);
         try {
             // One continuous load: warm-up, then the measured interval, with no pause between them (a restart would
             // put a burst of throughput requests right at the start of the measurement).
+            // Instruments go in before the load, so the reactors' code is compiled with them (adding a poller later
+            // would deoptimize the reactor loop right at the start of the measurement).
+            List<TurnTimer> timers = new ArrayList<>();
+            for (Reactor r : host.reactors()) {
+                timers.add(TurnTimer.start(r));
+            }
+            // The target is scraped before the load and after the measurement only: a scrape at the start of the
+            // measured interval sets the target's core busy (rendering, then JIT) a few hundred ms into it.
+            List<ReactorSummary> before = scrape == null ? null : scrape.get();
             CountDownLatch done = new CountDownLatch(c.queueDepth() + b.queueDepth());
             c.start(done);
             b.start(done);
@@ -112,19 +138,29 @@ final class MixedLoad {
                     }
                 }
             }
-            List<ReactorSummary> before = scrape == null ? null : scrape.get();
             if (sched != null) {
                 sched.begin();
             }
-            List<TurnTimer> timers = new ArrayList<>();
-            for (Reactor r : host.reactors()) {
-                timers.add(TurnTimer.start(r));
+            // Each reactor forgets the warm-up in its own lanes (single writer), then the interval starts.
+            CountDownLatch reset = new CountDownLatch(host.size());
+            for (int i = 0; i < host.size(); i++) {
+                int slot = i;
+                TurnTimer timer = timers.get(i);
+                host.get(i).execute(() -> {
+                    c.resetSlot(slot);
+                    b.resetSlot(slot);
+                    timer.reset();
+                    reset.countDown();
+                });
+            }
+            if (!reset.await(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("host reactors did not answer");
             }
             long start = System.nanoTime();
             long startMillis = System.currentTimeMillis();
             long deadline = start + (long) (spec.seconds() * 1e9);
-            c.measure(start, deadline);
-            b.measure(start, deadline);
+            c.stopAt(deadline);
+            b.stopAt(deadline);
             if (!done.await(deadline - System.nanoTime() + DRAIN_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
                 throw new NvmeException(done.getCount() + " command(s) did not complete within "
                         + TimeUnit.NANOSECONDS.toSeconds(DRAIN_GRACE_NANOS) + " s after the end of the run");

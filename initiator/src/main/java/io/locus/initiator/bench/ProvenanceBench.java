@@ -43,6 +43,8 @@ import java.util.logging.Logger;
         description = "Mixed-load benchmark of the provenance extension against a locus-target child process.")
 public final class ProvenanceBench implements Callable<Integer> {
     static final String TARGET_NQN = "nqn.2026-11.io.locus:default";
+    /** Scrapes of the target's metrics before the warm-up, so their code is compiled before the measurement. */
+    static final int PRIME_SCRAPES = 30;
 
     @Option(names = "--time", defaultValue = "10", description = "Seconds to measure each side (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -83,6 +85,9 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--budget-us", defaultValue = "200", description = "Latency budget of the step-critical flow, microseconds (default ${DEFAULT-VALUE}).")
     int budgetUs;
 
+    @Option(names = "--throughput-queues", defaultValue = "1", description = "With provenance: I/O queues of the throughput flow beside the critical flow's own (default ${DEFAULT-VALUE}; 2 gives it as many connections as without provenance, for a like-for-like throughput comparison).")
+    int throughputQueues;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -105,6 +110,9 @@ public final class ProvenanceBench implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, true);
         int[] hostCpus = parseCpus(hostCores);
         parseCpus(targetCores);
+        if (throughputQueues < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--throughput-queues must be at least 1");
+        }
         if (seconds <= 0 || warmup < 0 || idleSeconds <= 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--time and --idle-seconds must be positive, --warmup not negative");
         }
@@ -112,7 +120,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         Path logDir = logs != null ? logs : Files.createTempDirectory("locus-bench-provenance-");
         progress.printf("bench-provenance: target logs in %s%n", logDir);
         MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
-                budgetUs, seed);
+                budgetUs, seed, throughputQueues);
         BenchResult.Side off;
         BenchResult.Side on;
         boolean pinned;
@@ -131,8 +139,9 @@ public final class ProvenanceBench implements Callable<Integer> {
             double busy = idleCpu(script, logDir.resolve("target-idle-busy.log"), "busy");
             idle = new BenchResult.IdleCpu(adaptive, busy);
         }
-        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup), targetCores, hostCores,
-                hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize), off, on, idle);
+        BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
+                targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
+                throughputQueues), off, on, idle);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
         } else {
@@ -147,7 +156,8 @@ public final class ProvenanceBench implements Callable<Integer> {
         String name = "provenance " + (provenance ? "on" : "off");
         progress.printf("bench-provenance: %s: starting locus-target on cores %s%n", name, targetCores);
         try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
-            ControllerOptions options = ControllerOptions.defaults().ioQueues(2).provenance(provenance).reactors(host)
+            ControllerOptions options = ControllerOptions.defaults()
+                    .ioQueues(provenance ? 1 + throughputQueues : 2).provenance(provenance).reactors(host)
                     .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
                     .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
             try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
@@ -167,9 +177,10 @@ public final class ProvenanceBench implements Callable<Integer> {
                 };
                 progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
                         name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
-                // Render the metrics page a few times first, so its first (interpreted, JIT-triggering) renderings
-                // on the target's core happen during the warm-up, not in the measured interval.
-                for (int i = 0; i < 3; i++) {
+                // Render the metrics page often enough now that the target JIT-compiles its rendering during the
+                // warm-up: a scrape at the start of the measured interval would otherwise set the C2 compiler off on
+                // the target's core a few hundred ms into it (seen as a cluster of slow critical requests).
+                for (int i = 0; i < PRIME_SCRAPES; i++) {
                     scrape.get();
                 }
                 List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));

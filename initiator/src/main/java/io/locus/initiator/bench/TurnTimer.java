@@ -28,6 +28,12 @@ final class TurnTimer implements Poller {
         return t;
     }
 
+    /** Forgets the turns so far; only on the reactor's thread. */
+    void reset() {
+        turns.reset();
+        last = 0;
+    }
+
     @Override
     public int poll(int maxItems) {
         long now = System.nanoTime();

@@ -99,6 +99,11 @@ public final class RemoteCompletions {
         return ratio(remote(), completions());
     }
 
+    /** Forgets the counts of one slot; only from that slot's thread (or while no completion is running). */
+    public void reset(int slot) {
+        counts[slot * PAD] = 0;
+    }
+
     /** Forgets the counts; only while no completion is running. */
     public void reset() {
         java.util.Arrays.fill(counts, 0);

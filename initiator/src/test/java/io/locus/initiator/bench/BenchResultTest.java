@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchResultTest {
-    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", "1", 1, true, 1, 4096, 32, 131072);
+    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", "1", 1, true, 1, 4096, 32, 131072, 1);
 
     static BenchResult.Side side(boolean provenance, double p999, double mib, double remote) {
         BenchResult.Latency crit = new BenchResult.Latency(p999 / 10, p999 / 2, p999, p999 * 1.5, 1000);
@@ -56,7 +56,7 @@ class BenchResultTest {
         assertEquals(0.4, json.get("idle_cpu_percent_per_reactor").get("adaptive").asDouble());
         assertEquals(99.8, json.get("idle_cpu_percent_per_reactor").get("busy").asDouble());
         assertTrue(json.get("bars").get("step_critical_p999").get("met").asBoolean());
-        assertTrue(json.get("on").get("target_reactors").get(0).has("idle_share"));
+        assertTrue(json.get("on").get("target_reactors_since_load_start").get(0).has("idle_share"));
         assertTrue(json.get("off").get("critical_stages").get("target_dw1").isNull());
         assertEquals(1234.5, json.get("on").get("critical_slowest").get(0).get("at_ms").asDouble());
         assertEquals(3, json.get("on").get("host_reactor_turns").get(0).get("over_1ms").asLong());

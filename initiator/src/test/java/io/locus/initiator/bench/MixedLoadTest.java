@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The benchmark's load against the in-test null target: queue steering, remote-completion counting, stage times. */
 @Timeout(30)
 class MixedLoadTest {
-    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1);
+    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 1);
     private BenchTarget target;
 
     @BeforeEach
@@ -75,6 +75,20 @@ class MixedLoadTest {
             assertEquals(0.0, steered.remoteCompletionRatio(), steered.toString());
             assertEquals(List.of(1), steered.criticalQueues());
             assertEquals(List.of(2), steered.throughputQueues());
+        }
+    }
+
+    @Test
+    void shouldSpreadTheBulkFlowOverTheOtherQueuesWhenSteeredWithSeveralThroughputQueues() throws Exception {
+        MixedLoad.Spec spec = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 2);
+        try (ReactorGroup group = ReactorGroup.unpinned("t-bulk2", 1, IdleMode.ADAPTIVE);
+             Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), BenchTarget.NQN),
+                     HostIdentity.generate(), ControllerOptions.defaults().ioQueues(3).reactors(group)
+                             .connectTimeoutMs(2000).ctrlLossTimeoutMs(1000))) {
+            BenchResult.Side s = MixedLoad.run(ctrl, group, true, spec, null, null, null);
+            assertEquals(0, s.errors(), s.firstError());
+            assertEquals(List.of(1), s.criticalQueues());
+            assertEquals(List.of(2, 3), s.throughputQueues());
         }
     }
 
