@@ -91,6 +91,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private boolean sqFlowControlDisabled;
     private boolean flushScheduled;
     private int pendingResponses;
+    private long pendingBytes;
+    /** Data queued before a throughput flush is forced. */
+    private static final int FLUSH_BYTES = 256 * 1024;
     private boolean closed;
     private long partialSinceNanos;
     private final long connectedNanos = System.nanoTime();
@@ -568,6 +571,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         }
         boolean sent = false;
         if (Status.isSuccess(status) && r.data != null && isControllerToHost(r) && r.data.readableBytes() > 0) {
+            pendingBytes += r.transferLength;
             sent = sendC2hData(r);
         }
         if (!sent) {
@@ -581,8 +585,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             return;
         }
         pendingResponses++;
-        if (urgent || pendingResponses >= limits.batchPdus()) {
-            // Latency-class responses leave at once; throughput responses in batches of at most batchPdus.
+        if (urgent || pendingResponses >= limits.batchPdus() || pendingBytes >= FLUSH_BYTES) {
+            // Latency-class responses leave at once; throughput responses in batches of at most batchPdus PDUs or
+            // FLUSH_BYTES of data, so one writev never holds the reactor for megabytes.
             flushPending();
         } else {
             scheduleFlush();
@@ -670,6 +675,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     public void flushPending() {
         flushScheduled = false;
         pendingResponses = 0;
+        pendingBytes = 0;
         ctx.flush();
     }
 
