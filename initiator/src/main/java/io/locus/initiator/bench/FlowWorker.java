@@ -234,33 +234,26 @@ final class FlowWorker implements IoCallback, Runnable {
     }
 
     long completions() {
-        long n = 0;
-        for (Lane l : lanes) {
-            n += l.completions;
-        }
-        return n;
+        return sum(l -> l.completions);
     }
 
     long bytes() {
-        long n = 0;
-        for (Lane l : lanes) {
-            n += l.bytes;
-        }
-        return n;
+        return sum(l -> l.bytes);
     }
 
     long errors() {
-        long n = 0;
-        for (Lane l : lanes) {
-            n += l.errors;
-        }
-        return n;
+        return sum(l -> l.errors);
     }
 
     long unknownStages() {
+        return sum(l -> l.unknownStages);
+    }
+
+    /** Totals one counter over the lanes (read after the run, off the hot path). */
+    private long sum(java.util.function.ToLongFunction<Lane> counter) {
         long n = 0;
         for (Lane l : lanes) {
-            n += l.unknownStages;
+            n += counter.applyAsLong(l);
         }
         return n;
     }
