@@ -19,7 +19,9 @@ import java.util.logging.Logger;
  *   work = transport (Netty event loop, driven here) + pollers (backend completions, ...) + inbound messages
  *   idle(work)
  * </pre>
- * Each stage runs in a bounded micro-window (items per turn), in a fixed order. Other threads reach a reactor only
+ * Each stage runs in a bounded micro-window (at most N items and T ns per turn), in a fixed order: Netty's event loop
+ * (socket I/O, then its tasks within T), the inbound messages, then each poller. A stage starts no new item once its
+ * T has passed, so one busy stage delays the others by about T at most. Other threads reach a reactor only
  * through {@link #execute(Runnable)}, which goes through a JCTools MPSC queue and is counted as a remote hand-off.
  */
 public final class Reactor implements AutoCloseable {
@@ -148,10 +150,11 @@ public final class Reactor implements AutoCloseable {
         long lastWork = System.nanoTime();
         try {
             while (running) {
-                int work = eventLoop.runNow();
-                work += drainMessages();
+                long window = config.windowNanos();
+                int work = eventLoop.runNow(window);
+                work += drainMessages(System.nanoTime() + window);
                 for (int i = 0; i < pollers.size(); i++) {
-                    work += pollers.get(i).poll(config.itemsPerPoller());
+                    work += pollers.get(i).poll(config.itemsPerPoller(), System.nanoTime() + window);
                 }
                 turns++;
                 if (work > 0) {
@@ -176,7 +179,7 @@ public final class Reactor implements AutoCloseable {
                 sleeping = false;
             }
             // Drain what was queued before the stop so callers waiting on it are not left hanging.
-            drainMessages();
+            drainMessages(Long.MAX_VALUE);
             eventLoop.runNow();
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "reactor " + config.name() + " failed", t);
@@ -190,7 +193,8 @@ public final class Reactor implements AutoCloseable {
         }
     }
 
-    private int drainMessages() {
+    /** @param deadlineNanos no new message starts after it ({@code Long.MAX_VALUE}: count bound only) */
+    private int drainMessages(long deadlineNanos) {
         int done = 0;
         Runnable task;
         while (done < config.messagesPerTurn() && (task = messages.poll()) != null) {
@@ -200,6 +204,9 @@ public final class Reactor implements AutoCloseable {
                 LOG.log(Level.WARNING, "task on reactor " + config.name() + " failed", t);
             }
             done++;
+            if (deadlineNanos != Long.MAX_VALUE && Poller.expired(deadlineNanos)) {
+                break;
+            }
         }
         return done;
     }

@@ -10,21 +10,29 @@ package io.locus.runtime;
  * @param maxSleepNanos   adaptive mode: longest single blocking wait (bounds timer latency)
  * @param messagesPerTurn micro-window: most inbound messages drained per turn
  * @param itemsPerPoller  micro-window: most items each poller may handle per turn
+ * @param windowNanos     micro-window: most time each stage (transport tasks, inbound messages, each poller) may
+ *                        start new items in per turn
  */
 public record ReactorConfig(String name, int cpu, IdleMode idleMode, long spinNanos, long maxSleepNanos,
-                            int messagesPerTurn, int itemsPerPoller) {
+                            int messagesPerTurn, int itemsPerPoller, long windowNanos) {
+    /** 100 µs: a latency-class command that arrives behind a full window waits at most about this long. */
+    public static final long DEFAULT_WINDOW_NANOS = 100_000;
 
     public static ReactorConfig defaults(String name, int cpu) {
-        return new ReactorConfig(name, cpu, IdleMode.ADAPTIVE, 50_000, 10_000_000, 64, 64);
+        return new ReactorConfig(name, cpu, IdleMode.ADAPTIVE, 50_000, 10_000_000, 64, 64, DEFAULT_WINDOW_NANOS);
     }
 
     public ReactorConfig withIdleMode(IdleMode mode) {
-        return new ReactorConfig(name, cpu, mode, spinNanos, maxSleepNanos, messagesPerTurn, itemsPerPoller);
+        return new ReactorConfig(name, cpu, mode, spinNanos, maxSleepNanos, messagesPerTurn, itemsPerPoller, windowNanos);
+    }
+
+    public ReactorConfig withWindowNanos(long nanos) {
+        return new ReactorConfig(name, cpu, idleMode, spinNanos, maxSleepNanos, messagesPerTurn, itemsPerPoller, nanos);
     }
 
     public ReactorConfig conclude() {
-        if (messagesPerTurn <= 0 || itemsPerPoller <= 0) {
-            throw new IllegalArgumentException("reactor micro-window sizes must be positive");
+        if (messagesPerTurn <= 0 || itemsPerPoller <= 0 || windowNanos <= 0) {
+            throw new IllegalArgumentException("reactor micro-window sizes and time must be positive");
         }
         if (spinNanos < 0 || maxSleepNanos <= 0) {
             throw new IllegalArgumentException("reactor idle timings must be positive");

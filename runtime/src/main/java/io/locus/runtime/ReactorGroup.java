@@ -10,9 +10,15 @@ public final class ReactorGroup implements AutoCloseable {
     private int next;
 
     public ReactorGroup(String namePrefix, int[] cpus, IdleMode idleMode, ThreadPinning pinning) {
+        this(namePrefix, cpus, idleMode, ReactorConfig.DEFAULT_WINDOW_NANOS, pinning);
+    }
+
+    /** @param windowNanos each stage's time per turn (see {@link ReactorConfig#windowNanos()}) */
+    public ReactorGroup(String namePrefix, int[] cpus, IdleMode idleMode, long windowNanos, ThreadPinning pinning) {
         List<Reactor> list = new ArrayList<>();
         for (int i = 0; i < cpus.length; i++) {
-            ReactorConfig config = ReactorConfig.defaults(namePrefix + "-" + i, cpus[i]).withIdleMode(idleMode);
+            ReactorConfig config = ReactorConfig.defaults(namePrefix + "-" + i, cpus[i]).withIdleMode(idleMode)
+                    .withWindowNanos(windowNanos);
             list.add(new Reactor(config, pinning).start());
         }
         this.reactors = Collections.unmodifiableList(list);

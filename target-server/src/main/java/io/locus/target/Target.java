@@ -73,10 +73,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         }
         int[] cpus = config.reactors().cores().isEmpty() ? new int[] {-1}
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
-        this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()), pinning);
+        this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()),
+                config.reactors().windowMicros() * 1000L, pinning);
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
-            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size(), config.reactors().windowMicros() * 1000L);
+            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size());
             completions.put(r, c);
             r.addPoller(c);
         }

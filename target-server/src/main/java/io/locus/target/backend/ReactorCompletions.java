@@ -34,18 +34,16 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private final int reactorIndex;
     private final int reactorCount;
 
-    /** Default time window for throughput work per turn. */
-    public static final long DEFAULT_WINDOW_NANOS = 100_000;
-    private final long windowNanos;
+    /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
+    public static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
 
     public ReactorCompletions(Reactor reactor) {
-        this(reactor, 0, 1, DEFAULT_WINDOW_NANOS);
+        this(reactor, 0, 1);
     }
 
     /** @param reactorIndex this reactor's place among {@code reactorCount}: flows homed on CPU c belong to reactor c mod count */
-    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount, long windowNanos) {
+    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount) {
         this.reactor = reactor;
-        this.windowNanos = windowNanos;
         this.reactorIndex = reactorIndex;
         this.reactorCount = reactorCount;
         this.stats = new ReactorStats(reactor.name());
@@ -87,24 +85,28 @@ public final class ReactorCompletions implements Poller, CompletionSink {
 
     /**
      * One micro-window: latency-class completions first, then throughput completions, then deferred throughput
-     * commands. Each stage takes at most {@code maxItems}; the throughput stages also stop once the window's time is
-     * used, so the reactor returns to the network (and to newly arrived latency-class commands) within a bounded
-     * time. Then one flush per dirty queue.
+     * commands. Each stage takes at most {@code maxItems} and starts nothing new once the reactor's window
+     * ({@code deadlineNanos}) has passed, so the reactor returns to the network (and to newly arrived latency-class
+     * commands) within a bounded time. Latency-class completions get at least one item per turn whatever the clock
+     * says. Then one flush per dirty queue.
      */
     @Override
-    public int poll(int maxItems) {
+    public int poll(int maxItems, long deadlineNanos) {
         int done = 0;
         BackendIo io;
         while (done < maxItems && (io = urgent.pollFirst()) != null) {
             io.dispatch();
             done++;
+            if (Poller.expired(deadlineNanos)) {
+                flushDirty();
+                return done;
+            }
         }
-        long deadline = ready.isEmpty() && deferred.isEmpty() ? 0 : System.nanoTime() + windowNanos;
         int budget = done + maxItems;
         while (done < budget && (io = ready.pollFirst()) != null) {
             io.dispatch();
             done++;
-            if (System.nanoTime() - deadline > 0) {
+            if (Poller.expired(deadlineNanos)) {
                 flushDirty();
                 return done;
             }
@@ -114,12 +116,18 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         while (done < budget && (r = deferred.pollFirst()) != null) {
             r.queue.runDeferred(r);
             done++;
-            if (System.nanoTime() - deadline > 0) {
+            if (Poller.expired(deadlineNanos)) {
                 break;
             }
         }
         flushDirty();
         return done;
+    }
+
+    /** A window of the default length from now, for callers outside a reactor turn (tests, the backend bench). */
+    @Override
+    public int poll(int maxItems) {
+        return poll(maxItems, System.nanoTime() + DEFAULT_WINDOW_NANOS);
     }
 
     /** Flushes queues marked dirty; also called by the transport at the end of a read batch. */

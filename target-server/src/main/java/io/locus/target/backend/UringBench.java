@@ -141,7 +141,8 @@ public final class UringBench {
         BackendOp op = rw.endsWith("read") ? BackendOp.READ : BackendOp.WRITE;
         boolean random = rw.startsWith("rand");
         ThreadPinning pinning = cpu >= 0 ? io.locus.nativeio.NativeThreadPinning.instance() : ThreadPinning.NONE;
-        Reactor reactor = new Reactor(new ReactorConfig("bench-reactor", cpu, IdleMode.BUSY, 0, 10_000_000, 64, 64), pinning).start();
+        Reactor reactor = new Reactor(new ReactorConfig("bench-reactor", cpu, IdleMode.BUSY, 0, 10_000_000, 64, 64,
+                ReactorConfig.DEFAULT_WINDOW_NANOS), pinning).start();
         ReactorCompletions completions = new ReactorCompletions(reactor);
         reactor.addPoller(completions);
         try (UringBackend backend = new UringBackend(Path.of(file), size, 4096, direct)) {

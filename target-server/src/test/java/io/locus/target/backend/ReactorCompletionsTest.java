@@ -45,8 +45,8 @@ class ReactorCompletionsTest {
     @Test
     void shouldStopThroughputWorkWhenTheTimeWindowIsUsed() throws Exception {
         try (Reactor reactor = new Reactor(ReactorConfig.defaults("rw", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
-            // A 1 ns window: every throughput completion uses it up, so each turn handles one.
-            ReactorCompletions completions = new ReactorCompletions(reactor, 0, 1, 1);
+            // A window that has already closed: each stage handles one item, then the turn is over.
+            ReactorCompletions completions = new ReactorCompletions(reactor, 0, 1);
             CompletableFuture<int[]> result = new CompletableFuture<>();
             reactor.execute(() -> {
                 for (int i = 0; i < 4; i++) {
@@ -55,12 +55,15 @@ class ReactorCompletionsTest {
                 BackendIo u = new BackendIo(io -> { }, completions);
                 u.urgent = true;
                 u.complete(0);
-                result.complete(new int[] {completions.poll(64), completions.poll(64), completions.poll(64)});
+                long closed = System.nanoTime();
+                result.complete(new int[] {completions.poll(64, closed), completions.poll(64, closed),
+                        completions.poll(64, closed), completions.poll(64, Long.MAX_VALUE)});
             });
             int[] done = result.get(2, TimeUnit.SECONDS);
-            assertEquals(2, done[0], "the urgent completion, then one throughput completion before the window closed");
-            assertEquals(1, done[1]);
+            assertEquals(1, done[0], "the urgent completion first, and then the window was used");
+            assertEquals(1, done[1], "one throughput completion per closed window");
             assertEquals(1, done[2]);
+            assertEquals(2, done[3], "an open window takes the rest");
         }
     }
 }
