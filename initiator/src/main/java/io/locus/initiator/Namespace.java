@@ -18,8 +18,9 @@ import io.netty.buffer.PooledByteBufAllocator;
  * <p>
  * Queue choice: a handle from {@link #onQueue(int)} always uses its queue; otherwise a caller on a reactor uses a
  * queue of that reactor (no hand-off; with several there, latency-class flows take the first and other flows the
- * rest, by flow id), a flow with a home CPU maps to queue {@code cpu % n}, and any other thread to queue
- * {@code thread id % n}.
+ * rest, by flow id); a flow with a home CPU, submitted from any other thread, uses a queue of the reactor on that
+ * CPU ({@link io.locus.runtime.Reactor#cpu()}, steered by class the same way), or queue {@code cpu % n} when no
+ * reactor is there; and any other thread uses queue {@code thread id % n}.
  * <p>
  * Hot path, no allocation: a command of at most MDTS is one preallocated slot. A larger one is split transparently
  * (that path allocates one small object per call), as is a submission that finds every slot taken (it waits on
@@ -95,27 +96,48 @@ public final class Namespace {
             }
         }
         if (first != null) {
-            return onReactor == 1 || flow == null ? first : steer(flow, onReactor);
+            return onReactor == 1 || flow == null ? first : steer(flow, onReactor, ON_CALLER);
         }
         if (flow != null && flow.homeCpu() >= 0) {
-            return controller.ioQueue(flow.homeCpu() % n);
+            int home = flow.homeCpu();
+            int onHome = 0;
+            for (int i = 0; i < n; i++) {
+                TcpQueue q = controller.ioQueue(i);
+                if (q.reactor().cpu() == home) {
+                    if (first == null) {
+                        first = q;
+                    }
+                    onHome++;
+                }
+            }
+            if (first != null) {
+                return onHome == 1 ? first : steer(flow, onHome, home);
+            }
+            return controller.ioQueue(home % n);
         }
         return controller.ioQueue((int) (Thread.currentThread().threadId() % n));
     }
 
+    /** {@link #steer}'s choice of queues: those of the calling reactor. */
+    private static final int ON_CALLER = -1;
+
     /**
-     * Several queues on the caller's reactor: latency-class flows (LATENCY, STEP_CRITICAL) take its first queue,
-     * every other flow one of the rest chosen by flow id, so urgent requests never share a connection (and its
-     * batching) with bulk ones, and each flow keeps to one queue.
+     * Several candidate queues (those of the caller's reactor, or of the reactor on the flow's home CPU):
+     * latency-class flows (LATENCY, STEP_CRITICAL) take the first, every other flow one of the rest chosen by flow
+     * id, so urgent requests never share a connection (and its batching) with bulk ones, and each flow keeps to one
+     * queue.
+     *
+     * @param cpu {@link #ON_CALLER} for the queues of the caller's reactor, else the CPU whose reactors' queues count
      */
-    private TcpQueue steer(Flow flow, int onReactor) {
+    private TcpQueue steer(Flow flow, int candidates, int cpu) {
         LatencyClass c = flow.latencyClass();
         int pick = c == LatencyClass.LATENCY || c == LatencyClass.STEP_CRITICAL
-                ? 0 : 1 + Math.floorMod(flow.id(), onReactor - 1);
+                ? 0 : 1 + Math.floorMod(flow.id(), candidates - 1);
         int n = controller.ioQueueCount();
         for (int i = 0; i < n; i++) {
             TcpQueue q = controller.ioQueue(i);
-            if (q.reactor().inReactor() && pick-- == 0) {
+            boolean candidate = cpu == ON_CALLER ? q.reactor().inReactor() : q.reactor().cpu() == cpu;
+            if (candidate && pick-- == 0) {
                 return q;
             }
         }
