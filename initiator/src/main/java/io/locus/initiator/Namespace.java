@@ -264,6 +264,7 @@ public final class Namespace {
         c.flow = flow;
         c.callback = callback;
         c.context = context;
+        c.direct = callback instanceof Split;
         switch (opcode) {
             case NvmOpcode.READ, NvmOpcode.WRITE -> {
                 c.cdw10 = (int) lba;
@@ -313,48 +314,70 @@ public final class Namespace {
 
     /** Reads into {@code dst} at its writer index and advances it. */
     public void readBlocking(long lba, int blocks, ByteBuf dst) {
+        readBlocking(lba, blocks, dst, null);
+    }
+
+    /**
+     * Reads into {@code dst} at its writer index and advances it, as part of {@code flow} (null for none): the
+     * calling thread is the flow's consumer (see {@link Flow#pinConsumer()}); the reactor only wakes it.
+     */
+    public void readBlocking(long lba, int blocks, ByteBuf dst, Flow flow) {
         dst.ensureWritable(blocks << lbaShift);
         int at = dst.writerIndex();
-        Completion done = await(cb -> read(lba, blocks, dst, at, null, cb, null));
+        Completion done = await(flow, cb -> read(lba, blocks, dst, at, flow, cb, null));
         check(done, "read of " + blocks + " blocks at LBA " + lba);
         dst.writerIndex(at + (blocks << lbaShift));
     }
 
     /** Writes from {@code src} at its reader index and advances it. */
     public void writeBlocking(long lba, int blocks, ByteBuf src, boolean fua) {
+        writeBlocking(lba, blocks, src, fua, null);
+    }
+
+    /** Writes from {@code src} at its reader index and advances it, as part of {@code flow} (the caller consumes). */
+    public void writeBlocking(long lba, int blocks, ByteBuf src, boolean fua, Flow flow) {
         int at = src.readerIndex();
         if (src.readableBytes() < blocks << lbaShift) {
             throw new IllegalArgumentException("write of " + blocks + " blocks needs " + (blocks << lbaShift)
                     + " readable bytes, the buffer has " + src.readableBytes());
         }
-        Completion done = await(cb -> write(lba, blocks, src, at, fua, null, cb, null));
+        Completion done = await(flow, cb -> write(lba, blocks, src, at, fua, flow, cb, null));
         check(done, "write of " + blocks + " blocks at LBA " + lba);
         src.readerIndex(at + (blocks << lbaShift));
     }
 
     public void flushBlocking() {
-        check(await(cb -> flush(null, cb, null)), "flush");
+        flushBlocking(null);
+    }
+
+    /** Flush as part of {@code flow} (the caller consumes). */
+    public void flushBlocking(Flow flow) {
+        check(await(flow, cb -> flush(flow, cb, null)), "flush");
     }
 
     public void writeZeroesBlocking(long lba, long blocks, boolean deallocate) {
-        check(await(cb -> writeZeroes(lba, blocks, deallocate, null, cb, null)), "write zeroes of " + blocks + " blocks at LBA " + lba);
+        check(await(null, cb -> writeZeroes(lba, blocks, deallocate, null, cb, null)), "write zeroes of " + blocks + " blocks at LBA " + lba);
     }
 
     public void deallocateBlocking(long lba, long blocks) {
-        check(await(cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
+        check(await(null, cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
     }
 
     private interface Submitter {
         void submit(IoCallback callback);
     }
 
-    private Completion await(Submitter submitter) {
+    private Completion await(Flow flow, Submitter submitter) {
         SyncCall cb = new SyncCall();
-        if (controller.ioQueueCount() > 0 && queueFor(null).reactor().inReactor()) {
+        if (controller.ioQueueCount() > 0 && queueFor(flow).reactor().inReactor()) {
             throw new IllegalStateException("a blocking call on a reactor thread would deadlock; use the asynchronous API");
         }
         submitter.submit(cb);
-        return cb.await();
+        Completion done = cb.await();
+        if (flow != null) {
+            controller.delivery().recordBlocking(flow, cb);
+        }
+        return done;
     }
 
     private void check(Completion done, String what) {
@@ -476,7 +499,12 @@ public final class Namespace {
                 return;
             }
             if (outstanding == 0) {
-                callback.onComplete(context, firstError, 0, 0);
+                if (flow != null) {
+                    // The chunks ran here, on the queue's reactor; the flow's consumer gets the whole transfer.
+                    ns.controller.delivery().deliverOnce(queue, flow, callback, context, firstError, 0, 0);
+                } else {
+                    callback.onComplete(context, firstError, 0, 0);
+                }
             }
         }
     }
