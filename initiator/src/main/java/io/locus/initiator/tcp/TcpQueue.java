@@ -49,7 +49,9 @@ import java.util.logging.Logger;
  * handed to the reactor as its message), and the control-plane methods that return futures.
  * <p>
  * Hot path, no allocation: submit → CapsuleCmd encoded into one pooled buffer → written, flushed once per reactor
- * turn by {@link #poll} → CapsuleResp / C2HData parsed by {@link PduReceiver} → callback on this reactor.
+ * turn by {@link #poll} → CapsuleResp / C2HData parsed by {@link PduReceiver} → callback on this reactor, or, for a
+ * command that carries a flow, the slot's preallocated {@link RoutedCompletion} to the {@link CompletionRouter}
+ * (which may run the callback on another reactor).
  */
 public final class TcpQueue implements Poller {
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
@@ -206,9 +208,9 @@ public final class TcpQueue implements Poller {
     }
 
     /**
-     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue (on its
-     * reactor): when the completing command's capsule was flushed to the socket ({@link System#nanoTime()}), or 0
-     * when unknown (never sent, or more than 64 flushes ago).
+     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue on its reactor
+     * (not in one handed to another reactor): when the completing command's capsule was flushed to the socket
+     * ({@link System#nanoTime()}), or 0 when unknown (never sent, or more than 64 flushes ago).
      */
     public long lastSentNanos() {
         return lastSentNanos;
