@@ -43,16 +43,27 @@ class HotPathAllocationTest {
                 found.countDown();
             });
             assertTrue(found.await(2, TimeUnit.SECONDS));
-            for (Workload w : new Workload[] {Workload.RANDREAD, Workload.RANDWRITE}) {
+            // A homed flow on these unpinned reactors has no home reactor: the flow path records it inline (stages,
+            // CPU sample) on the queue's reactor.
+            Flow homed = new Flow(3, LatencyClass.THROUGHPUT, 0, 0, Flow.ANTI_MIGRATE, 0);
+            PerfConfig[] configs = {
+                PerfConfig.of(Workload.RANDREAD, 16, 4096, 0.6).withWorkingSet(64L << 20),
+                PerfConfig.of(Workload.RANDWRITE, 16, 4096, 0.6).withWorkingSet(64L << 20),
+                PerfConfig.of(Workload.RANDREAD, 16, 4096, 0.6).withWorkingSet(64L << 20).withFlow(homed)};
+            for (PerfConfig config : configs) {
                 // Warm up (JIT, pools, recyclers), then measure a second run.
-                Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 0.6).withWorkingSet(64L << 20), null);
+                Perf.run(ctrl, config, null);
                 long before = threads.getThreadAllocatedBytes(reactorThread.get());
-                PerfResult r = Perf.run(ctrl, PerfConfig.of(w, 16, 4096, 0.6).withWorkingSet(64L << 20), null);
+                PerfResult r = Perf.run(ctrl, config, null);
                 long allocated = threads.getThreadAllocatedBytes(reactorThread.get()) - before;
                 assertTrue(r.passed() && r.ios() > 2000, r.toString());
+                if (config.flow() != null) {
+                    assertTrue(r.hostFlow().noHomeReactor() >= r.ios(), r.hostFlow().toString());
+                }
                 double perIo = allocated / (double) r.ios();
-                assertTrue(perIo < 8, w + ": " + allocated + " bytes allocated on the reactor for " + r.ios() + " I/Os ("
-                        + perIo + " per I/O)");
+                String what = config.workload() + (config.flow() != null ? " with a flow" : "");
+                assertTrue(perIo < 8, what + ": " + allocated + " bytes allocated on the reactor for " + r.ios()
+                        + " I/Os (" + perIo + " per I/O)");
             }
         } finally {
             ResourceLeakDetector.setLevel(leakLevel);
