@@ -1,5 +1,6 @@
 package io.locus.initiator;
 
+import io.locus.initiator.stats.HostFlowStats;
 import io.locus.initiator.tcp.QueueConfig;
 import io.locus.initiator.tcp.QueueOwner;
 import io.locus.initiator.tcp.TcpQueue;
@@ -57,6 +58,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private final boolean ownsReactors;
     private final ScheduledExecutorService control;
     private final TcpQueue admin;
+    private final FlowDelivery delivery;
     private final CopyOnWriteArrayList<ControllerListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Integer, Namespace> namespaces = new ConcurrentHashMap<>();
     private final AsyncEvents events;
@@ -99,6 +101,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         });
         executor.setRemoveOnCancelPolicy(true);
         this.control = executor;
+        this.delivery = new FlowDelivery(reactors.reactors());
         this.admin = new TcpQueue(new QueueConfig(0, ControllerOptions.ADMIN_QUEUE_SIZE, options.headerDigest(),
                 options.dataDigest(), options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMs())),
                 reactors.get(0), this);
@@ -192,6 +195,32 @@ public final class Controller implements AutoCloseable, QueueOwner {
 
     public TcpQueue adminQueue() {
         return admin;
+    }
+
+    /**
+     * The reactor configured on {@code cpu} ({@link Reactor#cpu()}; the first when several share it), or null: the
+     * home reactor of flows homed there, which consumes the completions of an {@link Flow#ANTI_MIGRATE} flow.
+     */
+    public Reactor homeReactor(int cpu) {
+        return delivery.homeReactor(cpu);
+    }
+
+    /**
+     * What the host recorded about one flow's completions so far: how they reached their consumer, the
+     * {@code cqe_visible_to_wakeup} and {@code wakeup_to_oncpu} stages, and for a homed flow its consumers' CPUs and
+     * migrations. A snapshot; counters may be a moment stale. All zero for a flow that has not completed here.
+     */
+    public HostFlowStats flowStats(int flowId) {
+        return delivery.snapshot(flowId);
+    }
+
+    /** {@link #flowStats(int)} of every flow that has completed on this controller, by flow id. */
+    public List<HostFlowStats> flowStats() {
+        return delivery.snapshots();
+    }
+
+    FlowDelivery delivery() {
+        return delivery;
     }
 
     /** Largest data transfer of one command in bytes (MDTS), or {@code Integer.MAX_VALUE} when unlimited. */
@@ -434,7 +463,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         for (int i = 0; i < count; i++) {
             Reactor reactor = reactors.get(i % reactors.size());
             queues[i] = new TcpQueue(new QueueConfig(i + 1, entries, options.headerDigest(), options.dataDigest(),
-                    options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMs())), reactor, this);
+                    options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMs())), reactor, this, delivery);
         }
         ioQueues = queues;
     }

@@ -1,6 +1,8 @@
 package io.locus.initiator;
 
+import io.locus.nativeio.NativeThreadPinning;
 import io.locus.protocol.provenance.ProvenanceWire;
+import io.locus.runtime.ThreadPinning;
 
 import java.util.Objects;
 
@@ -12,7 +14,10 @@ import java.util.Objects;
  * @param latencyClass what the flow cares about
  * @param homeCpu      CPU that consumes the completions, or -1 when unset
  * @param homeNode     NUMA node of that CPU (0 when unknown)
- * @param flags        {@link #ANTI_MIGRATE}, {@link #BOUNDED_BATCH}, {@link #REUSE_REGISTRATION}
+ * @param flags        {@link #ANTI_MIGRATE}, {@link #BOUNDED_BATCH}, {@link #REUSE_REGISTRATION}. With ANTI_MIGRATE and a home
+ *                     CPU, an asynchronous completion that lands on a reactor off the home CPU is handed to the
+ *                     reactor on it ({@link Controller#homeReactor}) and its callback runs there; blocking calls are
+ *                     consumed by the waiting thread, which {@link #pinConsumer()} can keep on the home CPU
  * @param budgetMicros latency budget in microseconds (saturates at 65535 on the wire), 0 for none
  */
 public record Flow(int id, LatencyClass latencyClass, int homeCpu, int homeNode, int flags, int budgetMicros) {
@@ -32,6 +37,28 @@ public record Flow(int id, LatencyClass latencyClass, int homeCpu, int homeNode,
 
     public static Flow of(int id, LatencyClass latencyClass) {
         return new Flow(id, latencyClass, -1, 0, 0, 0);
+    }
+
+    /**
+     * Pins the calling thread, the flow's consumer, to the flow's home CPU with the native library; see
+     * {@link #pinConsumer(ThreadPinning)}.
+     */
+    public boolean pinConsumer() {
+        return pinConsumer(NativeThreadPinning.instance());
+    }
+
+    /**
+     * Pins the calling thread to this flow's home CPU, so the thread that consumes the flow's completions (one that
+     * makes blocking calls on the flow, or waits for what its callbacks hand over) stays on the CPU the flow's
+     * provenance names, beside the home reactor. Call it once, from the consumer thread itself, before its first
+     * request. A platform thread only: virtual threads are never pinned.
+     *
+     * @return true when the thread is now pinned; false when the flow has no home CPU or the pinning refused (CPU
+     *         offline or outside this process's cpuset, no native library: {@link NativeThreadPinning} has then
+     *         logged why, once)
+     */
+    public boolean pinConsumer(ThreadPinning pinning) {
+        return homeCpu >= 0 && !Thread.currentThread().isVirtual() && pinning.pinCurrentThread(homeCpu);
     }
 
     /** CDW3 as the wire carries it: home cpu b15:0 (0xFFFF unset) | home node b31:16. */

@@ -18,8 +18,9 @@ import io.netty.buffer.PooledByteBufAllocator;
  * <p>
  * Queue choice: a handle from {@link #onQueue(int)} always uses its queue; otherwise a caller on a reactor uses a
  * queue of that reactor (no hand-off; with several there, latency-class flows take the first and other flows the
- * rest, by flow id), a flow with a home CPU maps to queue {@code cpu % n}, and any other thread to queue
- * {@code thread id % n}.
+ * rest, by flow id); a flow with a home CPU, submitted from any other thread, uses a queue of the reactor on that
+ * CPU ({@link io.locus.runtime.Reactor#cpu()}, steered by class the same way), or queue {@code cpu % n} when no
+ * reactor is there; and any other thread uses queue {@code thread id % n}.
  * <p>
  * Hot path, no allocation: a command of at most MDTS is one preallocated slot. A larger one is split transparently
  * (that path allocates one small object per call), as is a submission that finds every slot taken (it waits on
@@ -95,27 +96,48 @@ public final class Namespace {
             }
         }
         if (first != null) {
-            return onReactor == 1 || flow == null ? first : steer(flow, onReactor);
+            return onReactor == 1 || flow == null ? first : steer(flow, onReactor, ON_CALLER);
         }
         if (flow != null && flow.homeCpu() >= 0) {
-            return controller.ioQueue(flow.homeCpu() % n);
+            int home = flow.homeCpu();
+            int onHome = 0;
+            for (int i = 0; i < n; i++) {
+                TcpQueue q = controller.ioQueue(i);
+                if (q.reactor().cpu() == home) {
+                    if (first == null) {
+                        first = q;
+                    }
+                    onHome++;
+                }
+            }
+            if (first != null) {
+                return onHome == 1 ? first : steer(flow, onHome, home);
+            }
+            return controller.ioQueue(home % n);
         }
         return controller.ioQueue((int) (Thread.currentThread().threadId() % n));
     }
 
+    /** {@link #steer}'s choice of queues: those of the calling reactor. */
+    private static final int ON_CALLER = -1;
+
     /**
-     * Several queues on the caller's reactor: latency-class flows (LATENCY, STEP_CRITICAL) take its first queue,
-     * every other flow one of the rest chosen by flow id, so urgent requests never share a connection (and its
-     * batching) with bulk ones, and each flow keeps to one queue.
+     * Several candidate queues (those of the caller's reactor, or of the reactor on the flow's home CPU):
+     * latency-class flows (LATENCY, STEP_CRITICAL) take the first, every other flow one of the rest chosen by flow
+     * id, so urgent requests never share a connection (and its batching) with bulk ones, and each flow keeps to one
+     * queue.
+     *
+     * @param cpu {@link #ON_CALLER} for the queues of the caller's reactor, else the CPU whose reactors' queues count
      */
-    private TcpQueue steer(Flow flow, int onReactor) {
+    private TcpQueue steer(Flow flow, int candidates, int cpu) {
         LatencyClass c = flow.latencyClass();
         int pick = c == LatencyClass.LATENCY || c == LatencyClass.STEP_CRITICAL
-                ? 0 : 1 + Math.floorMod(flow.id(), onReactor - 1);
+                ? 0 : 1 + Math.floorMod(flow.id(), candidates - 1);
         int n = controller.ioQueueCount();
         for (int i = 0; i < n; i++) {
             TcpQueue q = controller.ioQueue(i);
-            if (q.reactor().inReactor() && pick-- == 0) {
+            boolean candidate = cpu == ON_CALLER ? q.reactor().inReactor() : q.reactor().cpu() == cpu;
+            if (candidate && pick-- == 0) {
                 return q;
             }
         }
@@ -242,6 +264,7 @@ public final class Namespace {
         c.flow = flow;
         c.callback = callback;
         c.context = context;
+        c.direct = callback instanceof Split;
         switch (opcode) {
             case NvmOpcode.READ, NvmOpcode.WRITE -> {
                 c.cdw10 = (int) lba;
@@ -291,48 +314,70 @@ public final class Namespace {
 
     /** Reads into {@code dst} at its writer index and advances it. */
     public void readBlocking(long lba, int blocks, ByteBuf dst) {
+        readBlocking(lba, blocks, dst, null);
+    }
+
+    /**
+     * Reads into {@code dst} at its writer index and advances it, as part of {@code flow} (null for none): the
+     * calling thread is the flow's consumer (see {@link Flow#pinConsumer()}); the reactor only wakes it.
+     */
+    public void readBlocking(long lba, int blocks, ByteBuf dst, Flow flow) {
         dst.ensureWritable(blocks << lbaShift);
         int at = dst.writerIndex();
-        Completion done = await(cb -> read(lba, blocks, dst, at, null, cb, null));
+        Completion done = await(flow, cb -> read(lba, blocks, dst, at, flow, cb, null));
         check(done, "read of " + blocks + " blocks at LBA " + lba);
         dst.writerIndex(at + (blocks << lbaShift));
     }
 
     /** Writes from {@code src} at its reader index and advances it. */
     public void writeBlocking(long lba, int blocks, ByteBuf src, boolean fua) {
+        writeBlocking(lba, blocks, src, fua, null);
+    }
+
+    /** Writes from {@code src} at its reader index and advances it, as part of {@code flow} (the caller consumes). */
+    public void writeBlocking(long lba, int blocks, ByteBuf src, boolean fua, Flow flow) {
         int at = src.readerIndex();
         if (src.readableBytes() < blocks << lbaShift) {
             throw new IllegalArgumentException("write of " + blocks + " blocks needs " + (blocks << lbaShift)
                     + " readable bytes, the buffer has " + src.readableBytes());
         }
-        Completion done = await(cb -> write(lba, blocks, src, at, fua, null, cb, null));
+        Completion done = await(flow, cb -> write(lba, blocks, src, at, fua, flow, cb, null));
         check(done, "write of " + blocks + " blocks at LBA " + lba);
         src.readerIndex(at + (blocks << lbaShift));
     }
 
     public void flushBlocking() {
-        check(await(cb -> flush(null, cb, null)), "flush");
+        flushBlocking(null);
+    }
+
+    /** Flush as part of {@code flow} (the caller consumes). */
+    public void flushBlocking(Flow flow) {
+        check(await(flow, cb -> flush(flow, cb, null)), "flush");
     }
 
     public void writeZeroesBlocking(long lba, long blocks, boolean deallocate) {
-        check(await(cb -> writeZeroes(lba, blocks, deallocate, null, cb, null)), "write zeroes of " + blocks + " blocks at LBA " + lba);
+        check(await(null, cb -> writeZeroes(lba, blocks, deallocate, null, cb, null)), "write zeroes of " + blocks + " blocks at LBA " + lba);
     }
 
     public void deallocateBlocking(long lba, long blocks) {
-        check(await(cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
+        check(await(null, cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
     }
 
     private interface Submitter {
         void submit(IoCallback callback);
     }
 
-    private Completion await(Submitter submitter) {
+    private Completion await(Flow flow, Submitter submitter) {
         SyncCall cb = new SyncCall();
-        if (controller.ioQueueCount() > 0 && queueFor(null).reactor().inReactor()) {
+        if (controller.ioQueueCount() > 0 && queueFor(flow).reactor().inReactor()) {
             throw new IllegalStateException("a blocking call on a reactor thread would deadlock; use the asynchronous API");
         }
         submitter.submit(cb);
-        return cb.await();
+        Completion done = cb.await();
+        if (flow != null) {
+            controller.delivery().recordBlocking(flow, cb);
+        }
+        return done;
     }
 
     private void check(Completion done, String what) {
@@ -454,7 +499,12 @@ public final class Namespace {
                 return;
             }
             if (outstanding == 0) {
-                callback.onComplete(context, firstError, 0, 0);
+                if (flow != null) {
+                    // The chunks ran here, on the queue's reactor; the flow's consumer gets the whole transfer.
+                    ns.controller.delivery().deliverOnce(queue, flow, callback, context, firstError, 0, 0);
+                } else {
+                    callback.onComplete(context, firstError, 0, 0);
+                }
             }
         }
     }

@@ -9,6 +9,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs one command and waits for it on the calling thread: the blocking layer over the asynchronous queues.
  * One object per call (blocking calls are the convenience path, not the hot path).
+ * <p>
+ * On a flow, the waiting thread is the flow's consumer: the reactor that sees the completion only wakes it (never
+ * hands it to the home reactor), noting when the CQE became visible and when it unparked the waiter, and the waiter
+ * records the flow's stages once it runs again ({@link FlowDelivery#recordBlocking}).
  */
 final class SyncCall implements IoCallback {
     /** Fills a reset slot. */
@@ -22,6 +26,40 @@ final class SyncCall implements IoCallback {
     private int status;
     private int dw0;
     private int dw1;
+    // Set by the reactor before done (a volatile write) publishes them.
+    private long visibleNanos;
+    private long wakeNanos;
+    private int qid;
+    private long awakeNanos;
+
+    /** Reactor, before {@link #onComplete}: the CQE became visible at {@code visibleNanos}, the waiter is woken now. */
+    void woken(long visibleNanos, long wakeNanos, int qid) {
+        this.visibleNanos = visibleNanos;
+        this.wakeNanos = wakeNanos;
+        this.qid = qid;
+    }
+
+    long visibleNanos() {
+        return visibleNanos;
+    }
+
+    /** When the reactor unparked the waiter; 0 when not recorded (a completion without a flow). */
+    long wakeNanos() {
+        return wakeNanos;
+    }
+
+    /** When {@link #await()} saw the completion (the waiter running again). */
+    long awakeNanos() {
+        return awakeNanos;
+    }
+
+    int qid() {
+        return qid;
+    }
+
+    int status() {
+        return status;
+    }
 
     @Override
     public void onComplete(Object context, int status, int dw0, int dw1) {
@@ -37,6 +75,7 @@ final class SyncCall implements IoCallback {
         while (!done) {
             LockSupport.parkNanos(this, 1_000_000_000L);
         }
+        awakeNanos = System.nanoTime();
         return new Completion(status, dw0, dw1);
     }
 

@@ -3,6 +3,7 @@ package io.locus.initiator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.initiator.cli.LocusCli;
+import io.locus.nativeio.NativeLibrary;
 import io.locus.protocol.fabrics.DiscoveryLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,5 +138,61 @@ class CliTest {
     void shouldRejectUnknownWorkloadAsUsageError() {
         assertEquals(2, locus("perf", "-n", FakeTarget.SUBNQN, "--workload", "sideways"));
         assertTrue(err.toString().contains("workload must be one of"), err.toString());
+    }
+
+    @Test
+    void shouldRunPerfOnReactorsPinnedOnePerCpuWhenCoresGiven() throws Exception {
+        int rc = locus("perf", "-n", FakeTarget.SUBNQN, "--queue-depth", "2", "--time", "0.3", "--warmup", "0.1",
+                "--cores", "0-1", "--idle", "adaptive", "--json");
+        assertEquals(0, rc, err.toString());
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertEquals(2, json.get("queues").asInt(), "one queue per CPU of --cores");
+        JsonNode reactors = json.get("host_reactors");
+        assertEquals(2, reactors.size());
+        assertEquals(0, reactors.get(0).get("cpu").asInt());
+        assertEquals(1, reactors.get(1).get("cpu").asInt());
+        if (NativeLibrary.isAvailable()) {
+            assertTrue(reactors.get(0).get("pinned").asBoolean(), reactors.toString());
+        } else {
+            assertTrue(err.toString().contains("cannot pin the reactors"), err.toString());
+        }
+        JsonNode flow = json.get("host_flow");
+        assertEquals(1, flow.get("flow_id").asInt());
+        assertTrue(flow.get("completions").asLong() > 0, flow.toString());
+        assertEquals(flow.get("completions").asLong(), flow.get("inline").asLong());
+        assertEquals(flow.get("completions").asLong(), flow.get("cqe_visible_to_wakeup_us").get("count").asLong());
+    }
+
+    @Test
+    void shouldHandPerfCompletionsToHomeReactorWhenAntiMigrate() throws Exception {
+        // One queue, on the reactor of CPU 0; the flow lives on CPU 1.
+        int rc = locus("perf", "-n", FakeTarget.SUBNQN, "--queue-depth", "2", "--time", "0.3", "--warmup", "0.1",
+                "--cores", "0,1", "--queues", "1", "--home-cpu", "1", "--anti-migrate", "--class", "latency", "--json");
+        assertEquals(0, rc, err.toString());
+        JsonNode flow = new ObjectMapper().readTree(out.toString()).get("host_flow");
+        assertTrue(flow.get("completions").asLong() > 0, flow.toString());
+        assertEquals(flow.get("completions").asLong(), flow.get("handed_off").asLong(), flow.toString());
+        assertEquals(flow.get("completions").asLong(), flow.get("wakeup_to_oncpu_us").get("count").asLong());
+    }
+
+    @Test
+    void shouldPrintHostFlowStagesInPerfTable() {
+        int rc = locus("perf", "-n", FakeTarget.SUBNQN, "--queue-depth", "2", "--time", "0.3", "--warmup", "0.1",
+                "--home-cpu", "0");
+        assertEquals(0, rc, err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("host flow 1:"), text);
+        assertTrue(text.contains("cqe_visible_to_wakeup"), text);
+        assertTrue(text.contains("wakeup_to_oncpu"), text);
+        assertTrue(text.contains("migrations_per_flow"), text);
+    }
+
+    @Test
+    void shouldRejectBadCoresAndAntiMigrateWithoutHomeCpuAsUsageErrors() {
+        assertEquals(2, locus("perf", "-n", FakeTarget.SUBNQN, "--cores", "3-1"));
+        assertTrue(err.toString().contains("--cores"), err.toString());
+        assertEquals(2, locus("perf", "-n", FakeTarget.SUBNQN, "--anti-migrate"));
+        assertTrue(err.toString().contains("--anti-migrate needs --home-cpu"), err.toString());
+        assertEquals(2, locus("perf", "-n", FakeTarget.SUBNQN, "--class", "urgent"));
     }
 }

@@ -5,9 +5,8 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The {@link ThreadPinning} that reactors use, backed by {@link Affinity}. Other modules reach it by reflection so
- * they need not depend on this one: {@code Class.forName("io.locus.nativeio.NativeThreadPinning")
- * .getMethod("instance").invoke(null)}.
+ * The {@link ThreadPinning} that reactors use, backed by {@link Affinity}. The target and the initiator depend on this
+ * module and call {@link #instance()}.
  */
 public final class NativeThreadPinning implements ThreadPinning {
     private static final Logger LOG = Logger.getLogger(NativeThreadPinning.class.getName());

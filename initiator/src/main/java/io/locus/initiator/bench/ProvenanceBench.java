@@ -9,6 +9,7 @@ import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.initiator.stats.ReactorSummary;
 import io.locus.initiator.stats.TargetStats;
+import io.locus.nativeio.NativeThreadPinning;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.ReactorGroup;
 import io.locus.runtime.ThreadPinning;
@@ -245,13 +246,12 @@ public final class ProvenanceBench implements Callable<Integer> {
         return cpus.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** The native library's pinning, reached by reflection so the initiator does not depend on locus-native. */
+    /**
+     * The native library's pinning; where the library cannot load, a pinning that answers false (the native
+     * library has then logged the reason in one line, and the run warns that the reactors are not pinned).
+     */
     static ThreadPinning nativePinning() {
-        try {
-            return (ThreadPinning) Class.forName("io.locus.nativeio.NativeThreadPinning").getMethod("instance").invoke(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return ThreadPinning.NONE;
-        }
+        return NativeThreadPinning.instance();
     }
 
     private static void quietLogging() {

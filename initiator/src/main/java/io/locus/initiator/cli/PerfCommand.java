@@ -1,12 +1,21 @@
 package io.locus.initiator.cli;
 
 import io.locus.initiator.ControllerOptions;
+import io.locus.initiator.Flow;
+import io.locus.initiator.LatencyClass;
+import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.initiator.perf.Perf;
 import io.locus.initiator.perf.PerfConfig;
 import io.locus.initiator.perf.PerfResult;
 import io.locus.initiator.perf.Workload;
+import io.locus.initiator.stats.HostFlowStats;
+import io.locus.nativeio.CpuTopology;
+import io.locus.nativeio.NativeLibrary;
+import io.locus.nativeio.NativeThreadPinning;
 import io.locus.runtime.IdleMode;
+import io.locus.runtime.Reactor;
+import io.locus.runtime.ReactorGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,10 +24,18 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 @Command(name = "perf", description = "Measure IOPS, throughput and latency (like spdk_nvme_perf); --verify checks every block.")
 final class PerfCommand implements Callable<Integer> {
@@ -49,8 +66,23 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Seconds to run before measuring, so the JIT has compiled the hot path (default ${DEFAULT-VALUE}; 0 for none).")
     double warmup;
 
-    @Option(names = "--queues", defaultValue = "1", description = "I/O queues, each driven by its own reactor thread (default ${DEFAULT-VALUE}).")
-    int queues;
+    @Option(names = "--queues", description = "I/O queues, each driven by its own reactor thread (default 1, or one per CPU of --cores).")
+    Integer queues;
+
+    @Option(names = "--cores", paramLabel = "LIST", description = "Run the host reactors pinned one per CPU of this list, e.g. 1,3 or 2-5 (default: unpinned reactors, one per queue).")
+    String cores;
+
+    @Option(names = "--flow-id", defaultValue = "1", description = "Flow id of the perf requests (default ${DEFAULT-VALUE}).")
+    int flowId;
+
+    @Option(names = "--class", defaultValue = "throughput", description = "Latency class of the flow: throughput, latency, step_critical or prefetch (default ${DEFAULT-VALUE}).")
+    String latencyClass;
+
+    @Option(names = "--home-cpu", description = "Home CPU of the flow: its completions are consumed there (default: none).")
+    Integer homeCpu;
+
+    @Option(names = "--anti-migrate", description = "Mark the flow ANTI_MIGRATE: completions that land on a reactor off the home CPU are handed to the reactor on it (needs --home-cpu).")
+    boolean antiMigrate;
 
     @Option(names = "--verify", description = "Write self-checking blocks (LBA, generation, checksum) and check every read; the working set is written first.")
     boolean verify;
@@ -76,46 +108,135 @@ final class PerfCommand implements Callable<Integer> {
         if (ioSize > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("--io-size is too large");
         }
+        if (antiMigrate && homeCpu == null) {
+            throw new IllegalArgumentException("--anti-migrate needs --home-cpu");
+        }
+        if (homeCpu != null && (homeCpu < 0 || homeCpu > 0xFFFE)) {
+            throw new IllegalArgumentException("--home-cpu must be 0..65534");
+        }
+        int[] cpus = cores != null ? cpuList(cores) : null;
+        IdleMode idleMode = IdleMode.parse(idle);
+        int queueCount = queues != null ? queues : cpus != null ? cpus.length : 1;
+        Flow flow = new Flow(flowId, parseClass(latencyClass), homeCpu != null ? homeCpu : -1, 0,
+                antiMigrate ? Flow.ANTI_MIGRATE : 0, 0);
         PerfConfig config = new PerfConfig(nsid, queueDepth, (int) ioSize, w, mix != null ? mix : w.defaultReadPercent(),
-                seconds, queues, verify, workingSet != null ? workingSet : 0, seed, null, warmup);
-        ControllerOptions options = conn.controllerOptions().ioQueues(queues).idleMode(IdleMode.parse(idle));
+                seconds, queueCount, verify, workingSet != null ? workingSet : 0, seed, flow, warmup);
+        ControllerOptions options = conn.controllerOptions().ioQueues(queueCount).idleMode(idleMode);
         if (conn.queueSize == null) {
             options.queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, queueDepth + 1));
         }
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progressOut = conn.json ? spec.commandLine().getErr() : out;
-        if (verify) {
-            progressOut.println("verify: writing the working set first");
-            progressOut.flush();
-        }
-        PerfResult r = Perf.run(conn.transportId(nqn, TransportId.DEFAULT_IO_PORT), conn.host(), options, config,
-                (second, iops, mibPerSec, ios) -> {
-                    progressOut.printf("[%4ds] %12.0f IOPS %10.1f MiB/s%n", second, iops, mibPerSec);
-                    progressOut.flush();
-                });
-        if (conn.json) {
-            Output.json(out, json(r));
-        } else {
-            text(out, r);
-        }
-        if (!r.passed()) {
-            PrintWriter err = spec.commandLine().getErr();
-            if (r.verifyFailures() > 0) {
-                err.printf("locus perf: %d block(s) failed verification; first at LBA %d (%s)%n", r.verifyFailures(),
-                        r.failures().getFirst().lba(), r.failures().getFirst().reason());
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter progressOut = conn.json ? err : out;
+        ReactorGroup group = null;
+        List<ReactorPlacement> placement = List.of();
+        try {
+            if (cpus != null) {
+                group = new ReactorGroup("locus-perf", cpus, idleMode, NativeThreadPinning.instance());
+                options.reactors(group);
+                placement = placement(group, err);
             }
-            if (r.errors() > 0) {
-                err.printf("locus perf: %d command(s) failed; first: %s%n", r.errors(), r.firstError());
+            if (verify) {
+                progressOut.println("verify: writing the working set first");
+                progressOut.flush();
             }
-            err.flush();
-            return LocusCli.EXIT_FAILURE;
+            PerfResult r = Perf.run(conn.transportId(nqn, TransportId.DEFAULT_IO_PORT), conn.host(), options, config,
+                    (second, iops, mibPerSec, ios) -> {
+                        progressOut.printf("[%4ds] %12.0f IOPS %10.1f MiB/s%n", second, iops, mibPerSec);
+                        progressOut.flush();
+                    });
+            if (conn.json) {
+                Output.json(out, json(r, placement));
+            } else {
+                text(out, r, placement);
+            }
+            if (!r.passed()) {
+                if (r.verifyFailures() > 0) {
+                    err.printf("locus perf: %d block(s) failed verification; first at LBA %d (%s)%n", r.verifyFailures(),
+                            r.failures().getFirst().lba(), r.failures().getFirst().reason());
+                }
+                if (r.errors() > 0) {
+                    err.printf("locus perf: %d command(s) failed; first: %s%n", r.errors(), r.firstError());
+                }
+                err.flush();
+                return LocusCli.EXIT_FAILURE;
+            }
+            return 0;
+        } finally {
+            if (group != null) {
+                group.close();
+            }
         }
-        return 0;
     }
 
-    private static void text(PrintWriter out, PerfResult r) {
+    /** Where a host reactor of {@code --cores} runs. */
+    record ReactorPlacement(String name, int cpu, boolean pinned) {
+    }
+
+    /**
+     * Waits until each reactor has started (and tried to pin itself); says in one line when pinning is unavailable
+     * or a CPU refused it.
+     */
+    private static List<ReactorPlacement> placement(ReactorGroup group, PrintWriter err) {
+        List<ReactorPlacement> out = new ArrayList<>();
+        for (Reactor r : group.reactors()) {
+            CompletableFuture<Boolean> pinned = new CompletableFuture<>();
+            r.execute(() -> pinned.complete(r.isPinned()));
+            try {
+                out.add(new ReactorPlacement(r.name(), r.cpu(), pinned.get(10, TimeUnit.SECONDS)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NvmeException("interrupted while starting the reactors");
+            } catch (ExecutionException | TimeoutException e) {
+                throw new NvmeException("reactor " + r.name() + " did not start");
+            }
+        }
+        Optional<String> cause = NativeLibrary.unavailabilityCause();
+        if (cause.isPresent()) {
+            err.println("locus perf: cannot pin the reactors, they run unpinned: " + cause.get());
+        } else {
+            String refused = out.stream().filter(p -> !p.pinned()).map(p -> String.valueOf(p.cpu()))
+                    .collect(Collectors.joining(","));
+            if (!refused.isEmpty()) {
+                err.println("locus perf: the kernel refused CPU(s) " + refused
+                        + " (offline or outside this process's cpuset); those reactors run unpinned");
+            }
+        }
+        err.flush();
+        return out;
+    }
+
+    /** A CPU list as taskset and the kernel write it: 1, 1,3, 2-5. */
+    static int[] cpuList(String text) {
+        BitSet set;
+        try {
+            set = CpuTopology.parseCpuList(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cores: " + e.getMessage());
+        }
+        if (set.isEmpty()) {
+            throw new IllegalArgumentException("--cores names no CPUs");
+        }
+        return set.stream().toArray();
+    }
+
+    static LatencyClass parseClass(String text) {
+        try {
+            return LatencyClass.valueOf(text.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--class must be one of throughput, latency, step_critical, prefetch, not '"
+                    + text + "'");
+        }
+    }
+
+    private static void text(PrintWriter out, PerfResult r, List<ReactorPlacement> placement) {
         out.printf("%s, %d B I/O, queue depth %d x %d queue(s), %.1f s%n", r.workload(), r.ioSize(), r.queueDepth(),
                 r.queues(), r.seconds());
+        if (!placement.isEmpty()) {
+            out.printf("host reactors: %s%n", placement.stream()
+                    .map(p -> "CPU " + p.cpu() + (p.pinned() ? " (pinned)" : " (not pinned)"))
+                    .collect(Collectors.joining(", ")));
+        }
         out.printf("IOPS:          %.0f%n", r.iops());
         out.printf("MiB/s:         %.1f%n", r.mibPerSec());
         PerfResult.Latency l = r.latencyUs();
@@ -126,10 +247,27 @@ final class PerfCommand implements Callable<Integer> {
         for (PerfResult.VerifyFailure f : r.failures()) {
             out.printf("  LBA %d: %s%n", f.lba(), f.reason());
         }
+        HostFlowStats h = r.hostFlow();
+        if (h != null) {
+            out.printf("host flow %d:   %d completions: %d inline, %d handed off, %d no home reactor, %d blocking%n",
+                    h.flowId(), h.completions(), h.inline(), h.handedOff(), h.noHomeReactor(), h.blocking());
+            out.printf("  %-22s p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f (us)%n", "cqe_visible_to_wakeup",
+                    h.cqeVisibleToWakeup().p50Us(), h.cqeVisibleToWakeup().p99Us(), h.cqeVisibleToWakeup().p999Us(),
+                    h.cqeVisibleToWakeup().maxUs());
+            out.printf("  %-22s p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f (us)%n", "wakeup_to_oncpu",
+                    h.wakeupToOnCpu().p50Us(), h.wakeupToOnCpu().p99Us(), h.wakeupToOnCpu().p999Us(),
+                    h.wakeupToOnCpu().maxUs());
+            if (h.cpuSamples() > 0) {
+                out.printf("  %-22s %d (off the home CPU: %d of %d completions)%n", "migrations_per_flow",
+                        h.migrations(), h.offHomeCpu(), h.cpuSamples());
+            } else {
+                out.printf("  %-22s n/a (the flow has no home CPU, or CPUs cannot be read)%n", "migrations_per_flow");
+            }
+        }
         out.flush();
     }
 
-    static Map<String, Object> json(PerfResult r) {
+    static Map<String, Object> json(PerfResult r, List<ReactorPlacement> placement) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workload", r.workload());
         m.put("io_size", r.ioSize());
@@ -159,6 +297,46 @@ final class PerfCommand implements Callable<Integer> {
         }
         m.put("verify_errors", failures);
         m.put("first_error", r.firstError());
+        if (!placement.isEmpty()) {
+            List<Map<String, Object>> reactors = new ArrayList<>();
+            for (ReactorPlacement p : placement) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("name", p.name());
+                one.put("cpu", p.cpu());
+                one.put("pinned", p.pinned());
+                reactors.add(one);
+            }
+            m.put("host_reactors", reactors);
+        }
+        if (r.hostFlow() != null) {
+            m.put("host_flow", json(r.hostFlow()));
+        }
+        return m;
+    }
+
+    static Map<String, Object> json(HostFlowStats h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("flow_id", h.flowId());
+        m.put("completions", h.completions());
+        m.put("inline", h.inline());
+        m.put("handed_off", h.handedOff());
+        m.put("no_home_reactor", h.noHomeReactor());
+        m.put("blocking", h.blocking());
+        m.put("cqe_visible_to_wakeup_us", json(h.cqeVisibleToWakeup()));
+        m.put("wakeup_to_oncpu_us", json(h.wakeupToOnCpu()));
+        m.put("cpu_samples", h.cpuSamples());
+        m.put("off_home_cpu", h.offHomeCpu());
+        m.put("migrations", h.migrations());
+        return m;
+    }
+
+    private static Map<String, Object> json(HostFlowStats.Stage s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", s.count());
+        m.put("p50", s.p50Us());
+        m.put("p99", s.p99Us());
+        m.put("p999", s.p999Us());
+        m.put("max", s.maxUs());
         return m;
     }
 }

@@ -2,10 +2,13 @@ package io.locus.initiator.perf;
 
 import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerOptions;
+import io.locus.initiator.Flow;
 import io.locus.initiator.HostIdentity;
 import io.locus.initiator.Namespace;
 import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
+import io.locus.initiator.stats.HostFlowStats;
+import io.locus.runtime.Reactor;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -96,7 +99,7 @@ public final class Perf {
                 for (PerfWorker w : workers) {
                     w.preparePrefill(prefill);
                 }
-                start(ctrl, workers);
+                start(ctrl, workers, config.flow());
                 awaitAll(prefill, Long.MAX_VALUE, workers, null, 0, config);
                 long prefillErrors = workers.stream().mapToLong(w -> w.errors).sum();
                 if (prefillErrors > 0) {
@@ -114,7 +117,7 @@ public final class Perf {
                 for (PerfWorker w : workers) {
                     w.prepareTimed(warmEnd, warm);
                 }
-                start(ctrl, workers);
+                start(ctrl, workers, config.flow());
                 awaitAll(warm, warmEnd + DRAIN_GRACE_NANOS, workers, null, 0, config);
                 for (PerfWorker w : workers) {
                     w.resetMeasurements();
@@ -124,16 +127,18 @@ public final class Perf {
             for (int i = 0; i < queues; i++) {
                 before[i] = workers.get(i).completed();
             }
+            HostFlowStats flowBefore = config.flow() != null ? ctrl.flowStats(config.flow().id()) : null;
             CountDownLatch timed = new CountDownLatch(queues);
             long startNanos = System.nanoTime();
             long deadline = startNanos + (long) (config.seconds() * 1e9);
             for (PerfWorker w : workers) {
                 w.prepareTimed(deadline, timed);
             }
-            start(ctrl, workers);
+            start(ctrl, workers, config.flow());
             long lost = awaitAll(timed, deadline + DRAIN_GRACE_NANOS, workers, progress, startNanos, config);
             long endNanos = System.nanoTime();
-            return summarize(config, workers, before, queues, (endNanos - startNanos) / 1e9, lost);
+            HostFlowStats flow = flowBefore != null ? ctrl.flowStats(config.flow().id()).minus(flowBefore) : null;
+            return summarize(config, workers, before, queues, (endNanos - startNanos) / 1e9, lost, flow);
         } finally {
             for (PerfWorker w : workers) {
                 w.release();
@@ -141,9 +146,14 @@ public final class Perf {
         }
     }
 
-    private static void start(Controller ctrl, List<PerfWorker> workers) {
+    /**
+     * Starts each worker where its completions will run: its queue's reactor, or for an ANTI_MIGRATE flow the
+     * reactor on the flow's home CPU (its completions are handed there), so a worker only ever runs on one thread.
+     */
+    private static void start(Controller ctrl, List<PerfWorker> workers, Flow flow) {
+        Reactor home = flow != null && (flow.flags() & Flow.ANTI_MIGRATE) != 0 ? ctrl.homeReactor(flow.homeCpu()) : null;
         for (int i = 0; i < workers.size(); i++) {
-            ctrl.ioQueue(i).reactor().execute(workers.get(i));
+            (home != null ? home : ctrl.ioQueue(i).reactor()).execute(workers.get(i));
         }
     }
 
@@ -190,7 +200,7 @@ public final class Perf {
     }
 
     private static PerfResult summarize(PerfConfig config, List<PerfWorker> workers, long[] before, int queues,
-                                        double seconds, long lostWorkers) {
+                                        double seconds, long lostWorkers, HostFlowStats flow) {
         Histogram all = new Histogram(1, PerfWorker.HIGHEST_NANOS, 3);
         long ios = 0;
         long reads = 0;
@@ -230,6 +240,6 @@ public final class Perf {
                 : new PerfResult.Latency(all.getMean() / 1000.0, all.getValueAtPercentile(50) / 1000.0,
                 all.getValueAtPercentile(99) / 1000.0, all.getValueAtPercentile(99.9) / 1000.0, all.getMaxValue() / 1000.0);
         return new PerfResult(config.workload().cliName(), config.ioSize(), config.queueDepth(), queues, seconds, ios, reads,
-                writes, iops, mib, latency, errors, verifyFailures, List.copyOf(failures), firstError);
+                writes, iops, mib, latency, errors, verifyFailures, List.copyOf(failures), firstError, flow);
     }
 }

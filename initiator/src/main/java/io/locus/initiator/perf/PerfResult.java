@@ -1,5 +1,7 @@
 package io.locus.initiator.perf;
 
+import io.locus.initiator.stats.HostFlowStats;
+
 import java.util.List;
 
 /**
@@ -7,10 +9,11 @@ import java.util.List;
  *
  * @param failures the first verify mismatches (LBA and what was wrong), at most {@link Perf#MAX_REPORTED_FAILURES}
  * @param firstError the first I/O error, or null
+ * @param hostFlow   what the host recorded about the run's flow during the measured interval, or null without a flow
  */
 public record PerfResult(String workload, int ioSize, int queueDepth, int queues, double seconds, long ios, long reads,
                          long writes, double iops, double mibPerSec, Latency latencyUs, long errors,
-                         long verifyFailures, List<VerifyFailure> failures, String firstError) {
+                         long verifyFailures, List<VerifyFailure> failures, String firstError, HostFlowStats hostFlow) {
 
     public record Latency(double avg, double p50, double p99, double p999, double max) {
     }

@@ -52,6 +52,11 @@ public final class Command implements Runnable {
     public Flow flow;
     public IoCallback callback;
     public Object context;
+    /**
+     * The callback runs on this queue's reactor even when the command carries a flow: it is the library's own (the
+     * chunks of a split transfer), not the flow's consumer, so neither anti-migration nor flow statistics apply.
+     */
+    public boolean direct;
     /** Whether a failure without DNR (and a connection loss) may resubmit this command. */
     public boolean retryable = true;
     /** A bring-up command: may be sent before the queue is live. */
@@ -91,6 +96,7 @@ public final class Command implements Runnable {
         flow = null;
         callback = null;
         context = null;
+        direct = false;
         retryable = true;
         control = false;
         timeoutNanos = 0;

@@ -49,7 +49,9 @@ import java.util.logging.Logger;
  * handed to the reactor as its message), and the control-plane methods that return futures.
  * <p>
  * Hot path, no allocation: submit → CapsuleCmd encoded into one pooled buffer → written, flushed once per reactor
- * turn by {@link #poll} → CapsuleResp / C2HData parsed by {@link PduReceiver} → callback on this reactor.
+ * turn by {@link #poll} → CapsuleResp / C2HData parsed by {@link PduReceiver} → callback on this reactor, or, for a
+ * command that carries a flow, the slot's preallocated {@link RoutedCompletion} to the {@link CompletionRouter}
+ * (which may run the callback on another reactor).
  */
 public final class TcpQueue implements Poller {
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
@@ -79,7 +81,10 @@ public final class TcpQueue implements Poller {
     private final QueueConfig config;
     private final Reactor reactor;
     private final QueueOwner owner;
+    private final CompletionRouter router;
     private final Command[] slots;
+    /** Per slot, the carrier of a flow's completion to the router; null without a router. */
+    private final RoutedCompletion[] carriers;
     private final MpmcArrayQueue<Command> free;
     private final int indexBits;
     private final int indexMask;
@@ -121,11 +126,21 @@ public final class TcpQueue implements Poller {
     private long sent;
     private long completed;
     private long retried;
+    private long carrierSpills;
 
     public TcpQueue(QueueConfig config, Reactor reactor, QueueOwner owner) {
+        this(config, reactor, owner, null);
+    }
+
+    /**
+     * @param router where completions of commands that carry a flow go (anti-migration, per-flow timing); null runs
+     *               every callback on this queue's reactor
+     */
+    public TcpQueue(QueueConfig config, Reactor reactor, QueueOwner owner, CompletionRouter router) {
         this.config = config;
         this.reactor = reactor;
         this.owner = owner;
+        this.router = router;
         int count = config.slots();
         this.slots = new Command[count];
         this.free = new MpmcArrayQueue<>(Math.max(2, count));
@@ -139,6 +154,14 @@ public final class TcpQueue implements Poller {
         this.indexBits = 32 - Integer.numberOfLeadingZeros(Math.max(1, count - 1));
         this.indexMask = (1 << indexBits) - 1;
         this.generationMask = indexBits >= 16 ? 0 : (1 << (16 - indexBits)) - 1;
+        if (router != null) {
+            this.carriers = new RoutedCompletion[count];
+            for (int i = 0; i < count; i++) {
+                carriers[i] = router.newCarrier(this);
+            }
+        } else {
+            this.carriers = null;
+        }
         reactor.addPoller(this);
     }
 
@@ -177,9 +200,17 @@ public final class TcpQueue implements Poller {
     }
 
     /**
-     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue (on its
-     * reactor): when the completing command's capsule was flushed to the socket ({@link System#nanoTime()}), or 0
-     * when unknown (never sent, or more than 64 flushes ago).
+     * Completions that found their slot's carrier still on its way to another reactor and took a fresh one (the
+     * only allocation on the routed path; rare: the slot was reused and completed again before the other reactor ran).
+     */
+    public long carrierSpills() {
+        return carrierSpills;
+    }
+
+    /**
+     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue on its reactor
+     * (not in one handed to another reactor): when the completing command's capsule was flushed to the socket
+     * ({@link System#nanoTime()}), or 0 when unknown (never sent, or more than 64 flushes ago).
      */
     public long lastSentNanos() {
         return lastSentNanos;
@@ -702,7 +733,10 @@ public final class TcpQueue implements Poller {
         finish(c, status, dw0, dw1);
     }
 
-    /** Delivers a completion: the slot is free again before the callback runs, so the callback can reuse it. */
+    /**
+     * Delivers a completion: the slot is free again before the callback runs, so the callback can reuse it. A command
+     * that carried a flow goes to the router (which may run the callback on another reactor), any other runs here.
+     */
     private void finish(Command c, int status, int dw0, int dw1) {
         io.locus.initiator.IoCallback callback = c.callback;
         Object context = c.context;
@@ -712,10 +746,24 @@ public final class TcpQueue implements Poller {
         lastVisibleNanos = slotVisible[c.index];
         slotFlush[c.index] = -1;
         slotVisible[c.index] = 0;
+        RoutedCompletion routed = null;
+        if (carriers != null && c.flow != null && callback != null && !c.direct) {
+            routed = carriers[c.index];
+            if (routed.isHandedOff()) {
+                routed = router.newCarrier(this);
+                carriers[c.index] = routed;
+                carrierSpills++;
+            }
+            routed.fill(c.flow, callback, context, status, dw0, dw1, lastVisibleNanos);
+        }
         release(c);
         if (callback != null) {
             try {
-                callback.onComplete(context, status, dw0, dw1);
+                if (routed != null) {
+                    routed.deliver();
+                } else {
+                    callback.onComplete(context, status, dw0, dw1);
+                }
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "completion callback failed", t);
             }
