@@ -66,6 +66,27 @@ public final class PrometheusText {
             double ratio = s.homedCompletions() == 0 ? 0 : (double) s.remoteCompletions() / s.homedCompletions();
             b.append("locus_remote_completion_ratio{reactor=\"").append(r.name()).append("\"} ").append(fmt(ratio)).append('\n');
         }
+        header(b, "locus_queue_migrations_total", "counter", "I/O queues that moved onto this reactor: reason=\"connect\" "
+                + "right after Connect (qid q on reactor (q - 1) mod n), reason=\"provenance\" because the flows they carry "
+                + "are homed here (provenance controllers only; a queue moves only while it has nothing outstanding).");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            b.append("locus_queue_migrations_total{reactor=\"").append(r.name()).append("\",reason=\"connect\"} ")
+                    .append(s.queueMoves(ReactorStats.MOVE_CONNECT)).append('\n');
+            b.append("locus_queue_migrations_total{reactor=\"").append(r.name()).append("\",reason=\"provenance\"} ")
+                    .append(s.queueMoves(ReactorStats.MOVE_PROVENANCE)).append('\n');
+        }
+        header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
+                + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_flow_migrations_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flowMoves()).append('\n');
+        }
+        header(b, "locus_flows_total", "counter", "Provenance flows first seen by a queue on this reactor (one per queue and flow id).");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_flows_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flows()).append('\n');
+        }
         registration(b, target);
         turns(b, target);
         summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);
