@@ -365,10 +365,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (moving) {
-            return; // the queue is changing reactors: the new one decodes this
-        }
-        while (in.isReadable()) {
+        // While the queue is changing reactors (also from a Connect handled in this loop) the new one decodes the rest.
+        while (in.isReadable() && !moving) {
             if (state == RecvState.FAILED) {
                 in.skipBytes(in.readableBytes());
                 return;
