@@ -6,6 +6,7 @@ import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorGroup;
 import io.locus.runtime.ThreadPinning;
+import io.locus.runtime.TurnTimer;
 import io.locus.target.backend.Backend;
 import io.locus.target.backend.FileBackend;
 import io.locus.target.backend.MemoryBackend;
@@ -51,6 +52,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private final List<Port> ports = new ArrayList<>();
     private final ReactorGroup reactors;
     private final Map<Reactor, ReactorCompletions> completions = new HashMap<>();
+    private final Map<Reactor, TurnTimer> turnTimers = new HashMap<>();
     private final TcpTransport tcp;
     private final RejectLog rejects = new RejectLog(10);
     private final AtomicLong discoveryGeneration = new AtomicLong(1);
@@ -80,6 +82,10 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             ReactorCompletions c = new ReactorCompletions(r, i, reactors.size());
             completions.put(r, c);
             r.addPoller(c);
+            // Two significant digits, like the request statistics: turn durations to 1%.
+            TurnTimer timer = new TurnTimer(2);
+            turnTimers.put(r, timer);
+            r.addPoller(timer);
         }
         this.tcp = new TcpTransport(this, reactors, completions, l.maxConnectionsPerPort(), l.stallTimeoutMillis());
     }
@@ -142,6 +148,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     /** The backend-completion poller (and its statistics) of a reactor. */
     public ReactorCompletions completions(Reactor reactor) {
         return completions.get(reactor);
+    }
+
+    /** The turn-duration timer of a reactor (snapshots from any thread). */
+    public TurnTimer turnTimer(Reactor reactor) {
+        return turnTimers.get(reactor);
     }
 
     @Override

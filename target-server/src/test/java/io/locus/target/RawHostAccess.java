@@ -1,6 +1,10 @@
 package io.locus.target;
 
+import io.locus.target.config.TargetConfig;
+
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 
 /** Lets tests in other packages drive a target through the raw host. */
 public final class RawHostAccess {
@@ -9,6 +13,12 @@ public final class RawHostAccess {
 
     public static Target memoryTarget() throws IOException {
         return TestTargets.memory(16L << 20);
+    }
+
+    /** A target with one reactor serving one io_uring namespace on {@code file} (8 MiB). */
+    public static Target uringTarget(Path file) throws IOException {
+        return Target.start(TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "uring", 8L << 20, file.toString(), 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults()));
     }
 
     /** Connects admin and one I/O queue, writes then reads back {@code blocks} single blocks. */

@@ -7,11 +7,48 @@ import java.util.Map;
  * What one target reactor reports in its metrics: commands and bytes, per-class latency quantiles, locality and how
  * busy its duty cycle is. Counters are totals since the target started (or, from {@link #minus}, over an interval).
  *
- * @param latency per latency class ({@code throughput}, {@code latency}): quantiles of each measured stage
+ * @param latency                   per latency class ({@code throughput}, {@code latency}): quantiles of each measured stage
+ * @param registrationReuseHitRate  share of its io_uring data I/Os that reused registered buffers; NaN when the
+ *                                  reactor reports none (no io_uring I/O: its backends register nothing)
+ * @param turnTime                  duration of its duty-cycle turns
+ * @param queueMovesConnect         queues that moved onto it right after Connect
+ * @param queueMovesProvenance      queues that moved onto it because their homed flows belong there
+ * @param flowMigrations            flows that moved onto it with their queue
+ * @param flows                     (queue, flow) pairs first seen on it
  */
 public record ReactorSummary(String reactor, Map<String, Long> commands, long bytesRead, long bytesWritten, long errors,
                              double remoteCompletionRatio, long turns, long idleTurns, long remoteMessages,
-                             long backendLocal, long backendRemote, Map<String, ClassLatency> latency) {
+                             long backendLocal, long backendRemote, Map<String, ClassLatency> latency,
+                             double registrationReuseHitRate, TurnTime turnTime, long queueMovesConnect,
+                             long queueMovesProvenance, long flowMigrations, long flows) {
+
+    /** A summary without the registration, turn-time and placement figures (a target that does not report them). */
+    public ReactorSummary(String reactor, Map<String, Long> commands, long bytesRead, long bytesWritten, long errors,
+                          double remoteCompletionRatio, long turns, long idleTurns, long remoteMessages,
+                          long backendLocal, long backendRemote, Map<String, ClassLatency> latency) {
+        this(reactor, commands, bytesRead, bytesWritten, errors, remoteCompletionRatio, turns, idleTurns, remoteMessages,
+                backendLocal, backendRemote, latency, Double.NaN, TurnTime.NONE, 0, 0, 0, 0);
+    }
+
+    /** Turn durations in microseconds: p50, p99, p99.9, the longest, and how many turns they cover. */
+    public record TurnTime(double p50, double p99, double p999, double max, long count) {
+        public static final TurnTime NONE = new TurnTime(0, 0, 0, 0, 0);
+
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("p50", p50);
+            m.put("p99", p99);
+            m.put("p999", p999);
+            m.put("max", max);
+            m.put("count", count);
+            return m;
+        }
+    }
+
+    /** Whether the reactor reported a registration reuse hit rate (it ran io_uring data I/O). */
+    public boolean hasRegistration() {
+        return !Double.isNaN(registrationReuseHitRate);
+    }
 
     /** p50, p99 and p99.9 in microseconds, and how many requests they cover. */
     public record Quantiles(double p50, double p99, double p999, long count) {
@@ -49,8 +86,8 @@ public record ReactorSummary(String reactor, Map<String, Long> commands, long by
     }
 
     /**
-     * The counters over the interval since {@code before} (same reactor, earlier scrape); gauges and quantiles are
-     * this one's (quantiles cover everything since the target started).
+     * The counters over the interval since {@code before} (same reactor, earlier scrape); gauges and quantiles
+     * (including the hit rate and turn times) are this one's (they cover everything since the target started).
      */
     public ReactorSummary minus(ReactorSummary before) {
         Map<String, Long> c = new LinkedHashMap<>();
@@ -58,7 +95,9 @@ public record ReactorSummary(String reactor, Map<String, Long> commands, long by
         return new ReactorSummary(reactor, c, bytesRead - before.bytesRead, bytesWritten - before.bytesWritten,
                 errors - before.errors, remoteCompletionRatio, turns - before.turns, idleTurns - before.idleTurns,
                 remoteMessages - before.remoteMessages, backendLocal - before.backendLocal,
-                backendRemote - before.backendRemote, latency);
+                backendRemote - before.backendRemote, latency, registrationReuseHitRate, turnTime,
+                queueMovesConnect - before.queueMovesConnect, queueMovesProvenance - before.queueMovesProvenance,
+                flowMigrations - before.flowMigrations, flows - before.flows);
     }
 
     /** As {@code locus stats --json} prints it. */
@@ -89,6 +128,15 @@ public record ReactorSummary(String reactor, Map<String, Long> commands, long by
             lat.put(cls, one);
         });
         m.put("latency_us", lat);
+        m.put("turn_us", turnTime.json());
+        // null, not 0, where the reactor ran no io_uring I/O: there is no rate to report.
+        m.put("registration_reuse_hit_rate", hasRegistration() ? registrationReuseHitRate : null);
+        Map<String, Object> moves = new LinkedHashMap<>();
+        moves.put("connect", queueMovesConnect);
+        moves.put("provenance", queueMovesProvenance);
+        m.put("queue_migrations", moves);
+        m.put("flow_migrations", flowMigrations);
+        m.put("flows", flows);
         return m;
     }
 }

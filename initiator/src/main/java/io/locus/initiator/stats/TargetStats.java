@@ -31,6 +31,11 @@ public final class TargetStats {
     static final String REQUEST_LATENCY = "locus_request_latency_us";
     static final String BACKEND_LATENCY = "locus_backend_latency_us";
     static final String DONE_TO_RESPONSE = "locus_device_done_to_response_us";
+    static final String REGISTRATION_HIT_RATE = "locus_registration_reuse_hit_rate";
+    static final String TURN_SECONDS = "locus_reactor_turn_seconds";
+    static final String QUEUE_MIGRATIONS = "locus_queue_migrations_total";
+    static final String FLOW_MIGRATIONS = "locus_flow_migrations_total";
+    static final String FLOWS = "locus_flows_total";
 
     private final List<PrometheusText.Sample> samples;
 
@@ -148,7 +153,40 @@ public final class TargetStats {
                 count(ERRORS, at), orZero(value(REMOTE_RATIO, at)), count(TURNS, at), count(IDLE_TURNS, at),
                 count(REMOTE_MESSAGES, at),
                 count(BACKEND_COMPLETIONS, Map.of("reactor", reactor, "origin", "local")),
-                count(BACKEND_COMPLETIONS, Map.of("reactor", reactor, "origin", "remote")), latency);
+                count(BACKEND_COMPLETIONS, Map.of("reactor", reactor, "origin", "remote")), latency,
+                value(REGISTRATION_HIT_RATE, at), turnTime(reactor),
+                count(QUEUE_MIGRATIONS, Map.of("reactor", reactor, "reason", "connect")),
+                count(QUEUE_MIGRATIONS, Map.of("reactor", reactor, "reason", "provenance")),
+                count(FLOW_MIGRATIONS, at), count(FLOWS, at));
+    }
+
+    /** Turn durations from {@code locus_reactor_turn_seconds}, in microseconds; NONE when the target reports none. */
+    private ReactorSummary.TurnTime turnTime(String reactor) {
+        Map<String, String> at = Map.of("reactor", reactor);
+        long count = count(TURN_SECONDS + "_count", at);
+        if (count == 0) {
+            return ReactorSummary.TurnTime.NONE;
+        }
+        return new ReactorSummary.TurnTime(micros(quantile(TURN_SECONDS, at, 0.5)), micros(quantile(TURN_SECONDS, at, 0.99)),
+                micros(quantile(TURN_SECONDS, at, 0.999)), micros(quantile(TURN_SECONDS, at, 1)), count);
+    }
+
+    private static double micros(double seconds) {
+        return orZero(seconds) * 1e6;
+    }
+
+    /**
+     * The target's migrations_per_flow: flows that moved with their queue over (queue, flow) pairs seen; NaN when the
+     * target saw no provenance flows.
+     */
+    public double migrationsPerFlow() {
+        long moved = 0;
+        long flows = 0;
+        for (ReactorSummary r : summaries()) {
+            moved += r.flowMigrations();
+            flows += r.flows();
+        }
+        return flows == 0 ? Double.NaN : (double) moved / flows;
     }
 
     private ReactorSummary.Quantiles quantiles(String name, String reactor, String cls) {
@@ -189,6 +227,11 @@ public final class TargetStats {
         List<ReactorSummary> all = summaries();
         out.printf("target metrics from %s: %d reactor(s), %s connection(s), %s rejection(s)%n", source, all.size(),
                 integer(value("locus_connections")), integer(value("locus_rejections_total")));
+        long moved = all.stream().mapToLong(ReactorSummary::flowMigrations).sum();
+        long flows = all.stream().mapToLong(ReactorSummary::flows).sum();
+        double perFlow = migrationsPerFlow();
+        out.printf(Locale.ROOT, "migrations per flow %s%n", Double.isNaN(perFlow) ? "n/a (no provenance flows seen)"
+                : String.format(Locale.ROOT, "%.3f (%d flow move(s) over %d flow(s))", perFlow, moved, flows));
         for (ReactorSummary r : all) {
             out.printf("%nreactor %s%n", r.reactor());
             out.printf("  turns          %d (%.1f%% idle), %d remote message(s)%n", r.turns(), 100 * r.idleShare(),
@@ -199,6 +242,18 @@ public final class TargetStats {
             out.printf("  bytes          read %s, write %s%n", size(r.bytesRead()), size(r.bytesWritten()));
             out.printf("  completions    backend local %d, remote %d; remote completion ratio %.3f%n",
                     r.backendLocal(), r.backendRemote(), r.remoteCompletionRatio());
+            ReactorSummary.TurnTime tt = r.turnTime();
+            if (tt.count() == 0) {
+                out.printf("  turn time (us) n/a (not reported)%n");
+            } else {
+                out.printf(Locale.ROOT, "  turn time (us) p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f over %d turn(s)%n",
+                        tt.p50(), tt.p99(), tt.p999(), tt.max(), tt.count());
+            }
+            out.printf(Locale.ROOT, "  registration   reuse hit rate %s%n", r.hasRegistration()
+                    ? String.format(Locale.ROOT, "%.3f (io_uring)", r.registrationReuseHitRate())
+                    : "n/a (no io_uring I/O on this reactor: its backends register no buffers)");
+            out.printf("  placement      queues moved in: %d for provenance, %d at connect; %d flow(s) moved in, %d first seen%n",
+                    r.queueMovesProvenance(), r.queueMovesConnect(), r.flowMigrations(), r.flows());
             boolean any = r.latency().values().stream().anyMatch(l -> l.request().count() > 0);
             if (!any) {
                 out.printf("  latency (us)   no I/O yet%n");
@@ -226,6 +281,8 @@ public final class TargetStats {
         m.put("source", source);
         m.put("connections", (long) orZero(value("locus_connections")));
         m.put("rejections", (long) orZero(value("locus_rejections_total")));
+        double perFlow = migrationsPerFlow();
+        m.put("migrations_per_flow", Double.isNaN(perFlow) ? null : perFlow);
         List<Map<String, Object>> reactors = new ArrayList<>();
         for (ReactorSummary r : summaries()) {
             reactors.add(r.json());

@@ -50,6 +50,39 @@ final class MetricsSamples {
             # TYPE locus_remote_completion_ratio gauge
             locus_remote_completion_ratio{reactor="locus-reactor-0"} 0.250000
             locus_remote_completion_ratio{reactor="locus-reactor-1"} 0.000000
+            # HELP locus_queue_migrations_total I/O queues that moved onto this reactor.
+            # TYPE locus_queue_migrations_total counter
+            locus_queue_migrations_total{reactor="locus-reactor-0",reason="connect"} 2
+            locus_queue_migrations_total{reactor="locus-reactor-0",reason="provenance"} 1
+            locus_queue_migrations_total{reactor="locus-reactor-1",reason="connect"} 0
+            locus_queue_migrations_total{reactor="locus-reactor-1",reason="provenance"} 0
+            # HELP locus_flow_migrations_total Provenance flows that moved onto this reactor with their queue.
+            # TYPE locus_flow_migrations_total counter
+            locus_flow_migrations_total{reactor="locus-reactor-0"} 1
+            locus_flow_migrations_total{reactor="locus-reactor-1"} 0
+            # HELP locus_flows_total Provenance flows first seen by a queue on this reactor.
+            # TYPE locus_flows_total counter
+            locus_flows_total{reactor="locus-reactor-0"} 1
+            locus_flows_total{reactor="locus-reactor-1"} 3
+            # HELP locus_uring_data_ios_total Data I/Os through this reactor's io_uring, by buffer.
+            # TYPE locus_uring_data_ios_total counter
+            locus_uring_data_ios_total{reactor="locus-reactor-0",buffer="registered"} 300
+            locus_uring_data_ios_total{reactor="locus-reactor-0",buffer="unregistered"} 100
+            # HELP locus_registration_reuse_hit_rate registration_reuse_hit_rate; absent for reactors with no io_uring data I/O.
+            # TYPE locus_registration_reuse_hit_rate gauge
+            locus_registration_reuse_hit_rate{reactor="locus-reactor-0"} 0.750000
+            # HELP locus_reactor_turn_seconds Duration of a reactor's duty-cycle turns, seconds; quantile 1 is the longest turn.
+            # TYPE locus_reactor_turn_seconds summary
+            locus_reactor_turn_seconds{reactor="locus-reactor-0",quantile="0.5"} 0.000002000
+            locus_reactor_turn_seconds{reactor="locus-reactor-0",quantile="0.99"} 0.000040000
+            locus_reactor_turn_seconds{reactor="locus-reactor-0",quantile="0.999"} 0.000120000
+            locus_reactor_turn_seconds{reactor="locus-reactor-0",quantile="1"} 0.001500000
+            locus_reactor_turn_seconds_count{reactor="locus-reactor-0"} 1000
+            locus_reactor_turn_seconds{reactor="locus-reactor-1",quantile="0.5"} 0.000000000
+            locus_reactor_turn_seconds{reactor="locus-reactor-1",quantile="0.99"} 0.000000000
+            locus_reactor_turn_seconds{reactor="locus-reactor-1",quantile="0.999"} 0.000000000
+            locus_reactor_turn_seconds{reactor="locus-reactor-1",quantile="1"} 0.000000000
+            locus_reactor_turn_seconds_count{reactor="locus-reactor-1"} 0
             # HELP locus_request_latency_us Received to response queued, microseconds.
             # TYPE locus_request_latency_us summary
             locus_request_latency_us{reactor="locus-reactor-0",class="throughput",quantile="0.5"} 40

@@ -63,6 +63,9 @@ class StatsCommandTest {
         assertTrue(s.contains("reactor locus-reactor-1"), s);
         assertTrue(s.contains("remote completion ratio 0.250"), s);
         assertTrue(s.contains("(75.0% idle)"), s);
+        assertTrue(s.contains("reuse hit rate 0.750"), s);
+        assertTrue(s.contains("reuse hit rate n/a"), s);
+        assertTrue(s.contains("turn time (us) p50 2.0"), s);
     }
 
     @Test
@@ -79,6 +82,14 @@ class StatsCommandTest {
         assertEquals(15, r0.get("latency_us").get("latency").get("request").get("p999").asDouble());
         assertEquals(200, r0.get("latency_us").get("throughput").get("backend").get("count").asLong());
         assertEquals(2, json.get("reactors").size());
+        assertEquals(0.75, r0.get("registration_reuse_hit_rate").asDouble());
+        assertTrue(json.get("reactors").get(1).get("registration_reuse_hit_rate").isNull(), "n/a is null, not 0");
+        assertEquals(1500, r0.get("turn_us").get("max").asDouble(), 1e-6);
+        assertEquals(1000, r0.get("turn_us").get("count").asLong());
+        assertEquals(1, r0.get("queue_migrations").get("provenance").asLong());
+        assertEquals(2, r0.get("queue_migrations").get("connect").asLong());
+        assertEquals(1, r0.get("flow_migrations").asLong());
+        assertEquals(0.25, json.get("migrations_per_flow").asDouble(), 1e-9);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,27 @@ class TargetStatsTest {
     }
 
     @Test
+    void shouldReadRegistrationTurnTimesAndPlacementWhenTheTargetReportsThem() {
+        ReactorSummary r0 = stats.summary("locus-reactor-0");
+        assertTrue(r0.hasRegistration());
+        assertEquals(0.75, r0.registrationReuseHitRate());
+        assertEquals(new ReactorSummary.TurnTime(2, 40, 120, 1500, 1000), roundedTurns(r0.turnTime()));
+        assertEquals(2, r0.queueMovesConnect());
+        assertEquals(1, r0.queueMovesProvenance());
+        assertEquals(1, r0.flowMigrations());
+        assertEquals(1, r0.flows());
+        ReactorSummary r1 = stats.summary("locus-reactor-1");
+        assertFalse(r1.hasRegistration(), "no series: no io_uring there, and no invented 0");
+        assertEquals(ReactorSummary.TurnTime.NONE, r1.turnTime());
+        assertEquals(0.25, stats.migrationsPerFlow(), 1e-9, "one flow move over four flows");
+        assertTrue(Double.isNaN(TargetStats.parse("locus_reactor_turns_total{reactor=\"r\"} 0\n").migrationsPerFlow()));
+    }
+
+    private static ReactorSummary.TurnTime roundedTurns(ReactorSummary.TurnTime t) {
+        return new ReactorSummary.TurnTime(Math.round(t.p50()), Math.round(t.p99()), Math.round(t.p999()), Math.round(t.max()), t.count());
+    }
+
+    @Test
     void shouldBuildMetricsUriWhenGivenAddressAndPort() {
         assertEquals(URI.create("http://127.0.0.1:9520/metrics"), TargetStats.metricsUri("127.0.0.1:9520"));
         assertEquals(URI.create("http://[::1]:9520/metrics"), TargetStats.metricsUri("[::1]:9520"));
@@ -85,5 +107,10 @@ class TargetStatsTest {
         assertTrue(s.contains("remote completion ratio 0.250"), s);
         assertTrue(s.matches("(?s).*latency request\\s+3\\s+9\\s+15\\s+100.*"), s);
         assertTrue(s.contains("latency (us)   no I/O yet"), s); // locus-reactor-1
+        assertTrue(s.contains("migrations per flow 0.250 (1 flow move(s) over 4 flow(s))"), s);
+        assertTrue(s.contains("turn time (us) p50 2.0, p99 40.0, p99.9 120.0, max 1500.0 over 1000 turn(s)"), s);
+        assertTrue(s.contains("reuse hit rate 0.750 (io_uring)"), s);
+        assertTrue(s.contains("reuse hit rate n/a (no io_uring I/O"), s); // locus-reactor-1
+        assertTrue(s.contains("queues moved in: 1 for provenance, 2 at connect; 1 flow(s) moved in, 1 first seen"), s);
     }
 }

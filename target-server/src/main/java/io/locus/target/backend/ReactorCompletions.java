@@ -58,6 +58,20 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         return homeCpu % reactorCount == reactorIndex;
     }
 
+    /** The reactor of the flows homed on {@code homeCpu}, as an index among the reactors. */
+    public int homeIndex(int homeCpu) {
+        return homeCpu % reactorCount;
+    }
+
+    /** This reactor's index among the reactors. */
+    public int index() {
+        return reactorIndex;
+    }
+
+    public int reactorCount() {
+        return reactorCount;
+    }
+
     public Reactor reactor() {
         return reactor;
     }
@@ -76,6 +90,15 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     /** Marks a queue for one flush at the end of the current batch (reactor thread only). */
     public void markDirty(Flushable queue) {
         dirty.add(queue);
+    }
+
+    /** Drops every pending flush of {@code queue} (reactor thread only): it is leaving this reactor, already flushed. */
+    public void forget(Flushable queue) {
+        for (int i = dirty.size() - 1; i >= 0; i--) {
+            if (dirty.get(i) == queue) {
+                dirty.remove(i);
+            }
+        }
     }
 
     /** Queues throughput work to run after this turn's latency-class work (reactor thread only). */

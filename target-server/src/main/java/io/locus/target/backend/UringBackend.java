@@ -186,6 +186,27 @@ public final class UringBackend implements Backend {
         return UringRings.registrationReuseHitRate();
     }
 
+    /**
+     * Data I/Os that {@code reactor}'s io_uring ran, by buffer: through its registered (fixed) buffers or through
+     * unregistered memory.
+     */
+    public record BufferRegistration(long registeredIos, long unregisteredIos) {
+        /** {@code registration_reuse_hit_rate} of these I/Os; NaN when there were none. */
+        public double hitRate() {
+            long all = registeredIos + unregisteredIos;
+            return all == 0 ? Double.NaN : (double) registeredIos / all;
+        }
+    }
+
+    /**
+     * The buffer registration figures of one reactor, over every ring it has run; empty when it never ran an
+     * io_uring (its namespaces are memory, null or file backends, which register nothing).
+     */
+    public static Optional<BufferRegistration> bufferRegistration(Reactor reactor) {
+        long[] ios = UringRings.bufferIos(reactor);
+        return ios == null ? Optional.empty() : Optional.of(new BufferRegistration(ios[0], ios[1]));
+    }
+
     /** True when I/O bypasses the page cache. */
     public boolean direct() {
         return file.direct();

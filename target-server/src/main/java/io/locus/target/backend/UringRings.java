@@ -3,6 +3,9 @@ package io.locus.target.backend;
 import io.locus.runtime.Reactor;
 
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,6 +21,8 @@ final class UringRings {
     private static final BitSet IDS = new BitSet(MAX_RINGS);
     private static final AtomicLong RETIRED_REGISTERED = new AtomicLong();
     private static final AtomicLong RETIRED_UNREGISTERED = new AtomicLong();
+    /** Per reactor: {registered, unregistered} data I/Os of its retired rings (weak keys: reactors of closed targets go). */
+    private static final Map<Reactor, long[]> RETIRED_BY_REACTOR = Collections.synchronizedMap(new WeakHashMap<>());
 
     private UringRings() {
     }
@@ -47,6 +52,11 @@ final class UringRings {
         RINGS.remove(ring.reactor(), ring);
         RETIRED_REGISTERED.addAndGet(ring.registeredBufferIos());
         RETIRED_UNREGISTERED.addAndGet(ring.unregisteredBufferIos());
+        synchronized (RETIRED_BY_REACTOR) {
+            long[] r = RETIRED_BY_REACTOR.computeIfAbsent(ring.reactor(), k -> new long[2]);
+            r[0] += ring.registeredBufferIos();
+            r[1] += ring.unregisteredBufferIos();
+        }
         releaseId(ring.id);
     }
 
@@ -67,6 +77,26 @@ final class UringRings {
             misses += r.unregisteredBufferIos();
         }
         return hits + misses == 0 ? 1.0 : (double) hits / (hits + misses);
+    }
+
+    /**
+     * {registered, unregistered} data I/Os of every ring {@code reactor} has run (live and retired), or null when it
+     * has never had a ring (no io_uring I/O there: the numbers would be invented).
+     */
+    static long[] bufferIos(Reactor reactor) {
+        long[] retired;
+        synchronized (RETIRED_BY_REACTOR) {
+            long[] r = RETIRED_BY_REACTOR.get(reactor);
+            retired = r == null ? null : r.clone();
+        }
+        UringRing live = RINGS.get(reactor);
+        if (live == null) {
+            return retired;
+        }
+        long[] sum = retired == null ? new long[2] : retired;
+        sum[0] += live.registeredBufferIos();
+        sum[1] += live.unregisteredBufferIos();
+        return sum;
     }
 
     private static int allocateId() {

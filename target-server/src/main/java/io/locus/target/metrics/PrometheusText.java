@@ -3,13 +3,16 @@ package io.locus.target.metrics;
 import io.locus.runtime.Reactor;
 import io.locus.target.Target;
 import io.locus.target.backend.ReactorCompletions;
+import io.locus.target.backend.UringBackend;
 import org.HdrHistogram.Histogram;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /** Renders the target's metrics in the Prometheus text exposition format (version 0.0.4). */
 public final class PrometheusText {
     private static final double[] QUANTILES = {0.5, 0.99, 0.999};
+    private static final double[] TURN_QUANTILES = {0.5, 0.99, 0.999, 1};
     private static final String[] CLASSES = {"throughput", "latency"};
 
     private PrometheusText() {
@@ -63,10 +66,78 @@ public final class PrometheusText {
             double ratio = s.homedCompletions() == 0 ? 0 : (double) s.remoteCompletions() / s.homedCompletions();
             b.append("locus_remote_completion_ratio{reactor=\"").append(r.name()).append("\"} ").append(fmt(ratio)).append('\n');
         }
+        header(b, "locus_queue_migrations_total", "counter", "I/O queues that moved onto this reactor: reason=\"connect\" "
+                + "right after Connect (qid q on reactor (q - 1) mod n), reason=\"provenance\" because the flows they carry "
+                + "are homed here (provenance controllers only; a queue moves only while it has nothing outstanding).");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            b.append("locus_queue_migrations_total{reactor=\"").append(r.name()).append("\",reason=\"connect\"} ")
+                    .append(s.queueMoves(ReactorStats.MOVE_CONNECT)).append('\n');
+            b.append("locus_queue_migrations_total{reactor=\"").append(r.name()).append("\",reason=\"provenance\"} ")
+                    .append(s.queueMoves(ReactorStats.MOVE_PROVENANCE)).append('\n');
+        }
+        header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
+                + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_flow_migrations_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flowMoves()).append('\n');
+        }
+        header(b, "locus_flows_total", "counter", "Provenance flows first seen by a queue on this reactor (one per queue and flow id).");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_flows_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flows()).append('\n');
+        }
+        registration(b, target);
+        turns(b, target);
         summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);
         summary(b, target, "locus_backend_latency_us", "Backend submit to backend done, microseconds.", 1);
         summary(b, target, "locus_device_done_to_response_us", "Backend done to response queued (target part of device_done_to_cqe_visible).", 2);
         return b.toString();
+    }
+
+    /**
+     * {@code registration_reuse_hit_rate} per reactor, from its io_uring rings. A reactor that never ran an io_uring
+     * (memory, null and file backends register nothing) or ran no data I/O has no series: a rate there would be made up.
+     */
+    private static void registration(StringBuilder b, Target target) {
+        header(b, "locus_uring_data_ios_total", "counter", "Data I/Os through this reactor's io_uring, by buffer: "
+                + "registered (fixed buffers, registered once and reused) or unregistered; only reactors that ran an io_uring.");
+        for (Reactor r : target.reactors().reactors()) {
+            Optional<UringBackend.BufferRegistration> reg = UringBackend.bufferRegistration(r);
+            if (reg.isPresent()) {
+                b.append("locus_uring_data_ios_total{reactor=\"").append(r.name()).append("\",buffer=\"registered\"} ")
+                        .append(reg.get().registeredIos()).append('\n');
+                b.append("locus_uring_data_ios_total{reactor=\"").append(r.name()).append("\",buffer=\"unregistered\"} ")
+                        .append(reg.get().unregisteredIos()).append('\n');
+            }
+        }
+        header(b, "locus_registration_reuse_hit_rate", "gauge", "registration_reuse_hit_rate: share of this reactor's "
+                + "io_uring data I/Os that reused its registered buffers; absent for reactors with no io_uring data I/O "
+                + "(backends without buffer registration).");
+        for (Reactor r : target.reactors().reactors()) {
+            Optional<UringBackend.BufferRegistration> reg = UringBackend.bufferRegistration(r);
+            if (reg.isPresent() && !Double.isNaN(reg.get().hitRate())) {
+                b.append("locus_registration_reuse_hit_rate{reactor=\"").append(r.name()).append("\"} ")
+                        .append(fmt(reg.get().hitRate())).append('\n');
+            }
+        }
+    }
+
+    /** Turn durations per reactor: one turn of the duty cycle (or an idle sleep), from the reactor's TurnTimer. */
+    private static void turns(StringBuilder b, Target target) {
+        String name = "locus_reactor_turn_seconds";
+        header(b, name, "summary", "Duration of a reactor's duty-cycle turns (the interval between consecutive turns; "
+                + "in adaptive idle mode an idle turn includes its sleep), seconds; quantile 1 is the longest turn.");
+        for (Reactor r : target.reactors().reactors()) {
+            Histogram h = target.turnTimer(r).snapshot();
+            String labels = "reactor=\"" + r.name() + "\"";
+            for (double q : TURN_QUANTILES) {
+                long nanos = h.getTotalCount() == 0 ? 0 : q >= 1 ? h.getMaxValue() : h.getValueAtPercentile(q * 100);
+                b.append(name).append('{').append(labels).append(",quantile=\"").append(q >= 1 ? "1" : String.valueOf(q))
+                        .append("\"} ").append(String.format(Locale.ROOT, "%.9f", nanos / 1e9)).append('\n');
+            }
+            b.append(name).append("_count{").append(labels).append("} ").append(h.getTotalCount()).append('\n');
+        }
     }
 
     private static void summary(StringBuilder b, Target target, String name, String help, int which) {

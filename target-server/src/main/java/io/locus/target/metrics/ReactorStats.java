@@ -12,6 +12,10 @@ public final class ReactorStats {
     public static final int THROUGHPUT = 0;
     public static final int LATENCY = 1;
     private static final long MAX_MICROS = 60_000_000L;
+    /** Why a queue moved onto a reactor: placement right after Connect (qid q on reactor (q - 1) mod n). */
+    public static final int MOVE_CONNECT = 0;
+    /** Why a queue moved onto a reactor: its homed flows belong there (provenance). */
+    public static final int MOVE_PROVENANCE = 1;
 
     private final String reactor;
     private final long[] commands = new long[2];
@@ -20,6 +24,9 @@ public final class ReactorStats {
     private final long[] errors = new long[1];
     private final long[] homedCompletions = new long[1];
     private final long[] remoteCompletions = new long[1];
+    private final long[] queueMoves = new long[2];
+    private final long[] flowMoves = new long[1];
+    private final long[] flows = new long[1];
     private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] doneToResponseMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
@@ -64,6 +71,22 @@ public final class ReactorStats {
         }
     }
 
+    /**
+     * Records a queue that moved onto this reactor (this reactor's thread, once the queue is here).
+     *
+     * @param reason        {@link #MOVE_CONNECT} or {@link #MOVE_PROVENANCE}
+     * @param flowsCarried  distinct flows the queue served since it last moved: each moved with it
+     */
+    public void recordQueueMove(int reason, int flowsCarried) {
+        queueMoves[reason]++;
+        flowMoves[0] += flowsCarried;
+    }
+
+    /** Records a flow seen for the first time by a queue on this reactor (reactor thread only). */
+    public void recordNewFlow() {
+        flows[0]++;
+    }
+
     private static long clamp(long micros) {
         return Math.max(0, Math.min(MAX_MICROS, micros));
     }
@@ -90,6 +113,21 @@ public final class ReactorStats {
 
     public long remoteCompletions() {
         return remoteCompletions[0];
+    }
+
+    /** Queues that moved onto this reactor for {@code reason} ({@link #MOVE_CONNECT}, {@link #MOVE_PROVENANCE}). */
+    public long queueMoves(int reason) {
+        return queueMoves[reason];
+    }
+
+    /** Flows that moved onto this reactor with their queue (one per flow per move). */
+    public long flowMoves() {
+        return flowMoves[0];
+    }
+
+    /** Distinct (queue, flow) pairs first seen on this reactor. */
+    public long flows() {
+        return flows[0];
     }
 
     /** Cumulative request latency (received to response queued) for a class; reader side, synchronized among readers. */

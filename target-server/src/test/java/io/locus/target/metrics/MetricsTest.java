@@ -1,5 +1,6 @@
 package io.locus.target.metrics;
 
+import io.locus.nativeio.IoUring;
 import io.locus.target.RawHostAccess;
 import io.locus.target.Target;
 import jdk.jfr.Recording;
@@ -17,7 +18,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The Prometheus endpoint and the JFR request events reflect the I/O that went through. */
 class MetricsTest {
@@ -42,6 +45,63 @@ class MetricsTest {
             assertTrue(events.size() >= 14 + 3, "I/O plus admin commands recorded: " + events.size());
             long ioEvents = events.stream().filter(e -> e.getInt("qid") == 1 && e.getInt("opcode") != 0x7F).count();
             assertEquals(14, ioEvents);
+        }
+    }
+
+    private static String scrape(MetricsServer server) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of the one line starting with {@code prefix}. */
+    private static double value(String text, String prefix) {
+        List<String> lines = text.lines().filter(l -> l.startsWith(prefix)).toList();
+        assertEquals(1, lines.size(), prefix + " in\n" + text);
+        return Double.parseDouble(lines.getFirst().substring(prefix.length()).trim());
+    }
+
+    @Test
+    void shouldExportEachReactorsTurnDurationsAsASummaryInSeconds() throws Exception {
+        try (Target t = RawHostAccess.memoryTarget(); MetricsServer server = new MetricsServer(t, new InetSocketAddress("127.0.0.1", 0))) {
+            RawHostAccess.writeAndReadBlocks(t, 3);
+            String text = scrape(server);
+            assertTrue(text.contains("# TYPE locus_reactor_turn_seconds summary"), text);
+            assertTrue(text.contains("# HELP locus_reactor_turn_seconds "), text);
+            String r = "{reactor=\"locus-reactor-0\"";
+            double count = value(text, "locus_reactor_turn_seconds_count" + r + "}");
+            assertTrue(count > 0, "turns timed: " + count);
+            double p50 = value(text, "locus_reactor_turn_seconds" + r + ",quantile=\"0.5\"}");
+            double p99 = value(text, "locus_reactor_turn_seconds" + r + ",quantile=\"0.99\"}");
+            double p999 = value(text, "locus_reactor_turn_seconds" + r + ",quantile=\"0.999\"}");
+            double max = value(text, "locus_reactor_turn_seconds" + r + ",quantile=\"1\"}");
+            assertTrue(p50 > 0 && p50 <= p99 && p99 <= p999 && p999 <= max && max < 60, p50 + " " + p99 + " " + p999 + " " + max);
+            assertTrue(value(scrape(server), "locus_reactor_turn_seconds_count" + r + "}") >= count, "cumulative across scrapes");
+        }
+    }
+
+    @Test
+    void shouldOmitTheRegistrationHitRateWhereNoReactorRanIoUring() throws Exception {
+        try (Target t = RawHostAccess.memoryTarget(); MetricsServer server = new MetricsServer(t, new InetSocketAddress("127.0.0.1", 0))) {
+            RawHostAccess.writeAndReadBlocks(t, 3);
+            String text = scrape(server);
+            assertTrue(text.contains("# HELP locus_registration_reuse_hit_rate "), text);
+            assertFalse(text.contains("locus_registration_reuse_hit_rate{"), "a memory backend registers nothing: no rate\n" + text);
+            assertFalse(text.contains("locus_uring_data_ios_total{"), text);
+        }
+    }
+
+    @Test
+    void shouldExportTheRegistrationHitRatePerReactorWhenIoUringServesIo(@TempDir Path dir) throws Exception {
+        assumeTrue(IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause().orElse("?"));
+        try (Target t = RawHostAccess.uringTarget(dir.resolve("u.img"));
+             MetricsServer server = new MetricsServer(t, new InetSocketAddress("127.0.0.1", 0))) {
+            RawHostAccess.writeAndReadBlocks(t, 5);
+            String text = scrape(server);
+            String r = "{reactor=\"locus-reactor-0\"";
+            double registered = value(text, "locus_uring_data_ios_total" + r + ",buffer=\"registered\"}");
+            double unregistered = value(text, "locus_uring_data_ios_total" + r + ",buffer=\"unregistered\"}");
+            assertEquals(10, registered + unregistered, "five writes and five reads");
+            assertEquals(registered / 10, value(text, "locus_registration_reuse_hit_rate" + r + "}"), 1e-6);
         }
     }
 }

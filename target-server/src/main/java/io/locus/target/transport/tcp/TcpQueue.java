@@ -30,8 +30,11 @@ import io.locus.target.model.RejectLog;
 import io.locus.target.model.TargetLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -63,10 +66,23 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private static final int INITIAL_SLOTS = 32;
 
     private final TcpTransport transport;
-    /** Owning reactor; changes once at most, when an I/O queue moves to its home reactor right after Connect. */
+    /**
+     * Owning reactor. An I/O queue moves right after Connect to reactor (qid - 1) mod n, and, on a controller with
+     * provenance, later to the reactor its homed flows belong to (see {@link #voteHome}); only while quiescent.
+     */
     private Reactor reactor;
     private ReactorCompletions completions;
     private Reactor migrateTo;
+    /** A move is under way: input waits in the cumulation until the queue is on its new reactor. */
+    private boolean moving;
+    /** Index of the reactor the homed flows want this queue on, once it is quiescent; -1: none. */
+    private int wantedHome = -1;
+    /** Homed completions per reactor index (where their flows are homed), halved every {@link #VOTE_WINDOW}. */
+    private int[] homeVotes;
+    private int votes;
+    /** Homed completions between two halvings of the votes: the placement follows the recent mix of flows. */
+    private static final int VOTE_WINDOW = 1024;
+    private final QueueFlows flows = new QueueFlows();
     private final Port port;
     private final TargetLimits limits;
     private final RejectLog rejects;
@@ -187,35 +203,104 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     }
 
     /**
-     * Moves this I/O queue to its home reactor once its Connect response has gone out: the host sends nothing else on
-     * a queue before that response, so no command is in flight and no state is shared during the move.
+     * Moves this queue to {@code target}: leaves this reactor's event loop and joins the target's, then every
+     * receive, submission, completion and response of the queue runs there. Only when quiescent (no command
+     * outstanding, no input buffered, responses flushed), so no request, backend I/O or flush refers to the old
+     * reactor afterwards. Input that arrives meanwhile waits (see {@link #moving}): in the socket while the channel is
+     * between loops, in the cumulation when the old loop reads it before it lets go, or when the new loop reads it
+     * before the registration's listener has run (Netty may start reading first); the listener then decodes it.
+     *
+     * @param reason {@link ReactorStats#MOVE_CONNECT} or {@link ReactorStats#MOVE_PROVENANCE}
      */
-    private void migrate() {
-        Reactor target = migrateTo;
-        migrateTo = null;
-        ctx.flush();
+    private void moveTo(Reactor target, int reason) {
+        moving = true;
+        flushPending();
+        completions.forget(this);
         if (timer != null) {
             timer.cancel(false);
         }
-        io.netty.channel.Channel channel = ctx.channel();
+        int carried = flows.moved();
+        Channel channel = ctx.channel();
         channel.deregister().addListener(d -> {
             if (!d.isSuccess()) {
                 channel.close();
                 return;
+            }
+            Runnable hook = transport.duringMove;
+            if (hook != null) {
+                hook.run();
             }
             target.eventLoop().register(channel).addListener(r -> {
                 if (!r.isSuccess()) {
                     channel.close();
                     return;
                 }
+                // On the target reactor from here on.
                 reactor = target;
                 completions = transport.completions(target);
+                moving = false;
+                completions.stats().recordQueueMove(reason, carried);
                 timer = ctx.executor().scheduleAtFixedRate(this::onTimer, 1, 1, TimeUnit.SECONDS);
                 if (closed) {
                     channel.close();
+                    return;
+                }
+                if (internalBuffer().isReadable()) {
+                    channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER).fireChannelReadComplete();
                 }
             });
         });
+    }
+
+    /**
+     * Counts a homed completion toward the reactor its flow is homed on, and asks for a move when that reactor
+     * clearly dominates this queue's recent homed traffic: more than twice the completions homed here. A queue
+     * carrying one flow sent on the "wrong" queue moves after its first remote completion; a queue carrying flows of
+     * several homes does not ping-pong between them (moving back needs the mix to turn around).
+     */
+    private void voteHome(int homeCpu) {
+        int n = completions.reactorCount();
+        if (n < 2) {
+            return;
+        }
+        if (homeVotes == null) {
+            homeVotes = new int[n];
+        }
+        int home = completions.homeIndex(homeCpu);
+        homeVotes[home]++;
+        if (++votes >= VOTE_WINDOW) {
+            votes = 0;
+            for (int i = 0; i < n; i++) {
+                homeVotes[i] >>= 1;
+                votes += homeVotes[i];
+            }
+        }
+        if (home != completions.index() && homeVotes[home] > 2 * homeVotes[completions.index()]) {
+            wantedHome = home;
+        }
+    }
+
+    /** Starts a wanted provenance move if the queue is quiescent now; otherwise a later completion, read or tick will. */
+    private void maybeMove() {
+        if (wantedHome < 0 || moving || migrateTo != null || closed || ctx == null || state != RecvState.READY) {
+            return;
+        }
+        if (freeCount != slots.size() || internalBuffer().isReadable()) {
+            return; // a command outstanding (executing, deferred or awaiting data), or input not yet parsed
+        }
+        int here = completions.index();
+        int want = wantedHome;
+        if (want == here || homeVotes[want] <= 2 * homeVotes[here]) {
+            wantedHome = -1; // the mix turned around before the queue was free to move
+            return;
+        }
+        flushPending();
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out == null || !out.isEmpty()) {
+            return; // responses still waiting for socket space (or closing): not now
+        }
+        wantedHome = -1;
+        moveTo(transport.reactorAt(want), ReactorStats.MOVE_PROVENANCE);
     }
 
     @Override
@@ -272,13 +357,16 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             rejects.reject(peer, "keep-alive timeout (" + controller.katoMillis() + " ms) on controller " + controller.cntlid());
             controller.shutdown("keep-alive expired");
         }
+        // A wanted move that found responses still in the socket buffer tries again here.
+        maybeMove();
     }
 
     // ---- receive ------------------------------------------------------------------------------------------
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.isReadable()) {
+        // While the queue is changing reactors (also from a Connect handled in this loop) the new one decodes the rest.
+        while (in.isReadable() && !moving) {
             if (state == RecvState.FAILED) {
                 in.skipBytes(in.readableBytes());
                 return;
@@ -562,6 +650,12 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             completions.stats().recordIo(r.urgent() ? ReactorStats.LATENCY : ReactorStats.THROUGHPUT,
                     r.opcode == NvmOpcode.READ, r.transferLength, !Status.isSuccess(status), r.receivedNanos,
                     r.backendSubmitNanos, r.backendDoneNanos, now, homed, homed && !completions.isHome(r.homeCpu));
+            if (r.hasProvenance && flows.note(r.flowId)) {
+                completions.stats().recordNewFlow();
+            }
+            if (homed) {
+                voteHome(r.homeCpu);
+            }
         }
         if (RequestEvent.TYPE.isEnabled()) {
             recordEvent(r, now);
@@ -581,7 +675,10 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         r.reset();
         release(r);
         if (migrateTo != null) {
-            migrate();
+            // Right after Connect: the host sends nothing else on a queue before this response, so it is quiescent.
+            Reactor target = migrateTo;
+            migrateTo = null;
+            moveTo(target, ReactorStats.MOVE_CONNECT);
             return;
         }
         pendingResponses++;
@@ -591,6 +688,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             flushPending();
         } else {
             scheduleFlush();
+        }
+        if (wantedHome >= 0) {
+            maybeMove();
         }
     }
 
@@ -685,6 +785,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         if (flushScheduled) {
             flushPending();
         }
+        maybeMove();
     }
 
     /** Reports a fatal transport error with a C2HTermReq and closes this connection (only this one). */

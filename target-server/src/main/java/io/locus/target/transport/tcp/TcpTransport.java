@@ -80,6 +80,17 @@ public final class TcpTransport implements AutoCloseable {
         return completions.get(reactor);
     }
 
+    /** The reactor at {@code index} (as {@link ReactorCompletions#index()} numbers them). */
+    Reactor reactorAt(int index) {
+        return reactors.get(index);
+    }
+
+    /**
+     * Tests only: runs on the old reactor while a moving queue's channel belongs to no event loop, before it joins the
+     * new one (a test holds it there to send input mid-move).
+     */
+    volatile Runnable duringMove;
+
     /** Binds a port; throws with the address in the message when it cannot. */
     public void listen(Port port) throws IOException {
         Reactor acceptor = reactors.get(0);
