@@ -1,6 +1,7 @@
 package io.locus.initiator.bench;
 
 import io.locus.initiator.stats.ReactorSummary;
+import org.HdrHistogram.Histogram;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -15,7 +16,13 @@ import java.util.Map;
  *
  * @param idle null when the idle measurement was skipped
  */
-public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
+public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<Side> offRounds, List<Side> onRounds,
+                          RemotePhase remote) {
+    /** One round, no remote-completion phase. */
+    public BenchResult(Config config, Side off, Side on, IdleCpu idle) {
+        this(config, off, on, idle, List.of(off), List.of(on), null);
+    }
+
     /** Bar: step-critical p99.9 with provenance at most this share of the one without. */
     public static final double P999_RATIO_BAR = 0.5;
     /** Bar: throughput lost to provenance at most this share. */
@@ -108,7 +115,27 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                        double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
                        List<Integer> criticalQueues, List<Integer> throughputQueues, Stages criticalStages,
                        Tail criticalTail, List<Slow> criticalSlowest, long errors, String firstError, List<ReactorSummary> target,
-                       List<ThreadSched> scheduling, List<Turns> hostTurns, Warmup warmup) {
+                       List<ThreadSched> scheduling, List<Turns> hostTurns, Warmup warmup, Raw raw) {
+        public Side(boolean provenance, Latency critical, double criticalIops, double throughputMibPerS,
+                    double remoteCompletionRatio, double criticalRemoteRatio, double throughputRemoteRatio,
+                    List<Integer> criticalQueues, List<Integer> throughputQueues, Stages criticalStages,
+                    Tail criticalTail, List<Slow> criticalSlowest, long errors, String firstError, List<ReactorSummary> target,
+                    List<ThreadSched> scheduling, List<Turns> hostTurns, Warmup warmup) {
+            this(provenance, critical, criticalIops, throughputMibPerS, remoteCompletionRatio, criticalRemoteRatio,
+                    throughputRemoteRatio, criticalQueues, throughputQueues, criticalStages, criticalTail, criticalSlowest,
+                    errors, firstError, target, scheduling, hostTurns, warmup, null);
+        }
+
+        /** The headline figures of one round, for the per-round list. */
+        Map<String, Object> headline() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("critical", critical.json());
+            m.put("throughput_mib_per_s", throughputMibPerS);
+            m.put("remote_completion_ratio", remoteCompletionRatio);
+            m.put("errors", errors);
+            return m;
+        }
+
         Map<String, Object> json() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("provenance", provenance);
@@ -204,6 +231,48 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     public record IdleCpu(double adaptivePercent, double busyPercent) {
     }
 
+    /**
+     * What a side's headline figures are computed from, so rounds can be pooled: every critical request of every
+     * round in one histogram, bytes over seconds for throughput, completions for the remote ratio.
+     */
+    public record Raw(Histogram critical, long throughputBytes, double seconds, long remote, long completions,
+                      long criticalRemote, long criticalCompletions, long throughputRemote, long throughputCompletions) {
+    }
+
+    /**
+     * The remote-completion phase: the same two flows, each started on its own host reactor ({@code hostCores}, at
+     * least two), so a completion can land on the wrong one. Only its ratios count; its latencies are not comparable
+     * with the mixed-load run (two reactors may share a core).
+     */
+    public record RemotePhase(String hostCores, int hostReactors, double seconds, Side off, Side on) {
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("host_cores", hostCores);
+            m.put("host_reactors", hostReactors);
+            m.put("seconds", seconds);
+            for (Side s : List.of(off, on)) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("remote_completion_ratio", s.remoteCompletionRatio());
+                Map<String, Object> per = new LinkedHashMap<>();
+                per.put("critical", s.criticalRemoteRatio());
+                per.put("throughput", s.throughputRemoteRatio());
+                one.put("remote_completion_ratio_per_flow", per);
+                one.put("completions", s.raw() == null ? null : s.raw().completions());
+                one.put("errors", s.errors());
+                m.put(s.provenance() ? "on" : "off", one);
+            }
+            return m;
+        }
+    }
+
+    /** remote_completion_ratio as reported: from the remote phase when it ran, else from the mixed load. */
+    public double remoteRatio(Side side) {
+        if (remote == null) {
+            return side.remoteCompletionRatio();
+        }
+        return (side.provenance() ? remote.on() : remote.off()).remoteCompletionRatio();
+    }
+
     /** A bar and whether this run met it. */
     public record Bar(String key, String description, boolean met, String detail) {
     }
@@ -221,8 +290,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
                 off.throughputMibPerS() > 0 && loss <= THROUGHPUT_LOSS_BAR,
                 fmt("%.1f MiB/s vs %.1f MiB/s (%+.1f%%)", on.throughputMibPerS(), off.throughputMibPerS(), -100 * loss)));
         bars.add(new Bar("remote_completion_ratio_on", "remote_completion_ratio = 0 with provenance on",
-                on.remoteCompletionRatio() == 0, fmt("%.4f (without: %.4f)", on.remoteCompletionRatio(),
-                off.remoteCompletionRatio())));
+                remoteRatio(on) == 0 && on.remoteCompletionRatio() == 0,
+                remote == null ? fmt("%.4f (without: %.4f)", on.remoteCompletionRatio(), off.remoteCompletionRatio())
+                        : fmt("%.4f (without: %.4f) with %d host reactors on cores %s; mixed load %.4f", remoteRatio(on),
+                        remoteRatio(off), remote.hostReactors(), remote.hostCores(), on.remoteCompletionRatio())));
         if (idle != null) {
             bars.add(new Bar("adaptive_idle", "adaptive idle reactor < 2% of a core",
                     idle.adaptivePercent() < ADAPTIVE_IDLE_BAR_PERCENT,
@@ -238,8 +309,21 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
     /** {@code {"off": {...}, "on": {...}, "idle_cpu_percent_per_reactor": {...}, "bars": {...}, "config": {...}}}. */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("off", off.json());
-        m.put("on", on.json());
+        for (Side side : List.of(off, on)) {
+            Map<String, Object> sm = side.json();
+            sm.put("remote_completion_ratio", remoteRatio(side));
+            sm.put("remote_completion_ratio_mixed_load", side.remoteCompletionRatio());
+            m.put(side.provenance() ? "on" : "off", sm);
+        }
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        for (int i = 0; i < Math.max(offRounds.size(), onRounds.size()); i++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("off", i < offRounds.size() ? offRounds.get(i).headline() : null);
+            r.put("on", i < onRounds.size() ? onRounds.get(i).headline() : null);
+            rounds.add(r);
+        }
+        m.put("rounds", rounds);
+        m.put("remote_phase", remote == null ? null : remote.json());
         Map<String, Object> idleMap = new LinkedHashMap<>();
         idleMap.put("adaptive", idle == null ? null : idle.adaptivePercent());
         idleMap.put("busy", idle == null ? null : idle.busyPercent());
@@ -268,11 +352,16 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         return m;
     }
 
+    private static String roundText(Side s) {
+        return s == null ? "-" : String.format(Locale.ROOT, "%.1f us / %.1f MiB/s", s.critical().p999Us(), s.throughputMibPerS());
+    }
+
     /** The table for people. */
     public void printTable(PrintWriter out) {
-        out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %.0f s per side%n",
+        out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %d round(s) of %.0f s"
+                        + " per side, alternating off/on, figures pooled over the rounds%n",
                 config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
-                config.seconds());
+                offRounds.size(), config.seconds());
         out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",
                 config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
         out.printf("without provenance both flows round-robin over 2 I/O queues; with it the critical flow has its own"
@@ -284,12 +373,23 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle) {
         row(out, "critical max (us)", "%.1f", off.critical().maxUs(), on.critical().maxUs());
         row(out, "critical IOPS", "%.0f", off.criticalIops(), on.criticalIops());
         row(out, "throughput (MiB/s)", "%.1f", off.throughputMibPerS(), on.throughputMibPerS());
-        row(out, "remote_completion_ratio", "%.4f", off.remoteCompletionRatio(), on.remoteCompletionRatio());
+        if (remote != null) {
+            row(out, "remote_completion_ratio (" + remote.hostReactors() + " host reactors)", "%.4f", remoteRatio(off), remoteRatio(on));
+        }
+        row(out, "remote_completion_ratio (mixed load)", "%.4f", off.remoteCompletionRatio(), on.remoteCompletionRatio());
         out.printf("%-34s %16s %16s%n", "I/O queues (critical / throughput)",
                 queues(off.criticalQueues()) + " / " + queues(off.throughputQueues()),
                 queues(on.criticalQueues()) + " / " + queues(on.throughputQueues()));
         row(out, "errors", "%.0f", off.errors(), on.errors());
         out.printf("%-34s %16s %16s%n", "warm-up (s; JIT quiet?)", warm(off.warmup()), warm(on.warmup()));
+        if (offRounds.size() > 1) {
+            out.printf("%nper round (critical p99.9 us, throughput MiB/s):%n");
+            for (int i = 0; i < Math.max(offRounds.size(), onRounds.size()); i++) {
+                Side a = i < offRounds.size() ? offRounds.get(i) : null;
+                Side b = i < onRounds.size() ? onRounds.get(i) : null;
+                out.printf(Locale.ROOT, "  round %d: off %s, on %s%n", i + 1, roundText(a), roundText(b));
+            }
+        }
         if (idle != null) {
             out.printf("%nidle CPU per target reactor: adaptive %.2f%%, busy %.1f%% of one core%n", idle.adaptivePercent(),
                     idle.busyPercent());

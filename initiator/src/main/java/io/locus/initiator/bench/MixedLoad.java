@@ -92,9 +92,11 @@ final class MixedLoad {
             throw new IllegalArgumentException("the target takes at most " + maxIo + " bytes per command; the benchmark"
                     + " does not split commands (that path allocates)");
         }
-        Flow critical = new Flow(1, LatencyClass.STEP_CRITICAL, Math.max(-1, criticalHome.cpu()), 0, Flow.ANTI_MIGRATE,
-                spec.criticalBudgetMicros());
-        Flow bulk = new Flow(2, LatencyClass.THROUGHPUT, Math.max(-1, bulkHome.cpu()), 0, Flow.BOUNDED_BATCH, 0);
+        // Generic mode uses none of the flow features (the library would otherwise hand an ANTI_MIGRATE completion
+        // to its home reactor itself, and that is part of what is being compared).
+        Flow critical = new Flow(1, LatencyClass.STEP_CRITICAL, Math.max(-1, criticalHome.cpu()), 0,
+                steered ? Flow.ANTI_MIGRATE : 0, spec.criticalBudgetMicros());
+        Flow bulk = new Flow(2, LatencyClass.THROUGHPUT, Math.max(-1, bulkHome.cpu()), 0, steered ? Flow.BOUNDED_BATCH : 0, 0);
         boolean dw1 = ctrl.provenanceEnabled();
         FlowWorker c = new FlowWorker("critical", critical, routes, spec.criticalQueueDepth(), spec.criticalIoSize(), dw1,
                 new RemoteCompletions(threads, threads.get(0)), spec.seed());
@@ -198,11 +200,14 @@ final class MixedLoad {
                 provenance ? latency(c, l -> l.targetDw1) : null, provenance ? latency(c, l -> l.backendDw1) : null,
                 c.unknownStages());
         String firstError = c.firstError() != null ? c.firstError() : b.firstError();
-        return new BenchResult.Side(provenance, latency(c, l -> l.total), c.completions() / seconds,
+        Histogram total = c.merged(l -> l.total);
+        BenchResult.Raw raw = new BenchResult.Raw(total, b.bytes(), seconds, remote, all, c.where().remote(),
+                c.where().completions(), b.where().remote(), b.where().completions());
+        return new BenchResult.Side(provenance, latency(total), c.completions() / seconds,
                 b.bytes() / seconds / (1024.0 * 1024.0), RemoteCompletions.ratio(remote, all), c.where().ratio(),
                 b.where().ratio(), c.queues(), b.queues(), stages, Tails.summarize(c.tailRows(), c.completions(), TAIL_SHARE),
                 slowest, c.errors() + b.errors(),
-                firstError, target, scheduling, turns, warmup);
+                firstError, target, scheduling, turns, warmup, raw);
     }
 
     static BenchResult.Latency latency(FlowWorker w, Function<FlowWorker.Lane, Histogram> which) {

@@ -89,6 +89,18 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--throughput-queues", defaultValue = "1", description = "With provenance: I/O queues of the throughput flow beside the critical flow's own (default ${DEFAULT-VALUE}; 2 gives it as many connections as without provenance, for a like-for-like throughput comparison).")
     int throughputQueues;
 
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds of off then on, pooled (default ${DEFAULT-VALUE}); throughput here swings between runs by more than the 10%% bar, so one round proves little.")
+    int rounds;
+
+    @Option(names = "--remote-host-cores", defaultValue = "1,1", description = "CPUs of the host reactors for the remote-completion phase, at least two reactors (default ${DEFAULT-VALUE}: two reactors sharing core 1, so each flow has a home of its own and a completion can land on the wrong one).")
+    String remoteHostCores;
+
+    @Option(names = "--remote-time", defaultValue = "3", description = "Seconds to measure each side of the remote-completion phase (default ${DEFAULT-VALUE}).")
+    double remoteSeconds;
+
+    @Option(names = "--no-remote", description = "Skip the remote-completion phase (remote_completion_ratio then comes from the mixed load).")
+    boolean noRemote;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -111,6 +123,13 @@ public final class ProvenanceBench implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, true);
         int[] hostCpus = parseCpus(hostCores);
         parseCpus(targetCores);
+        int[] remoteCpus = noRemote ? new int[0] : parseCpus(remoteHostCores);
+        if (!noRemote && remoteCpus.length < 2) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--remote-host-cores needs at least two CPUs (one reactor each; a CPU may repeat)");
+        }
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--rounds must be at least 1");
+        }
         if (throughputQueues < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--throughput-queues must be at least 1");
         }
@@ -122,8 +141,8 @@ public final class ProvenanceBench implements Callable<Integer> {
         progress.printf("bench-provenance: target logs in %s%n", logDir);
         MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
                 budgetUs, seed, throughputQueues);
-        BenchResult.Side off;
-        BenchResult.Side on;
+        List<BenchResult.Side> offRounds = new ArrayList<>();
+        List<BenchResult.Side> onRounds = new ArrayList<>();
         boolean pinned;
         try (ReactorGroup host = new ReactorGroup("locus-bench", hostCpus, IdleMode.BUSY, nativePinning())) {
             MixedLoad.reactorThreads(host); // started and pinned
@@ -131,8 +150,29 @@ public final class ProvenanceBench implements Callable<Integer> {
             if (!pinned) {
                 progress.println("bench-provenance: warning: host reactors are not pinned (native library unavailable?)");
             }
-            off = side(script, logDir.resolve("target-provenance-off.log"), host, false, spec);
-            on = side(script, logDir.resolve("target-provenance-on.log"), host, true, spec);
+            for (int round = 1; round <= rounds; round++) {
+                String tag = rounds == 1 ? "" : "-round" + round;
+                progress.printf("bench-provenance: round %d of %d%n", round, rounds);
+                offRounds.add(side(script, logDir.resolve("target-provenance-off" + tag + ".log"), host, false, spec));
+                onRounds.add(side(script, logDir.resolve("target-provenance-on" + tag + ".log"), host, true, spec));
+            }
+        }
+        BenchResult.Side off = RoundPool.pool(offRounds);
+        BenchResult.Side on = RoundPool.pool(onRounds);
+        BenchResult.RemotePhase remote = null;
+        if (!noRemote) {
+            // One throughput queue beside the critical one: queue i lands on host reactor i mod n, so with more the
+            // bulk flow's fixed queues would sit on the critical flow's reactor.
+            MixedLoad.Spec remoteSpec = new MixedLoad.Spec(remoteSeconds, 1, 1, criticalQd, criticalSize, throughputQd,
+                    throughputSize, budgetUs, seed, 1);
+            try (ReactorGroup host = new ReactorGroup("locus-bench-remote", remoteCpus, IdleMode.ADAPTIVE, nativePinning())) {
+                MixedLoad.reactorThreads(host);
+                progress.printf("bench-provenance: remote-completion phase, %d host reactors on cores %s%n",
+                        remoteCpus.length, remoteHostCores);
+                BenchResult.Side remoteOff = side(script, logDir.resolve("target-remote-off.log"), host, false, remoteSpec);
+                BenchResult.Side remoteOn = side(script, logDir.resolve("target-remote-on.log"), host, true, remoteSpec);
+                remote = new BenchResult.RemotePhase(remoteHostCores, remoteCpus.length, remoteSeconds, remoteOff, remoteOn);
+            }
         }
         BenchResult.IdleCpu idle = null;
         if (!noIdle) {
@@ -142,14 +182,15 @@ public final class ProvenanceBench implements Callable<Integer> {
         }
         BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
                 targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
-                throughputQueues), off, on, idle);
+                throughputQueues), off, on, idle, offRounds, onRounds, remote);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
         } else {
             result.printTable(out);
         }
         out.flush();
-        return off.errors() + on.errors() > 0 ? 1 : 0;
+        long remoteErrors = remote == null ? 0 : remote.off().errors() + remote.on().errors();
+        return off.errors() + on.errors() + remoteErrors > 0 ? 1 : 0;
     }
 
     private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
@@ -158,7 +199,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         progress.printf("bench-provenance: %s: starting locus-target on cores %s%n", name, targetCores);
         try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
             ControllerOptions options = ControllerOptions.defaults()
-                    .ioQueues(provenance ? 1 + throughputQueues : 2).provenance(provenance).reactors(host)
+                    .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
                     .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
                     .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
             try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
