@@ -374,9 +374,9 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         row(out, "critical IOPS", "%.0f", off.criticalIops(), on.criticalIops());
         row(out, "throughput (MiB/s)", "%.1f", off.throughputMibPerS(), on.throughputMibPerS());
         if (remote != null) {
-            row(out, "remote_completion_ratio (" + remote.hostReactors() + " host reactors)", "%.4f", remoteRatio(off), remoteRatio(on));
+            row(out, "remote ratio (" + remote.hostReactors() + " host reactors)", "%.4f", remoteRatio(off), remoteRatio(on));
         }
-        row(out, "remote_completion_ratio (mixed load)", "%.4f", off.remoteCompletionRatio(), on.remoteCompletionRatio());
+        row(out, "remote ratio (mixed load)", "%.4f", off.remoteCompletionRatio(), on.remoteCompletionRatio());
         out.printf("%-34s %16s %16s%n", "I/O queues (critical / throughput)",
                 queues(off.criticalQueues()) + " / " + queues(off.throughputQueues()),
                 queues(on.criticalQueues()) + " / " + queues(on.throughputQueues()));
