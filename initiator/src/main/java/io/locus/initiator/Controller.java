@@ -425,6 +425,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         ControllerBringUp steps = new ControllerBringUp(this, admin, transportId, host, options, katoMs);
         ControllerBringUp.Result r = steps.connectAdmin();
         this.cntlid = r.cntlid();
+        delivery.cntlid(r.cntlid());
         this.cap = r.cap();
         this.vs = r.vs();
         this.info = r.info();

@@ -34,6 +34,8 @@ final class FlowDelivery implements CompletionRouter {
     private final List<Reactor> reactors;
     private final FlowRecorders recorders = new FlowRecorders();
     private final FlowRecorders.Writer[] reactorWriters;
+    /** The controller's CNTLID, for the JFR events (set at each association; -1 before). */
+    private volatile int cntlid = -1;
     /** Index into {@link #reactors} of the first reactor configured on each CPU, -1 where none. */
     private final int[] homeByCpu;
 
@@ -53,6 +55,10 @@ final class FlowDelivery implements CompletionRouter {
                 homeByCpu[cpu] = i;
             }
         }
+    }
+
+    void cntlid(int id) {
+        this.cntlid = id;
     }
 
     /** The reactor configured on {@code cpu} (the first, when several share it), or null. */
@@ -107,7 +113,7 @@ final class FlowDelivery implements CompletionRouter {
         long toOnCpu = woken == 0 ? 0 : Math.max(0, awakeNanos - woken);
         lane.record(FlowRecorders.BLOCKING, toWakeup, toOnCpu);
         int cpu = sample(lane, flow);
-        emit(HostCompletionEvent.BLOCKING, call.qid(), call.status(), flow, cpu, toWakeup, toOnCpu);
+        emit(HostCompletionEvent.BLOCKING, call.qid(), call.cid(), visible, call.status(), flow, cpu, toWakeup, toOnCpu);
     }
 
     /** Samples the consumer's CPU for a homed flow; returns it, or -1 when not read. */
@@ -122,12 +128,16 @@ final class FlowDelivery implements CompletionRouter {
         return cpu;
     }
 
-    private static void emit(String delivery, int qid, int status, Flow flow, int cpu, long toWakeup, long toOnCpu) {
+    private void emit(String delivery, int qid, int cid, long visibleAt, int status, Flow flow, int cpu, long toWakeup,
+                      long toOnCpu) {
         if (!HostCompletionEvent.TYPE.isEnabled()) {
             return;
         }
         HostCompletionEvent e = new HostCompletionEvent();
+        e.cntlid = cntlid;
         e.qid = qid;
+        e.cid = cid;
+        e.visibleAt = visibleAt;
         e.status = status;
         e.flowId = flow.id();
         e.latencyClass = flow.latencyClass().wire();
@@ -151,7 +161,7 @@ final class FlowDelivery implements CompletionRouter {
         }
 
         void set(Flow flow, IoCallback callback, Object context, int status, int dw0, int dw1, long visibleNanos) {
-            fill(flow, callback, context, status, dw0, dw1, visibleNanos);
+            fill(flow, callback, context, -1, status, dw0, dw1, visibleNanos);
         }
 
         @Override
@@ -161,7 +171,7 @@ final class FlowDelivery implements CompletionRouter {
                 IoCallback cb = callback;
                 Object ctx = context;
                 clear();
-                sync.woken(visibleNanos, System.nanoTime(), queue.qid());
+                sync.woken(visibleNanos, System.nanoTime(), queue.qid(), cid);
                 cb.onComplete(ctx, status, dw0, dw1);
                 return;
             }
@@ -193,12 +203,14 @@ final class FlowDelivery implements CompletionRouter {
             IoCallback cb = callback;
             Object ctx = context;
             int st = status;
+            int cmd = cid;
+            long visible = visibleNanos;
             long toWakeup = visibleNanos == 0 ? -1 : now - visibleNanos;
             clear();
             FlowRecorders.Lane lane = local.lane(f.id());
             lane.record(delivery, toWakeup, 0);
             int cpu = sample(lane, f);
-            emit(eventDelivery, queue.qid(), st, f, cpu, toWakeup, 0);
+            emit(eventDelivery, queue.qid(), cmd, visible, st, f, cpu, toWakeup, 0);
             cb.onComplete(ctx, st, dw0, dw1);
         }
 
@@ -213,6 +225,8 @@ final class FlowDelivery implements CompletionRouter {
             int d0 = dw0;
             int d1 = dw1;
             long issued = issuedNanos;
+            int cmd = cid;
+            long visible = visibleNanos;
             long toWakeup = visibleNanos == 0 ? -1 : issued - visibleNanos;
             FlowRecorders.Writer w = home;
             clear();
@@ -221,7 +235,7 @@ final class FlowDelivery implements CompletionRouter {
             FlowRecorders.Lane lane = w.lane(f.id());
             lane.record(FlowRecorders.HANDED_OFF, toWakeup, toOnCpu);
             int cpu = sample(lane, f);
-            emit(HostCompletionEvent.HANDED_OFF, queue.qid(), st, f, cpu, toWakeup, toOnCpu);
+            emit(HostCompletionEvent.HANDED_OFF, queue.qid(), cmd, visible, st, f, cpu, toWakeup, toOnCpu);
             try {
                 cb.onComplete(ctx, st, d0, d1);
             } catch (Throwable t) {

@@ -30,13 +30,15 @@ final class SyncCall implements IoCallback {
     private long visibleNanos;
     private long wakeNanos;
     private int qid;
+    private int cid = -1;
     private long awakeNanos;
 
     /** Reactor, before {@link #onComplete}: the CQE became visible at {@code visibleNanos}, the waiter is woken now. */
-    void woken(long visibleNanos, long wakeNanos, int qid) {
+    void woken(long visibleNanos, long wakeNanos, int qid, int cid) {
         this.visibleNanos = visibleNanos;
         this.wakeNanos = wakeNanos;
         this.qid = qid;
+        this.cid = cid;
     }
 
     long visibleNanos() {
@@ -55,6 +57,11 @@ final class SyncCall implements IoCallback {
 
     int qid() {
         return qid;
+    }
+
+    /** The command's CID, -1 when unknown (a split transfer). */
+    int cid() {
+        return cid;
     }
 
     int status() {

@@ -12,7 +12,7 @@ import java.util.logging.Logger;
 @Command(name = "locus", mixinStandardHelpOptions = true, version = "locus 0.1.0",
         description = "Locus NVMe-over-Fabrics host: discover, identify, read, write, perf.",
         subcommands = {DiscoverCommand.class, IdentifyCommand.class, ReadCommand.class, WriteCommand.class,
-                PerfCommand.class, StatsCommand.class, CommandLine.HelpCommand.class})
+                PerfCommand.class, StatsCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})
 public final class LocusCli {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;

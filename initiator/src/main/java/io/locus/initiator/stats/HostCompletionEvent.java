@@ -31,8 +31,12 @@ public final class HostCompletionEvent extends Event {
     public static final String NO_HOME_REACTOR = "no home reactor";
     public static final String BLOCKING = "blocking";
 
+    @Label("Controller ID")
+    public int cntlid;
     @Label("Queue ID")
     public int qid;
+    @Label("Command ID")
+    public int cid;
     @Label("Status")
     public int status;
     @Label("Flow ID")
@@ -53,4 +57,10 @@ public final class HostCompletionEvent extends Event {
     @Label("Wakeup to on CPU")
     @Timespan(Timespan.NANOSECONDS)
     public long wakeupToOnCpuNanos;
+    /**
+     * {@link System#nanoTime()} when the CQE was parsed (0 when unknown): CLOCK_MONOTONIC on Linux, the clock a target
+     * on this machine stamps its requests with, so {@code locus trace} can join the two recordings.
+     */
+    @Label("CQE visible at (monotonic ns)")
+    public long visibleAt;
 }

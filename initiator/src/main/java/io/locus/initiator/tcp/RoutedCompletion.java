@@ -20,6 +20,8 @@ public abstract class RoutedCompletion implements Runnable {
     protected int status;
     protected int dw0;
     protected int dw1;
+    /** The command's CID, -1 when the completion stands for several commands (a split transfer). */
+    protected int cid;
     /** When the completion was parsed on the queue's reactor ({@link System#nanoTime()}); 0 when the host failed it. */
     protected long visibleNanos;
     private volatile boolean handedOff;
@@ -28,8 +30,9 @@ public abstract class RoutedCompletion implements Runnable {
         this.queue = queue;
     }
 
-    protected final void fill(Flow flow, IoCallback callback, Object context, int status, int dw0, int dw1,
+    protected final void fill(Flow flow, IoCallback callback, Object context, int cid, int status, int dw0, int dw1,
                               long visibleNanos) {
+        this.cid = cid;
         this.flow = flow;
         this.callback = callback;
         this.context = context;

@@ -754,7 +754,7 @@ public final class TcpQueue implements Poller {
                 carriers[c.index] = routed;
                 carrierSpills++;
             }
-            routed.fill(c.flow, callback, context, status, dw0, dw1, lastVisibleNanos);
+            routed.fill(c.flow, callback, context, c.cid, status, dw0, dw1, lastVisibleNanos);
         }
         release(c);
         if (callback != null) {

@@ -25,6 +25,8 @@ public final class RequestEvent extends Event {
     /** Checked before building an event, so a disabled event costs one field read. */
     public static final EventType TYPE = EventType.getEventType(RequestEvent.class);
 
+    @Label("Controller ID")
+    public int cntlid;
     @Label("Queue ID")
     public int qid;
     @Label("Command ID")
@@ -48,4 +50,12 @@ public final class RequestEvent extends Event {
     @Label("Backend done to response")
     @Timespan(Timespan.NANOSECONDS)
     public long doneToResponseNanos;
+    /**
+     * {@link System#nanoTime()} when the backend finished (0 without a backend stage): CLOCK_MONOTONIC on Linux, the
+     * same clock a host on this machine stamps its completions with, so {@code locus trace} can join the two.
+     */
+    @Label("Backend done at (monotonic ns)")
+    public long backendDoneAt;
+    @Label("Response queued at (monotonic ns)")
+    public long responseAt;
 }

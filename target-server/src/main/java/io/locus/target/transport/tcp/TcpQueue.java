@@ -696,6 +696,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
 
     private void recordEvent(Request r, long now) {
         RequestEvent e = new RequestEvent();
+        e.cntlid = controller == null ? -1 : controller.cntlid();
         e.qid = qid;
         e.cid = r.cid;
         e.opcode = r.opcode;
@@ -706,6 +707,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         e.targetNanos = now - r.receivedNanos;
         e.backendNanos = r.backendSubmitNanos == 0 ? 0 : r.backendDoneNanos - r.backendSubmitNanos;
         e.doneToResponseNanos = r.backendSubmitNanos == 0 ? 0 : now - r.backendDoneNanos;
+        e.backendDoneAt = r.backendSubmitNanos == 0 ? 0 : r.backendDoneNanos;
+        e.responseAt = now;
         e.commit();
     }
 
