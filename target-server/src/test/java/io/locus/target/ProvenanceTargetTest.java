@@ -15,11 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 /** The provenance extension as the target negotiates it: off for standard hosts, timing in DW1 once enabled. */
 class ProvenanceTargetTest {
     private static RawHost.Pdu writeWithProvenance(RawHost io, int cid) throws Exception {
+        return writeWithProvenance(io, cid, ProvenanceWire.CLASS_STEP_CRITICAL);
+    }
+
+    private static RawHost.Pdu writeWithProvenance(RawHost io, int cid, int latencyClass) throws Exception {
         ByteBuf s = RawHost.sqe(NvmOpcode.WRITE, cid, 1);
         Sqe.setCdw(s, 0, 12, 0);
         s.setIntLE(Sqe.CDW2_OFFSET, 77);
         s.setIntLE(Sqe.CDW3_OFFSET, ProvenanceWire.cdw3(0, 0));
-        s.setLongLE(Sqe.MPTR_OFFSET, ProvenanceWire.mptr(ProvenanceWire.CLASS_STEP_CRITICAL, 0, 50));
+        s.setLongLE(Sqe.MPTR_OFFSET, ProvenanceWire.mptr(latencyClass, 0, 50));
         io.capsule(s, new byte[4096], false);
         return io.expect(PduType.CAPSULE_RESP);
     }
@@ -47,6 +51,41 @@ class ProvenanceTargetTest {
                 nonZero |= dw1;
             }
             assertNotEquals(0, nonZero, "enabled controllers report target timing in DW1");
+        }
+    }
+
+    /** How many throughput commands the target's only reactor has held back behind latency-class work. */
+    private static long deferred(Target t) throws Exception {
+        io.locus.runtime.Reactor r = t.reactors().get(0);
+        java.util.concurrent.CompletableFuture<Long> n = new java.util.concurrent.CompletableFuture<>();
+        r.execute(() -> n.complete(t.completions(r).deferredCommands()));
+        return n.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldServeAStandardHostsCommandsAtOnceAndDeferOnlyThroughputWorkOfEnabledControllers() throws Exception {
+        try (Target t = TestTargets.memory(16L << 20); RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost io = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            io.icReq(false, false);
+            io.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(0, writeWithProvenance(io, 10 + i, ProvenanceWire.CLASS_THROUGHPUT).cqeStatus());
+            }
+            assertEquals(0, deferred(t), "a standard host's commands run as in generic mode, never held back");
+            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
+            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
+            Sqe.setCdw(set, 0, 11, 1);
+            admin.capsule(set, null, false);
+            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(0, writeWithProvenance(io, 30 + i, ProvenanceWire.CLASS_STEP_CRITICAL).cqeStatus());
+            }
+            assertEquals(0, deferred(t), "latency-class work is never held back");
+            for (int i = 0; i < 10; i++) {
+                assertEquals(0, writeWithProvenance(io, 50 + i, ProvenanceWire.CLASS_THROUGHPUT).cqeStatus());
+            }
+            assertEquals(10, deferred(t), "throughput work of an enabled controller waits for latency-class work");
         }
     }
 

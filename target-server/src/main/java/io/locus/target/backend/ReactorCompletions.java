@@ -28,6 +28,7 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private final ArrayDeque<Request> deferred = new ArrayDeque<>(1024);
     private final List<Flushable> dirty = new ArrayList<>();
     private long localCompletions;
+    private long deferredCommands;
     private final AtomicLong remoteCompletions = new AtomicLong();
 
     private final ReactorStats stats;
@@ -101,8 +102,14 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         }
     }
 
+    /** Throughput commands held back behind latency-class work so far (reactor thread only). */
+    public long deferredCommands() {
+        return deferredCommands;
+    }
+
     /** Queues throughput work to run after this turn's latency-class work (reactor thread only). */
     public void defer(Request request) {
+        deferredCommands++;
         deferred.addLast(request);
     }
 

@@ -612,8 +612,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             int status = r.namespace != null ? Status.SUCCESS : io.validate(r);
             if (status != Status.SUCCESS) {
                 r.complete(status);
-            } else if (limits.provenance() && !r.urgent()) {
-                // Throughput work waits for this turn's latency-class work (provenance mode only).
+            } else if (controller.provenanceEnabled() && !r.urgent()) {
+                // Throughput work waits for this turn's latency-class work, on controllers whose host enabled
+                // provenance only: a standard host's commands all run at once, exactly as in generic mode.
                 completions.defer(r);
             } else {
                 io.execute(r);
