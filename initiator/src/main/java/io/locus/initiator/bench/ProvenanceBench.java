@@ -101,6 +101,9 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--no-remote", description = "Skip the remote-completion phase (remote_completion_ratio then comes from the mixed load).")
     boolean noRemote;
 
+    @Option(names = "--target-per-side", description = "Start a target process per side (the off side's with --provenance off) instead of one per round serving both sides.")
+    boolean targetPerSide;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -152,9 +155,9 @@ public final class ProvenanceBench implements Callable<Integer> {
             }
             for (int round = 1; round <= rounds; round++) {
                 String tag = rounds == 1 ? "" : "-round" + round;
-                progress.printf("bench-provenance: round %d of %d%n", round, rounds);
-                offRounds.add(side(script, logDir.resolve("target-provenance-off" + tag + ".log"), host, false, spec));
-                onRounds.add(side(script, logDir.resolve("target-provenance-on" + tag + ".log"), host, true, spec));
+                boolean onFirst = round % 2 == 0; // alternate which side meets the fresher target
+                progress.printf("bench-provenance: round %d of %d (%s first)%n", round, rounds, onFirst ? "on" : "off");
+                round(script, logDir, tag, host, spec, onFirst, offRounds, onRounds);
             }
         }
         BenchResult.Side off = RoundPool.pool(offRounds);
@@ -169,9 +172,11 @@ public final class ProvenanceBench implements Callable<Integer> {
                 MixedLoad.reactorThreads(host);
                 progress.printf("bench-provenance: remote-completion phase, %d host reactors on cores %s%n",
                         remoteCpus.length, remoteHostCores);
-                BenchResult.Side remoteOff = side(script, logDir.resolve("target-remote-off.log"), host, false, remoteSpec);
-                BenchResult.Side remoteOn = side(script, logDir.resolve("target-remote-on.log"), host, true, remoteSpec);
-                remote = new BenchResult.RemotePhase(remoteHostCores, remoteCpus.length, remoteSeconds, remoteOff, remoteOn);
+                List<BenchResult.Side> remoteOff = new ArrayList<>();
+                List<BenchResult.Side> remoteOn = new ArrayList<>();
+                round(script, logDir, "-remote", host, remoteSpec, false, remoteOff, remoteOn);
+                remote = new BenchResult.RemotePhase(remoteHostCores, remoteCpus.length, remoteSeconds,
+                        remoteOff.getFirst(), remoteOn.getFirst());
             }
         }
         BenchResult.IdleCpu idle = null;
@@ -193,11 +198,43 @@ public final class ProvenanceBench implements Callable<Integer> {
         return off.errors() + on.errors() + remoteErrors > 0 ? 1 : 0;
     }
 
+    /**
+     * One round: off and on against one target process (provenance-capable; the off side's host does not enable it,
+     * so its controller is served exactly as in generic mode), in the given order. Both sides then share the target
+     * JVM's JIT state, which otherwise differs between processes by more than the throughput bar.
+     * With {@code --target-per-side}, each side gets a target of its own, the off side's started with --provenance off.
+     */
+    private void round(Path script, Path logDir, String tag, ReactorGroup host, MixedLoad.Spec spec, boolean onFirst,
+                       List<BenchResult.Side> offs, List<BenchResult.Side> ons) throws IOException, InterruptedException {
+        boolean[] order = onFirst ? new boolean[] {true, false} : new boolean[] {false, true};
+        if (targetPerSide) {
+            for (boolean p : order) {
+                (p ? ons : offs).add(side(script, logDir.resolve("target-provenance-" + (p ? "on" : "off") + tag + ".log"),
+                        host, p, spec));
+            }
+            return;
+        }
+        progress.printf("bench-provenance: starting locus-target on cores %s (provenance advertised; the off side does not enable it)%n", targetCores);
+        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", true, true,
+                logDir.resolve("target" + tag + ".log"), 120_000)) {
+            for (boolean p : order) {
+                (p ? ons : offs).add(measure(target, host, p, spec));
+            }
+        }
+    }
+
     private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
             throws IOException, InterruptedException {
-        String name = "provenance " + (provenance ? "on" : "off");
-        progress.printf("bench-provenance: %s: starting locus-target on cores %s%n", name, targetCores);
+        progress.printf("bench-provenance: provenance %s: starting locus-target on cores %s%n", provenance ? "on" : "off", targetCores);
         try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
+            return measure(target, host, provenance, spec);
+        }
+    }
+
+    private BenchResult.Side measure(TargetProcess target, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
+            throws IOException, InterruptedException {
+        String name = "provenance " + (provenance ? "on" : "off");
+        {
             ControllerOptions options = ControllerOptions.defaults()
                     .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
                     .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
