@@ -234,48 +234,46 @@ public final class ProvenanceBench implements Callable<Integer> {
     private BenchResult.Side measure(TargetProcess target, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
             throws IOException, InterruptedException {
         String name = "provenance " + (provenance ? "on" : "off");
-        {
-            ControllerOptions options = ControllerOptions.defaults()
-                    .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
-                    .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
-                    .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
-            try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
-                    HostIdentity.generate(), options)) {
-                if (ctrl.provenanceEnabled() != provenance) {
-                    throw new NvmeException("provenance is " + (ctrl.provenanceEnabled() ? "enabled" : "not enabled")
-                            + " on the controller, expected " + (provenance ? "enabled" : "disabled"));
-                }
-                URI metrics = URI.create("http://127.0.0.1:" + target.metricsPort() + "/metrics");
-                Supplier<List<ReactorSummary>> scrape = () -> {
-                    try {
-                        return TargetStats.fetch(metrics, Duration.ofSeconds(5)).summaries();
-                    } catch (IOException e) {
-                        progress.printf("bench-provenance: cannot read target metrics: %s%n", e.getMessage());
-                        return new ArrayList<>();
-                    }
-                };
-                progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
-                        name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
-                // Render the metrics page often enough now that the target JIT-compiles its rendering during the
-                // warm-up: a scrape at the start of the measured interval would otherwise set the C2 compiler off on
-                // the target's core a few hundred ms into it (seen as a cluster of slow critical requests).
-                for (int i = 0; i < PRIME_SCRAPES; i++) {
-                    scrape.get();
-                }
-                List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
-                watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
-                List<SchedProbe.Watched> compilers = new ArrayList<>(SchedProbe.find("target", target.pid(), "C2 Compiler"));
-                compilers.addAll(SchedProbe.find("target", target.pid(), "C1 Compiler"));
-                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C2 Compiler"));
-                compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C1 Compiler"));
-                SchedProbe jit = new SchedProbe(compilers);
-                BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched),
-                        jit::cpuNanos);
-                progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.0f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
-                        name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
-                        s.critical().p999Us(), s.throughputMibPerS());
-                return s;
+        ControllerOptions options = ControllerOptions.defaults()
+                .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
+                .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
+                .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
+        try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
+                HostIdentity.generate(), options)) {
+            if (ctrl.provenanceEnabled() != provenance) {
+                throw new NvmeException("provenance is " + (ctrl.provenanceEnabled() ? "enabled" : "not enabled")
+                        + " on the controller, expected " + (provenance ? "enabled" : "disabled"));
             }
+            URI metrics = URI.create("http://127.0.0.1:" + target.metricsPort() + "/metrics");
+            Supplier<List<ReactorSummary>> scrape = () -> {
+                try {
+                    return TargetStats.fetch(metrics, Duration.ofSeconds(5)).summaries();
+                } catch (IOException e) {
+                    progress.printf("bench-provenance: cannot read target metrics: %s%n", e.getMessage());
+                    return new ArrayList<>();
+                }
+            };
+            progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
+                    name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
+            // Render the metrics page often enough now that the target JIT-compiles its rendering during the
+            // warm-up: a scrape at the start of the measured interval would otherwise set the C2 compiler off on
+            // the target's core a few hundred ms into it (seen as a cluster of slow critical requests).
+            for (int i = 0; i < PRIME_SCRAPES; i++) {
+                scrape.get();
+            }
+            List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
+            watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
+            List<SchedProbe.Watched> compilers = new ArrayList<>(SchedProbe.find("target", target.pid(), "C2 Compiler"));
+            compilers.addAll(SchedProbe.find("target", target.pid(), "C1 Compiler"));
+            compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C2 Compiler"));
+            compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C1 Compiler"));
+            SchedProbe jit = new SchedProbe(compilers);
+            BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched),
+                    jit::cpuNanos);
+            progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.0f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
+                    name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
+                    s.critical().p999Us(), s.throughputMibPerS());
+            return s;
         }
     }
 
