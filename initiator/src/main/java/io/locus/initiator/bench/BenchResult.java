@@ -126,6 +126,13 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
                     errors, firstError, target, scheduling, hostTurns, warmup, null);
         }
 
+        Map<String, Object> remoteRatioPerFlow() {
+            Map<String, Object> per = new LinkedHashMap<>();
+            per.put("critical", criticalRemoteRatio);
+            per.put("throughput", throughputRemoteRatio);
+            return per;
+        }
+
         /** The headline figures of one round, for the per-round list. */
         Map<String, Object> headline() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -144,10 +151,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
             m.put("critical", c);
             m.put("throughput_mib_per_s", throughputMibPerS);
             m.put("remote_completion_ratio", remoteCompletionRatio);
-            Map<String, Object> per = new LinkedHashMap<>();
-            per.put("critical", criticalRemoteRatio);
-            per.put("throughput", throughputRemoteRatio);
-            m.put("remote_completion_ratio_per_flow", per);
+            m.put("remote_completion_ratio_per_flow", remoteRatioPerFlow());
             Map<String, Object> queues = new LinkedHashMap<>();
             queues.put("critical", criticalQueues);
             queues.put("throughput", throughputQueues);
@@ -253,10 +257,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
             for (Side s : List.of(off, on)) {
                 Map<String, Object> one = new LinkedHashMap<>();
                 one.put("remote_completion_ratio", s.remoteCompletionRatio());
-                Map<String, Object> per = new LinkedHashMap<>();
-                per.put("critical", s.criticalRemoteRatio());
-                per.put("throughput", s.throughputRemoteRatio());
-                one.put("remote_completion_ratio_per_flow", per);
+                one.put("remote_completion_ratio_per_flow", s.remoteRatioPerFlow());
                 one.put("completions", s.raw() == null ? null : s.raw().completions());
                 one.put("errors", s.errors());
                 m.put(s.provenance() ? "on" : "off", one);
