@@ -85,7 +85,9 @@ class ReconnectTest {
             assertEquals(2, target.adminConnects.get());
             assertEquals(40, target.ioCommands(NvmOpcode.READ).size());
             assertTrue(states.containsAll(List.of(ControllerState.RESETTING, ControllerState.RECONNECTING)), states.toString());
-            assertEquals(ControllerState.LIVE, ctrl.state());
+            // Like Linux (nvme_tcp_setup_ctrl), the queues replay held commands before the controller reports LIVE,
+            // so a retried command may complete a moment before the state changes.
+            awaitState(ctrl, ControllerState.LIVE);
         }
     }
 
@@ -143,5 +145,13 @@ class ReconnectTest {
             }
             assertTrue(ctrl.lastError().contains("refused host"), ctrl.lastError());
         }
+    }
+
+    private static void awaitState(Controller ctrl, ControllerState wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (ctrl.state() != wanted && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertEquals(wanted, ctrl.state());
     }
 }
