@@ -61,7 +61,8 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         this.config = config;
         TargetConfig.Limits l = config.limits();
         this.limits = new TargetLimits(l.mqes(), l.maxIoQueues(), l.mdts(), l.ioInCapsuleBytes(), 8192,
-                Math.max(4096, (1 << l.mdts()) * 4096), 10, 30, config.reactors().provenance(), config.reactors().batchPdus());
+                Math.max(4096, (1 << l.mdts()) * 4096), 10, 30, config.reactors().provenance(), config.reactors().batchPdus(),
+                config.reactors().batchBytes());
         this.discovery = new Subsystem(DiscoveryLog.DISCOVERY_NQN, TargetConfig.serialFor(DiscoveryLog.DISCOVERY_NQN),
                 "Locus discovery", true, List.of(), 0, true);
         for (TargetConfig.SubsystemConfig sc : config.subsystems()) {

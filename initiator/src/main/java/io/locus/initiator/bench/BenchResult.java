@@ -30,10 +30,14 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
     /** Bar: CPU of an idle adaptive reactor below this percentage of one core. */
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
-    /** @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's) */
+    /**
+     * @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's)
+     * @param slices             measured slices per side and round, alternating between the sides
+     */
     public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
                          String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
-                         int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn) {
+                         int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn,
+                         int slices) {
     }
 
     /** Latency percentiles in microseconds. */
@@ -347,6 +351,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         c.put("host_reactors", config.hostReactors());
         c.put("host_pinned", config.hostPinned());
         c.put("throughput_queues_with_provenance", config.throughputQueuesOn());
+        c.put("slices_per_side_and_round", config.slices());
         c.put("critical", config.criticalQueueDepth() + " x " + config.criticalIoSize() + " B random reads (STEP_CRITICAL)");
         c.put("throughput", config.throughputQueueDepth() + " x " + config.throughputIoSize() + " B random reads (THROUGHPUT)");
         m.put("config", c);
@@ -360,9 +365,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
     /** The table for people. */
     public void printTable(PrintWriter out) {
         out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %d round(s) of %.0f s"
-                        + " per side, alternating off/on, figures pooled over the rounds%n",
+                        + " per side%s, figures pooled over the rounds%n",
                 config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
-                offRounds.size(), config.seconds());
+                offRounds.size(), config.seconds(), config.slices() > 1
+                        ? fmt(" in %d slices alternating off/on (ABBA)", config.slices()) : ", alternating off/on");
         out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",
                 config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
         out.printf("without provenance both flows round-robin over 2 I/O queues; with it the critical flow has its own"
@@ -388,7 +394,9 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
             for (int i = 0; i < Math.max(offRounds.size(), onRounds.size()); i++) {
                 Side a = i < offRounds.size() ? offRounds.get(i) : null;
                 Side b = i < onRounds.size() ? onRounds.get(i) : null;
-                out.printf(Locale.ROOT, "  round %d: off %s, on %s%n", i + 1, roundText(a), roundText(b));
+                String change = a == null || b == null || a.throughputMibPerS() == 0 ? ""
+                        : fmt(" (throughput %+.1f%%)", 100 * (b.throughputMibPerS() / a.throughputMibPerS() - 1));
+                out.printf(Locale.ROOT, "  round %d: off %s, on %s%s%n", i + 1, roundText(a), roundText(b), change);
             }
         }
         if (idle != null) {

@@ -51,6 +51,12 @@ final class MixedLoad {
     record Spec(double seconds, double warmupSeconds, double maxWarmupSeconds, int criticalQueueDepth,
                 int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros,
                 long seed, int throughputQueues) {
+
+        /** The same load with other timing: {@code seconds} measured after {@code warmup} to {@code maxWarmup} s. */
+        Spec timed(double measured, double warmup, double maxWarmup) {
+            return new Spec(measured, warmup, maxWarmup, criticalQueueDepth, criticalIoSize, throughputQueueDepth,
+                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues);
+        }
     }
 
     private MixedLoad() {

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,6 +47,8 @@ public final class ProvenanceBench implements Callable<Integer> {
     static final String TARGET_NQN = "nqn.2026-11.io.locus:default";
     /** Scrapes of the target's metrics before the warm-up, so their code is compiled before the measurement. */
     static final int PRIME_SCRAPES = 30;
+    /** Warm-up of every slice after a side's first: the pipelines and TCP windows fill again, the code is hot. */
+    static final double SLICE_WARMUP_SECONDS = 1.0;
 
     @Option(names = "--time", defaultValue = "10", description = "Seconds to measure each side (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -92,6 +95,9 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds of off then on, pooled (default ${DEFAULT-VALUE}); throughput here swings between runs by more than the 10%% bar, so one round proves little.")
     int rounds;
 
+    @Option(names = "--slices", defaultValue = "5", description = "Measured slices per side and round (default ${DEFAULT-VALUE}): both controllers stay connected to the round's target and the load alternates off, on, on, off, ... in slices of --time divided by this, so the seconds-long swings of loopback throughput fall on both sides alike. 1 measures each side in one piece.")
+    int slices;
+
     @Option(names = "--remote-host-cores", defaultValue = "1,1", description = "CPUs of the host reactors for the remote-completion phase, at least two reactors (default ${DEFAULT-VALUE}: two reactors sharing core 1, so each flow has a home of its own and a completion can land on the wrong one).")
     String remoteHostCores;
 
@@ -133,6 +139,9 @@ public final class ProvenanceBench implements Callable<Integer> {
         if (rounds < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--rounds must be at least 1");
         }
+        if (slices < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--slices must be at least 1");
+        }
         if (throughputQueues < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--throughput-queues must be at least 1");
         }
@@ -157,7 +166,7 @@ public final class ProvenanceBench implements Callable<Integer> {
                 String tag = rounds == 1 ? "" : "-round" + round;
                 boolean onFirst = round % 2 == 0; // alternate which side meets the fresher target
                 progress.printf("bench-provenance: round %d of %d (%s first)%n", round, rounds, onFirst ? "on" : "off");
-                round(script, logDir, tag, host, spec, onFirst, offRounds, onRounds);
+                round(script, logDir, tag, host, spec, onFirst, slices, offRounds, onRounds);
             }
         }
         BenchResult.Side off = RoundPool.pool(offRounds);
@@ -174,7 +183,7 @@ public final class ProvenanceBench implements Callable<Integer> {
                         remoteCpus.length, remoteHostCores);
                 List<BenchResult.Side> remoteOff = new ArrayList<>();
                 List<BenchResult.Side> remoteOn = new ArrayList<>();
-                round(script, logDir, "-remote", host, remoteSpec, false, remoteOff, remoteOn);
+                round(script, logDir, "-remote", host, remoteSpec, false, 1, remoteOff, remoteOn);
                 remote = new BenchResult.RemotePhase(remoteHostCores, remoteCpus.length, remoteSeconds,
                         remoteOff.getFirst(), remoteOn.getFirst());
             }
@@ -187,7 +196,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         }
         BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
                 targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
-                throughputQueues), off, on, idle, offRounds, onRounds, remote);
+                throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
         } else {
@@ -200,15 +209,21 @@ public final class ProvenanceBench implements Callable<Integer> {
 
     /**
      * One round: off and on against one target process (provenance-capable; the off side's host does not enable it,
-     * so its controller is served exactly as in generic mode), in the given order. Both sides then share the target
-     * JVM's JIT state, which otherwise differs between processes by more than the throughput bar.
+     * so its controller is served exactly as in generic mode). Both sides then share the target JVM's JIT state,
+     * which otherwise differs between processes by more than the throughput bar.
+     * <p>
+     * Both controllers stay connected for the whole round and the load alternates between them in {@code slices}
+     * slices per side, in ABBA order (off on on off ..., or the mirror when {@code onFirst}): loopback throughput here
+     * swings by 10-20% from one second to the next, and slicing spreads those swings, and any drift over the round,
+     * over both sides alike. Each side's first slice warms up until the JIT compilers are quiet; the others warm up
+     * for {@link #SLICE_WARMUP_SECONDS}, enough for the pipelines and TCP windows to fill again.
      * With {@code --target-per-side}, each side gets a target of its own, the off side's started with --provenance off.
      */
     private void round(Path script, Path logDir, String tag, ReactorGroup host, MixedLoad.Spec spec, boolean onFirst,
-                       List<BenchResult.Side> offs, List<BenchResult.Side> ons) throws IOException, InterruptedException {
-        boolean[] order = onFirst ? new boolean[] {true, false} : new boolean[] {false, true};
+                       int sliceCount, List<BenchResult.Side> offs, List<BenchResult.Side> ons)
+            throws IOException, InterruptedException {
         if (targetPerSide) {
-            for (boolean p : order) {
+            for (boolean p : onFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 (p ? ons : offs).add(side(script, logDir.resolve("target-provenance-" + (p ? "on" : "off") + tag + ".log"),
                         host, p, spec));
             }
@@ -216,65 +231,102 @@ public final class ProvenanceBench implements Callable<Integer> {
         }
         progress.printf("bench-provenance: starting locus-target on cores %s (provenance advertised; the off side does not enable it)%n", targetCores);
         try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", true, true,
-                logDir.resolve("target" + tag + ".log"), 120_000)) {
-            for (boolean p : order) {
-                (p ? ons : offs).add(measure(target, host, p, spec));
-            }
-        }
-    }
-
-    private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
-            throws IOException, InterruptedException {
-        progress.printf("bench-provenance: provenance %s: starting locus-target on cores %s%n", provenance ? "on" : "off", targetCores);
-        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000)) {
-            return measure(target, host, provenance, spec);
-        }
-    }
-
-    private BenchResult.Side measure(TargetProcess target, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
-            throws IOException, InterruptedException {
-        String name = "provenance " + (provenance ? "on" : "off");
-        ControllerOptions options = ControllerOptions.defaults()
-                .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
-                .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
-                .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
-        try (Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
-                HostIdentity.generate(), options)) {
-            if (ctrl.provenanceEnabled() != provenance) {
-                throw new NvmeException("provenance is " + (ctrl.provenanceEnabled() ? "enabled" : "not enabled")
-                        + " on the controller, expected " + (provenance ? "enabled" : "disabled"));
-            }
-            URI metrics = URI.create("http://127.0.0.1:" + target.metricsPort() + "/metrics");
-            Supplier<List<ReactorSummary>> scrape = () -> {
-                try {
-                    return TargetStats.fetch(metrics, Duration.ofSeconds(5)).summaries();
-                } catch (IOException e) {
-                    progress.printf("bench-provenance: cannot read target metrics: %s%n", e.getMessage());
-                    return new ArrayList<>();
-                }
-            };
-            progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.0f s measured%n",
-                    name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
+                logDir.resolve("target" + tag + ".log"), 120_000);
+             Controller off = connect(target, host, false, spec);
+             Controller on = connect(target, host, true, spec)) {
+            Supplier<List<ReactorSummary>> scrape = scraper(target);
             // Render the metrics page often enough now that the target JIT-compiles its rendering during the
             // warm-up: a scrape at the start of the measured interval would otherwise set the C2 compiler off on
             // the target's core a few hundred ms into it (seen as a cluster of slow critical requests).
             for (int i = 0; i < PRIME_SCRAPES; i++) {
                 scrape.get();
             }
-            List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
-            watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
+            double sliceSeconds = spec.seconds() / sliceCount;
+            List<BenchResult.Side> offSlices = new ArrayList<>();
+            List<BenchResult.Side> onSlices = new ArrayList<>();
+            for (int i = 0; i < sliceCount; i++) {
+                boolean pairOnFirst = onFirst ^ (i % 2 == 1);
+                for (boolean p : pairOnFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                    MixedLoad.Spec timed = i == 0 ? spec.timed(sliceSeconds, spec.warmupSeconds(), spec.maxWarmupSeconds())
+                            : spec.timed(sliceSeconds, SLICE_WARMUP_SECONDS, SLICE_WARMUP_SECONDS);
+                    (p ? onSlices : offSlices).add(measure(p ? on : off, target, host, p, timed, scrape, i == 0,
+                            sliceCount == 1 ? "" : " slice " + (i + 1) + " of " + sliceCount));
+                }
+            }
+            offs.add(RoundPool.pool(offSlices));
+            ons.add(RoundPool.pool(onSlices));
+        }
+    }
+
+    private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
+            throws IOException, InterruptedException {
+        progress.printf("bench-provenance: provenance %s: starting locus-target on cores %s%n", provenance ? "on" : "off", targetCores);
+        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000);
+             Controller ctrl = connect(target, host, provenance, spec)) {
+            Supplier<List<ReactorSummary>> scrape = scraper(target);
+            for (int i = 0; i < PRIME_SCRAPES; i++) {
+                scrape.get();
+            }
+            return measure(ctrl, target, host, provenance, spec, scrape, true, "");
+        }
+    }
+
+    /** A controller for one side: 2 I/O queues without provenance, 1 + the throughput queues with it. */
+    private Controller connect(TargetProcess target, ReactorGroup host, boolean provenance, MixedLoad.Spec spec) {
+        ControllerOptions options = ControllerOptions.defaults()
+                .ioQueues(provenance ? 1 + spec.throughputQueues() : 2).provenance(provenance).reactors(host)
+                .queueSize(Math.max(ControllerOptions.DEFAULT_QUEUE_SIZE, Math.max(criticalQd, throughputQd) + 1))
+                .connectTimeoutMs(10_000).ctrlLossTimeoutMs(5_000).reconnectDelayMs(1_000);
+        Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), TARGET_NQN),
+                HostIdentity.generate(), options);
+        if (ctrl.provenanceEnabled() != provenance) {
+            ctrl.close();
+            throw new NvmeException("provenance is " + (ctrl.provenanceEnabled() ? "enabled" : "not enabled")
+                    + " on the controller, expected " + (provenance ? "enabled" : "disabled"));
+        }
+        return ctrl;
+    }
+
+    private Supplier<List<ReactorSummary>> scraper(TargetProcess target) {
+        URI metrics = URI.create("http://127.0.0.1:" + target.metricsPort() + "/metrics");
+        return () -> {
+            try {
+                return TargetStats.fetch(metrics, Duration.ofSeconds(5)).summaries();
+            } catch (IOException e) {
+                progress.printf("bench-provenance: cannot read target metrics: %s%n", e.getMessage());
+                return new ArrayList<>();
+            }
+        };
+    }
+
+    /**
+     * Runs the mixed load on one side's controller.
+     *
+     * @param waitForJit warm up until the JIT compilers of host and target are quiet (else the spec's fixed warm-up)
+     */
+    private BenchResult.Side measure(Controller ctrl, TargetProcess target, ReactorGroup host, boolean provenance,
+                                     MixedLoad.Spec spec, Supplier<List<ReactorSummary>> scrape, boolean waitForJit,
+                                     String label) throws IOException, InterruptedException {
+        String name = "provenance " + (provenance ? "on" : "off") + label;
+        if (waitForJit) {
+            progress.printf("bench-provenance: %s: warming up %.0f-%.0f s (until the JIT compilers are quiet), then %.1f s measured%n",
+                    name, spec.warmupSeconds(), spec.maxWarmupSeconds(), spec.seconds());
+        }
+        List<SchedProbe.Watched> watched = new ArrayList<>(SchedProbe.find("target", target.pid(), "locus-reactor-"));
+        watched.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "locus-bench-"));
+        LongSupplier jitCpu = null;
+        if (waitForJit) {
             List<SchedProbe.Watched> compilers = new ArrayList<>(SchedProbe.find("target", target.pid(), "C2 Compiler"));
             compilers.addAll(SchedProbe.find("target", target.pid(), "C1 Compiler"));
             compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C2 Compiler"));
             compilers.addAll(SchedProbe.find("host", ProcessHandle.current().pid(), "C1 Compiler"));
-            SchedProbe jit = new SchedProbe(compilers);
-            BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched),
-                    jit::cpuNanos);
-            progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.0f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
-                    name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
-                    s.critical().p999Us(), s.throughputMibPerS());
-            return s;
+            jitCpu = new SchedProbe(compilers)::cpuNanos;
         }
+        BenchResult.Side s = MixedLoad.run(ctrl, host, provenance, spec, scrape, new SchedProbe(watched), jitCpu);
+        progress.printf(Locale.ROOT, "bench-provenance: %s: warmed up %.1f s (JIT %s), critical p99.9 %.1f us, throughput %.1f MiB/s%n",
+                name, s.warmup().seconds(), s.warmup().jitSettled() ? "quiet" : "still compiling",
+                s.critical().p999Us(), s.throughputMibPerS());
+        return s;
     }
 
     private double idleCpu(Path script, Path log, String mode) throws IOException, InterruptedException {

@@ -8,7 +8,8 @@ import java.util.List;
  * Pools the rounds of one side of the benchmark. Throughput on this machine kind swings between runs by more than the
  * 10% the bar allows, so the benchmark alternates off and on several times and pools: every critical request of
  * every round in one histogram, all bytes over all measured seconds, all completions for the remote ratios. The
- * detail (stage breakdown, slowest requests, scheduling) is the last round's.
+ * detail (stage breakdown, slowest requests, scheduling) is the last round's; the warm-up is the first's (the one
+ * that waited for the JIT; later slices of a round warm up briefly).
  */
 final class RoundPool {
     private static final double MIB = 1024.0 * 1024.0;
@@ -58,7 +59,7 @@ final class RoundPool {
                 bytes / seconds / MIB, ratio(remote, all), ratio(criticalRemote, criticalAll),
                 ratio(throughputRemote, throughputAll), last.criticalQueues(), last.throughputQueues(),
                 last.criticalStages(), last.criticalTail(), last.criticalSlowest(), errors, firstError, last.target(),
-                last.scheduling(), last.hostTurns(), last.warmup(),
+                last.scheduling(), last.hostTurns(), rounds.getFirst().warmup(),
                 new BenchResult.Raw(critical, bytes, seconds, remote, all, criticalRemote, criticalAll, throughputRemote,
                         throughputAll));
     }

@@ -99,7 +99,8 @@ public final class ConfigLoader {
 
     private Reactors reactors(JsonNode n) throws ConfigException {
         object(n, "reactors");
-        allowOnly(n, "reactors", "cores", "idle", "provenance", "batch_pdus", "window_us");
+        allowOnly(n, "reactors", "cores", "idle", "provenance", "batch_pdus", "window_us",
+                "batch_bytes");
         List<Integer> cores = new ArrayList<>();
         if (n.has("cores")) {
             JsonNode list = n.get("cores");
@@ -123,7 +124,9 @@ public final class ConfigLoader {
         boolean provenance = !n.has("provenance") || bool(n.get("provenance"), "reactors.provenance");
         int batch = n.has("batch_pdus") ? intValue(n.get("batch_pdus"), "reactors.batch_pdus", 1, 1024) : Reactors.DEFAULT_BATCH_PDUS;
         int window = n.has("window_us") ? intValue(n.get("window_us"), "reactors.window_us", 1, 1_000_000) : Reactors.DEFAULT_WINDOW_MICROS;
-        return new Reactors(cores, idle, provenance, batch, window);
+        int batchBytes = n.has("batch_bytes")
+                ? intValue(n.get("batch_bytes"), "reactors.batch_bytes", 4096, 16 << 20) : Reactors.DEFAULT_BATCH_BYTES;
+        return new Reactors(cores, idle, provenance, batch, window, batchBytes);
     }
 
     private Listen listen(JsonNode n, String where) throws ConfigException {

@@ -18,25 +18,29 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
      *                   uniform batching, not advertised)
      * @param batchPdus  throughput-class responses coalesced per flush, at most
      * @param windowMicros time a reactor spends on throughput completions per turn, at most
+     * @param batchBytes data coalesced per flush for throughput flows that set BOUNDED_BATCH (provenance only;
+     *                   other responses flush at 256 KiB)
      */
-    public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus, int windowMicros) {
+    public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus, int windowMicros,
+                           int batchBytes) {
         public static final int DEFAULT_BATCH_PDUS = 16;
         public static final int DEFAULT_WINDOW_MICROS = 100;
+        public static final int DEFAULT_BATCH_BYTES = 512 * 1024;
 
         public Reactors(List<Integer> cores, String idle) {
-            this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS);
+            this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS, DEFAULT_BATCH_BYTES);
         }
 
         public Reactors withCores(List<Integer> newCores) {
-            return new Reactors(newCores, idle, provenance, batchPdus, windowMicros);
+            return new Reactors(newCores, idle, provenance, batchPdus, windowMicros, batchBytes);
         }
 
         public Reactors withIdle(String newIdle) {
-            return new Reactors(cores, newIdle, provenance, batchPdus, windowMicros);
+            return new Reactors(cores, newIdle, provenance, batchPdus, windowMicros, batchBytes);
         }
 
         public Reactors withProvenance(boolean on) {
-            return new Reactors(cores, idle, on, batchPdus, windowMicros);
+            return new Reactors(cores, idle, on, batchPdus, windowMicros, batchBytes);
         }
     }
 

@@ -13,12 +13,14 @@ package io.locus.target.model;
  * @param readyTimeout500ms  CAP.TO
  * @param provenance         whether the provenance extension is advertised and honoured
  * @param batchPdus          throughput responses coalesced per flush, at most
+ * @param batchBytes         data coalesced per flush for throughput flows that set BOUNDED_BATCH (provenance)
  */
 public record TargetLimits(int mqes, int maxIoQueues, int mdts, int ioInCapsuleBytes, int adminInCapsuleBytes,
-                           int maxH2cData, int kasUnits100ms, int readyTimeout500ms, boolean provenance, int batchPdus) {
+                           int maxH2cData, int kasUnits100ms, int readyTimeout500ms, boolean provenance, int batchPdus,
+                           int batchBytes) {
 
     public static TargetLimits defaults() {
-        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30, true, 16);
+        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30, true, 16, 512 * 1024);
     }
 
     public int maxTransferBytes() {

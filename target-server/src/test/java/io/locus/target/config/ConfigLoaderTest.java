@@ -59,6 +59,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheBatchLimitsOfTheReactors() throws Exception {
+        TargetConfig c = ConfigLoader.parse("t.json", "{\"subsystems\":[],\"reactors\":{\"batch_pdus\":8,\"batch_bytes\":1048576}}");
+        assertEquals(8, c.reactors().batchPdus());
+        assertEquals(1 << 20, c.reactors().batchBytes());
+        TargetConfig defaults = ConfigLoader.parse("t.json", "{\"subsystems\":[]}");
+        assertEquals(TargetConfig.Reactors.DEFAULT_BATCH_BYTES, defaults.reactors().batchBytes());
+        assertEquals("t.json: reactors.batch_bytes: 100 is out of range 4096..16777216",
+                error("{\"subsystems\":[],\"reactors\":{\"batch_bytes\":100}}"));
+    }
+
+    @Test
     void shouldReportMissingFileByName() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("/nonexistent/locus.json")));
         assertEquals("/nonexistent/locus.json: no such file", e.getMessage());

@@ -85,6 +85,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private final QueueFlows flows = new QueueFlows();
     private final Port port;
     private final TargetLimits limits;
+    private final ResponseBatching batching;
     private final RejectLog rejects;
     private final FabricsCommands fabrics;
     private final AdminCommands admin;
@@ -108,8 +109,6 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     private boolean flushScheduled;
     private int pendingResponses;
     private long pendingBytes;
-    /** Data queued before a throughput flush is forced. */
-    private static final int FLUSH_BYTES = 256 * 1024;
     private boolean closed;
     private long partialSinceNanos;
     private final long connectedNanos = System.nanoTime();
@@ -122,6 +121,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         this.completions = completions;
         this.port = port;
         this.limits = transport.target().limits();
+        this.batching = new ResponseBatching(limits.batchPdus(), limits.batchBytes());
         this.rejects = transport.target().rejects();
         this.fabrics = transport.fabrics();
         this.admin = transport.admin();
@@ -672,7 +672,9 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         if (!sent) {
             sendCapsuleResp(r);
         }
-        boolean urgent = r.urgent();
+        pendingResponses++;
+        boolean flushNow = batching.flushNow(r.urgent(),
+                ResponseBatching.boundedBatch(r.hasProvenance, r.latencyClass, r.provenanceFlags), pendingResponses, pendingBytes);
         r.reset();
         release(r);
         if (migrateTo != null) {
@@ -682,10 +684,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             moveTo(target, ReactorStats.MOVE_CONNECT);
             return;
         }
-        pendingResponses++;
-        if (urgent || pendingResponses >= limits.batchPdus() || pendingBytes >= FLUSH_BYTES) {
-            // Latency-class responses leave at once; throughput responses in batches of at most batchPdus PDUs or
-            // FLUSH_BYTES of data, so one writev never holds the reactor for megabytes.
+        if (flushNow) {
+            // Latency-class responses leave at once; throughput responses in bounded batches (ResponseBatching).
             flushPending();
         } else {
             scheduleFlush();
