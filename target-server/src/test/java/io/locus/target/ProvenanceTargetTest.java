@@ -3,11 +3,16 @@ package io.locus.target;
 import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.protocol.tcp.PduType;
+import io.locus.target.config.TargetConfig;
+import io.locus.target.metrics.ReactorStats;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -60,6 +65,62 @@ class ProvenanceTargetTest {
         java.util.concurrent.CompletableFuture<Long> n = new java.util.concurrent.CompletableFuture<>();
         r.execute(() -> n.complete(t.completions(r).deferredCommands()));
         return n.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Flushes of queued responses on the target's only reactor, for one reason. */
+    private static long flushes(Target t, int reason) throws Exception {
+        io.locus.runtime.Reactor r = t.reactors().get(0);
+        java.util.concurrent.CompletableFuture<Long> n = new java.util.concurrent.CompletableFuture<>();
+        r.execute(() -> n.complete(t.completions(r).stats().responseFlushes(reason)));
+        return n.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Four 128 KiB throughput reads arriving together, on a provenance controller: without BOUNDED_BATCH their
+     * responses flush at the uniform 256 KiB (twice), with it at reactors.batch_bytes (512 KiB: once). The window is
+     * wide so all four complete in one batch whatever the machine's speed.
+     */
+    @Test
+    void shouldCoalesceBoundedBatchFlowsUpToTheirByteLimitAndOthersUpToTheUniformOne() throws Exception {
+        TargetConfig base = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        TargetConfig.Reactors wide = new TargetConfig.Reactors(List.of(), "adaptive", true, 16, 1_000_000, 512 * 1024);
+        try (Target t = Target.start(new TargetConfig(wide, base.ports(), base.discovery(), base.subsystems(), base.limits()));
+             RawHost admin = new RawHost(TestTargets.ioPort(t)); RawHost io = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
+            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
+            Sqe.setCdw(set, 0, 11, 1);
+            admin.capsule(set, null, false);
+            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            io.icReq(false, false);
+            io.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0);
+            long uniform = limitFlushesForFourReads(t, io, 100, 0);
+            long bounded = limitFlushesForFourReads(t, io, 200, ProvenanceWire.FLAG_BOUNDED_BATCH);
+            assertEquals(2, uniform, "4 x 128 KiB without BOUNDED_BATCH: a flush every 256 KiB");
+            assertEquals(1, bounded, "4 x 128 KiB with BOUNDED_BATCH: one flush at 512 KiB");
+        }
+    }
+
+    private static long limitFlushesForFourReads(Target t, RawHost host, int firstCid, int flags) throws Exception {
+        long before = flushes(t, ReactorStats.FLUSH_LIMIT);
+        List<ByteBuf> reads = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ByteBuf s = RawHost.sqe(NvmOpcode.READ, firstCid + i, 1);
+            Sqe.setCdw(s, 0, 10, i * 32);
+            Sqe.setCdw(s, 0, 12, 31); // 32 blocks of 4 KiB
+            s.setIntLE(Sqe.CDW2_OFFSET, 9);
+            s.setIntLE(Sqe.CDW3_OFFSET, ProvenanceWire.cdw3(0, 0));
+            s.setLongLE(Sqe.MPTR_OFFSET, ProvenanceWire.mptr(ProvenanceWire.CLASS_THROUGHPUT, flags, 0));
+            Sgl.write(s, Sqe.SGL1_OFFSET, 0, 128 * 1024, Sgl.ID_TRANSPORT);
+            reads.add(s);
+        }
+        host.capsulesInOneWrite(reads);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(PduType.C2H_DATA, host.read().type());
+            assertEquals(0, host.expect(PduType.CAPSULE_RESP).cqeStatus());
+        }
+        return flushes(t, ReactorStats.FLUSH_LIMIT) - before;
     }
 
     @Test

@@ -20,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.List;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -163,6 +164,18 @@ final class RawHost implements AutoCloseable {
             if (dataDigest) {
                 b.writeIntLE(crc.compute(b, pdo, dataLen));
             }
+        }
+        send(b);
+    }
+
+    /** Sends data-less CapsuleCmds back to back in one write (no digests), so the target reads them in one batch. */
+    void capsulesInOneWrite(List<ByteBuf> sqes) throws IOException {
+        ByteBuf b = Unpooled.buffer(sqes.size() * CapsulePdu.CMD_HEADER_LENGTH);
+        for (ByteBuf sqe : sqes) {
+            int at = b.writerIndex();
+            CommonHeader.write(b, at, PduType.CAPSULE_CMD, 0, CapsulePdu.CMD_HEADER_LENGTH, 0, CapsulePdu.CMD_HEADER_LENGTH);
+            b.setBytes(at + 8, sqe, 0, 64);
+            b.writerIndex(at + CapsulePdu.CMD_HEADER_LENGTH);
         }
         send(b);
     }

@@ -76,6 +76,18 @@ public final class PrometheusText {
             b.append("locus_queue_migrations_total{reactor=\"").append(r.name()).append("\",reason=\"provenance\"} ")
                     .append(s.queueMoves(ReactorStats.MOVE_PROVENANCE)).append('\n');
         }
+        header(b, "locus_response_flushes_total", "counter", "Flushes of queued responses to the socket (about one writev each): "
+                + "reason=\"latency\" a LATENCY or STEP_CRITICAL response left at once, reason=\"limit\" a batch reached "
+                + "reactors.batch_pdus or its byte limit, reason=\"batch_end\" the reactor's batch ended. Responses per flush = "
+                + "locus_io_commands_total over the sum.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            String[] reasons = {"latency", "limit", "batch_end"};
+            for (int reason = 0; reason < reasons.length; reason++) {
+                b.append("locus_response_flushes_total{reactor=\"").append(r.name()).append("\",reason=\"")
+                        .append(reasons[reason]).append("\"} ").append(s.responseFlushes(reason)).append('\n');
+            }
+        }
         header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
                 + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");
         for (Reactor r : target.reactors().reactors()) {

@@ -17,7 +17,15 @@ public final class ReactorStats {
     /** Why a queue moved onto a reactor: its homed flows belong there (provenance). */
     public static final int MOVE_PROVENANCE = 1;
 
+    /** Why queued responses were flushed: a LATENCY or STEP_CRITICAL response leaves at once. */
+    public static final int FLUSH_LATENCY = 0;
+    /** Why queued responses were flushed: the batch reached its PDU or byte limit (ResponseBatching). */
+    public static final int FLUSH_LIMIT = 1;
+    /** Why queued responses were flushed: the end of the reactor's batch (or a queue move, or closing). */
+    public static final int FLUSH_BATCH_END = 2;
+
     private final String reactor;
+    private final long[] responseFlushes = new long[3];
     private final long[] commands = new long[2];
     private final long[] bytesRead = new long[1];
     private final long[] bytesWritten = new long[1];
@@ -80,6 +88,16 @@ public final class ReactorStats {
     public void recordQueueMove(int reason, int flowsCarried) {
         queueMoves[reason]++;
         flowMoves[0] += flowsCarried;
+    }
+
+    /** Records one flush of queued responses (reactor thread only). */
+    public void recordFlush(int reason) {
+        responseFlushes[reason]++;
+    }
+
+    /** Flushes of queued responses for {@code reason} ({@link #FLUSH_LATENCY}, {@link #FLUSH_LIMIT}, {@link #FLUSH_BATCH_END}). */
+    public long responseFlushes(int reason) {
+        return responseFlushes[reason];
     }
 
     /** Records a flow seen for the first time by a queue on this reactor (reactor thread only). */

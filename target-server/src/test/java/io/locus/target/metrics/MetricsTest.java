@@ -40,6 +40,13 @@ class MetricsTest {
             assertTrue(text.contains("locus_io_bytes_total{reactor=\"locus-reactor-0\",direction=\"write\"} " + 7 * 4096), text);
             assertTrue(text.contains("locus_request_latency_us_count{reactor=\"locus-reactor-0\",class=\"throughput\"} 14"), text);
             assertTrue(text.contains("# TYPE locus_request_latency_us summary"));
+            // One command at a time, generic mode: every response leaves with the end of its batch.
+            assertTrue(text.contains("locus_response_flushes_total{reactor=\"locus-reactor-0\",reason=\"latency\"} 0"), text);
+            assertTrue(text.contains("locus_response_flushes_total{reactor=\"locus-reactor-0\",reason=\"limit\"} 0"), text);
+            java.util.regex.Matcher batchEnd = java.util.regex.Pattern
+                    .compile("locus_response_flushes_total\\{reactor=\"locus-reactor-0\",reason=\"batch_end\"} (\\d+)").matcher(text);
+            assertTrue(batchEnd.find(), text);
+            assertTrue(Long.parseLong(batchEnd.group(1)) >= 14, "a flush per I/O response at least: " + batchEnd.group(1));
             List<RecordedEvent> events = RecordingFile.readAllEvents(jfr).stream()
                     .filter(e -> e.getEventType().getName().equals("io.locus.Request")).toList();
             assertTrue(events.size() >= 14 + 3, "I/O plus admin commands recorded: " + events.size());

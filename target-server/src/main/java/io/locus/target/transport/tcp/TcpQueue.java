@@ -673,7 +673,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             sendCapsuleResp(r);
         }
         pendingResponses++;
-        boolean flushNow = batching.flushNow(r.urgent(),
+        boolean urgent = r.urgent();
+        boolean flushNow = batching.flushNow(urgent,
                 ResponseBatching.boundedBatch(r.hasProvenance, r.latencyClass, r.provenanceFlags), pendingResponses, pendingBytes);
         r.reset();
         release(r);
@@ -686,7 +687,7 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         }
         if (flushNow) {
             // Latency-class responses leave at once; throughput responses in bounded batches (ResponseBatching).
-            flushPending();
+            flushResponses(urgent ? ReactorStats.FLUSH_LATENCY : ReactorStats.FLUSH_LIMIT);
         } else {
             scheduleFlush();
         }
@@ -775,8 +776,17 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
         }
     }
 
+    /** Flushes what this turn queued: at the end of the batch, before a move, on the way out. */
     @Override
     public void flushPending() {
+        flushResponses(ReactorStats.FLUSH_BATCH_END);
+    }
+
+    /** One flush of the queued responses, counted by why it happened when it carries any. */
+    private void flushResponses(int reason) {
+        if (pendingResponses > 0) {
+            completions.stats().recordFlush(reason);
+        }
         flushScheduled = false;
         pendingResponses = 0;
         pendingBytes = 0;
