@@ -56,6 +56,9 @@ class TargetStatsEndToEndTest {
                 assertEquals(rs.queueMoves(ReactorStats.MOVE_PROVENANCE), summary.queueMovesProvenance());
                 assertEquals(rs.flowMoves(), summary.flowMigrations());
                 assertEquals(rs.flows(), summary.flows());
+                assertEquals(new ReactorSummary.Flushes(rs.responseFlushes(ReactorStats.FLUSH_LATENCY),
+                        rs.responseFlushes(ReactorStats.FLUSH_LIMIT), rs.responseFlushes(ReactorStats.FLUSH_BATCH_END)),
+                        summary.flushes());
             }
             assertTrue(stats.json("test").containsKey("migrations_per_flow"));
         }

@@ -15,19 +15,49 @@ import java.util.Map;
  * @param queueMovesProvenance      queues that moved onto it because their homed flows belong there
  * @param flowMigrations            flows that moved onto it with their queue
  * @param flows                     (queue, flow) pairs first seen on it
+ * @param flushes                   flushes of queued responses to the socket, by reason
  */
 public record ReactorSummary(String reactor, Map<String, Long> commands, long bytesRead, long bytesWritten, long errors,
                              double remoteCompletionRatio, long turns, long idleTurns, long remoteMessages,
                              long backendLocal, long backendRemote, Map<String, ClassLatency> latency,
                              double registrationReuseHitRate, TurnTime turnTime, long queueMovesConnect,
-                             long queueMovesProvenance, long flowMigrations, long flows) {
+                             long queueMovesProvenance, long flowMigrations, long flows, Flushes flushes) {
 
     /** A summary without the registration, turn-time and placement figures (a target that does not report them). */
     public ReactorSummary(String reactor, Map<String, Long> commands, long bytesRead, long bytesWritten, long errors,
                           double remoteCompletionRatio, long turns, long idleTurns, long remoteMessages,
                           long backendLocal, long backendRemote, Map<String, ClassLatency> latency) {
         this(reactor, commands, bytesRead, bytesWritten, errors, remoteCompletionRatio, turns, idleTurns, remoteMessages,
-                backendLocal, backendRemote, latency, Double.NaN, TurnTime.NONE, 0, 0, 0, 0);
+                backendLocal, backendRemote, latency, Double.NaN, TurnTime.NONE, 0, 0, 0, 0, Flushes.NONE);
+    }
+
+    /**
+     * Flushes of queued responses (about one writev each): a latency-class response left at once, a batch reached
+     * its PDU or byte limit, or the reactor's batch ended.
+     */
+    public record Flushes(long latency, long limit, long batchEnd) {
+        public static final Flushes NONE = new Flushes(0, 0, 0);
+
+        public long total() {
+            return latency + limit + batchEnd;
+        }
+
+        Flushes minus(Flushes before) {
+            return new Flushes(latency - before.latency, limit - before.limit, batchEnd - before.batchEnd);
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("latency", latency);
+            m.put("limit", limit);
+            m.put("batch_end", batchEnd);
+            return m;
+        }
+    }
+
+    /** I/O responses per flush: how much the batching coalesced (NaN without flushes). */
+    public double responsesPerFlush() {
+        return flushes.total() == 0 ? Double.NaN : (double) totalCommands() / flushes.total();
     }
 
     /** Turn durations in microseconds: p50, p99, p99.9, the longest, and how many turns they cover. */
@@ -97,7 +127,7 @@ public record ReactorSummary(String reactor, Map<String, Long> commands, long by
                 remoteMessages - before.remoteMessages, backendLocal - before.backendLocal,
                 backendRemote - before.backendRemote, latency, registrationReuseHitRate, turnTime,
                 queueMovesConnect - before.queueMovesConnect, queueMovesProvenance - before.queueMovesProvenance,
-                flowMigrations - before.flowMigrations, flows - before.flows);
+                flowMigrations - before.flowMigrations, flows - before.flows, flushes.minus(before.flushes));
     }
 
     /** As {@code locus stats --json} prints it. */
@@ -137,6 +167,9 @@ public record ReactorSummary(String reactor, Map<String, Long> commands, long by
         m.put("queue_migrations", moves);
         m.put("flow_migrations", flowMigrations);
         m.put("flows", flows);
+        m.put("response_flushes", flushes.json());
+        double perFlush = responsesPerFlush();
+        m.put("responses_per_flush", Double.isNaN(perFlush) ? null : perFlush);
         return m;
     }
 }

@@ -36,6 +36,7 @@ public final class TargetStats {
     static final String QUEUE_MIGRATIONS = "locus_queue_migrations_total";
     static final String FLOW_MIGRATIONS = "locus_flow_migrations_total";
     static final String FLOWS = "locus_flows_total";
+    static final String RESPONSE_FLUSHES = "locus_response_flushes_total";
 
     private final List<PrometheusText.Sample> samples;
 
@@ -157,7 +158,10 @@ public final class TargetStats {
                 value(REGISTRATION_HIT_RATE, at), turnTime(reactor),
                 count(QUEUE_MIGRATIONS, Map.of("reactor", reactor, "reason", "connect")),
                 count(QUEUE_MIGRATIONS, Map.of("reactor", reactor, "reason", "provenance")),
-                count(FLOW_MIGRATIONS, at), count(FLOWS, at));
+                count(FLOW_MIGRATIONS, at), count(FLOWS, at),
+                new ReactorSummary.Flushes(count(RESPONSE_FLUSHES, Map.of("reactor", reactor, "reason", "latency")),
+                        count(RESPONSE_FLUSHES, Map.of("reactor", reactor, "reason", "limit")),
+                        count(RESPONSE_FLUSHES, Map.of("reactor", reactor, "reason", "batch_end"))));
     }
 
     /** Turn durations from {@code locus_reactor_turn_seconds}, in microseconds; NONE when the target reports none. */
@@ -254,6 +258,11 @@ public final class TargetStats {
                     : "n/a (no io_uring I/O on this reactor: its backends register no buffers)");
             out.printf("  placement      queues moved in: %d for provenance, %d at connect; %d flow(s) moved in, %d first seen%n",
                     r.queueMovesProvenance(), r.queueMovesConnect(), r.flowMigrations(), r.flows());
+            ReactorSummary.Flushes f = r.flushes();
+            double perFlush = r.responsesPerFlush();
+            out.printf(Locale.ROOT, "  flushes        %d (latency %d, limit %d, batch end %d); %s I/O response(s) per flush%n",
+                    f.total(), f.latency(), f.limit(), f.batchEnd(),
+                    Double.isNaN(perFlush) ? "n/a" : String.format(Locale.ROOT, "%.2f", perFlush));
             boolean any = r.latency().values().stream().anyMatch(l -> l.request().count() > 0);
             if (!any) {
                 out.printf("  latency (us)   no I/O yet%n");

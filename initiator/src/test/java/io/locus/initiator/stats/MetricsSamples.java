@@ -63,6 +63,10 @@ final class MetricsSamples {
             # HELP locus_flows_total Provenance flows first seen by a queue on this reactor.
             # TYPE locus_flows_total counter
             locus_flows_total{reactor="locus-reactor-0"} 1
+            # TYPE locus_response_flushes_total counter
+            locus_response_flushes_total{reactor="locus-reactor-0",reason="latency"} 100
+            locus_response_flushes_total{reactor="locus-reactor-0",reason="limit"} 20
+            locus_response_flushes_total{reactor="locus-reactor-0",reason="batch_end"} 30
             locus_flows_total{reactor="locus-reactor-1"} 3
             # HELP locus_uring_data_ios_total Data I/Os through this reactor's io_uring, by buffer.
             # TYPE locus_uring_data_ios_total counter

@@ -73,7 +73,11 @@ class TargetStatsTest {
         assertEquals(1, r0.queueMovesProvenance());
         assertEquals(1, r0.flowMigrations());
         assertEquals(1, r0.flows());
+        assertEquals(new ReactorSummary.Flushes(100, 20, 30), r0.flushes());
+        assertEquals(2.0, r0.responsesPerFlush(), 1e-9, "300 I/O responses over 150 flushes");
         ReactorSummary r1 = stats.summary("locus-reactor-1");
+        assertEquals(ReactorSummary.Flushes.NONE, r1.flushes());
+        assertTrue(Double.isNaN(r1.responsesPerFlush()));
         assertFalse(r1.hasRegistration(), "no series: no io_uring there, and no invented 0");
         assertEquals(ReactorSummary.TurnTime.NONE, r1.turnTime());
         assertEquals(0.25, stats.migrationsPerFlow(), 1e-9, "one flow move over four flows");
@@ -108,6 +112,7 @@ class TargetStatsTest {
         assertTrue(s.matches("(?s).*latency request\\s+3\\s+9\\s+15\\s+100.*"), s);
         assertTrue(s.contains("latency (us)   no I/O yet"), s); // locus-reactor-1
         assertTrue(s.contains("migrations per flow 0.250 (1 flow move(s) over 4 flow(s))"), s);
+        assertTrue(s.contains("flushes        150 (latency 100, limit 20, batch end 30); 2.00 I/O response(s) per flush"), s);
         assertTrue(s.contains("turn time (us) p50 2.0, p99 40.0, p99.9 120.0, max 1500.0 over 1000 turn(s)"), s);
         assertTrue(s.contains("reuse hit rate 0.750 (io_uring)"), s);
         assertTrue(s.contains("reuse hit rate n/a (no io_uring I/O"), s); // locus-reactor-1
