@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.initiator.cli.LocusCli;
 import io.locus.nativeio.NativeLibrary;
 import io.locus.protocol.fabrics.DiscoveryLog;
+import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.protocol.provenance.ProvenanceWire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,6 +175,21 @@ class CliTest {
         assertTrue(flow.get("completions").asLong() > 0, flow.toString());
         assertEquals(flow.get("completions").asLong(), flow.get("handed_off").asLong(), flow.toString());
         assertEquals(flow.get("completions").asLong(), flow.get("wakeup_to_oncpu_us").get("count").asLong());
+    }
+
+    @Test
+    void shouldCarryBoundedBatchInTheFlowsProvenanceWhenAsked() {
+        target.provenance = true;
+        int rc = locus("perf", "-n", FakeTarget.SUBNQN, "--queue-depth", "2", "--time", "0.2", "--warmup", "0",
+                "--workload", "randread", "--bounded-batch");
+        assertEquals(0, rc, err.toString());
+        List<FakeTarget.Cmd> reads = target.ioCommands(NvmOpcode.READ);
+        assertFalse(reads.isEmpty());
+        for (FakeTarget.Cmd c : reads) {
+            int flags = (int) (c.mptr >>> 8) & 0xFF;
+            assertEquals(ProvenanceWire.FLAG_BOUNDED_BATCH, flags & ProvenanceWire.FLAG_BOUNDED_BATCH, "MPTR " + Long.toHexString(c.mptr));
+            assertEquals(ProvenanceWire.CLASS_THROUGHPUT, (int) (c.mptr & 0xFF));
+        }
     }
 
     @Test

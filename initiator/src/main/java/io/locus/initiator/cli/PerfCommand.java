@@ -84,6 +84,9 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--anti-migrate", description = "Mark the flow ANTI_MIGRATE: completions that land on a reactor off the home CPU are handed to the reactor on it (needs --home-cpu).")
     boolean antiMigrate;
 
+    @Option(names = "--bounded-batch", description = "Mark the flow BOUNDED_BATCH: a Locus target may coalesce its throughput responses up to reactors.batch_bytes per flush instead of 256 KiB.")
+    boolean boundedBatch;
+
     @Option(names = "--verify", description = "Write self-checking blocks (LBA, generation, checksum) and check every read; the working set is written first.")
     boolean verify;
 
@@ -118,7 +121,7 @@ final class PerfCommand implements Callable<Integer> {
         IdleMode idleMode = IdleMode.parse(idle);
         int queueCount = queues != null ? queues : cpus != null ? cpus.length : 1;
         Flow flow = new Flow(flowId, parseClass(latencyClass), homeCpu != null ? homeCpu : -1, 0,
-                antiMigrate ? Flow.ANTI_MIGRATE : 0, 0);
+                (antiMigrate ? Flow.ANTI_MIGRATE : 0) | (boundedBatch ? Flow.BOUNDED_BATCH : 0), 0);
         PerfConfig config = new PerfConfig(nsid, queueDepth, (int) ioSize, w, mix != null ? mix : w.defaultReadPercent(),
                 seconds, queueCount, verify, workingSet != null ? workingSet : 0, seed, flow, warmup);
         ControllerOptions options = conn.controllerOptions().ioQueues(queueCount).idleMode(idleMode);
