@@ -63,6 +63,6 @@ class PrometheusTextTest {
         List<PrometheusText.Sample> s = PrometheusText.parse(MetricsSamples.TWO_REACTORS);
         long lines = MetricsSamples.TWO_REACTORS.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).count();
         assertEquals(lines, s.size());
-        assertEquals(77, s.size());
+        assertEquals(80, s.size());
     }
 }
