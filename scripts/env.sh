@@ -47,6 +47,20 @@ locus_require_build_tools() {
   [ -f /usr/include/liburing.h ] || locus_apt_install liburing-dev
 }
 
+# What the kernel VM tests need (scripts/kernel-vm: the Linux kernel host and target in a guest). Never fails: where
+# it cannot install them, the tests skip with one line saying why.
+locus_offer_vm_tools() {
+  local missing=() tool pkg
+  for tool in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio depmod:kmod nvme:nvme-cli fio:fio \
+              mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs blkdiscard:util-linux; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${tool%%:*}" >/dev/null 2>&1 \
+      || missing+=("${tool##*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  locus_apt_install "${missing[@]}" || echo "locus: kernel VM tests will skip: missing ${missing[*]}" >&2
+  return 0
+}
+
 # Builds the distribution (all modules' jars and their dependencies) unless it is already up to date.
 locus_build_if_needed() {
   local stamp="$LOCUS_ROOT/target-server/target/locus-build.stamp"

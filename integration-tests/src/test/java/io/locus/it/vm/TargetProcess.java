@@ -1,0 +1,97 @@
+package io.locus.it.vm;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@code scripts/locus-target} started as a user starts it, on the build Maven just made, with a log file. */
+public final class TargetProcess implements AutoCloseable {
+    private final List<String> command;
+    private final Path log;
+    private final int port;
+    private Process process;
+
+    private TargetProcess(List<String> command, Path log, int port) {
+        this.command = command;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** A free TCP port on 127.0.0.1. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Starts the launcher with these arguments and waits until {@code port} accepts connections.
+     *
+     * @param port the I/O port the arguments make it listen on
+     */
+    public static TargetProcess start(Path log, int port, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(KernelVm.locusRoot().resolve("scripts/locus-target").toString());
+        cmd.addAll(List.of(args));
+        TargetProcess t = new TargetProcess(cmd, log, port);
+        t.launch();
+        return t;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("LOCUS_NO_BUILD", "1");
+        pb.environment().put("LOCUS_JAVA_OPTS", "-Xms64m -Xmx512m -XX:MaxDirectMemorySize=2g -XX:+UseSerialGC");
+        process = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw new IOException("locus-target did not start listening on " + port + ":\n" + log());
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Kills the target with SIGKILL, as a crash would, and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts the same command again (same port, same files). */
+    public void restart() throws IOException, InterruptedException {
+        Files.writeString(log, "--- restarted ---\n", StandardOpenOption.APPEND);
+        launch();
+    }
+
+    /** What the target printed so far. */
+    public String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** Stops the target with SIGTERM (a clean shutdown) and waits for it. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
