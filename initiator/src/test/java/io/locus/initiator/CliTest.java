@@ -137,6 +137,29 @@ class CliTest {
     }
 
     @Test
+    void shouldPrintEachSubcommandsHelpOnStdoutForDashDashHelpAndDashH() {
+        for (String command : List.of("discover", "identify", "read", "write", "perf", "stats", "trace")) {
+            for (String flag : List.of("--help", "-h")) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                int rc = LocusCli.run(new String[] {command, flag}, new PrintWriter(out, true), new PrintWriter(err, true));
+                String what = "locus " + command + " " + flag + ": " + err;
+                assertEquals(0, rc, what);
+                assertTrue(out.toString().startsWith("Usage: locus " + command), what + out);
+                assertTrue(out.toString().contains("-h, --help"), what + out);
+                assertEquals("", err.toString(), what);
+            }
+        }
+    }
+
+    @Test
+    void shouldPrintSubcommandHelpEvenWhenOtherOptionsAreGiven() {
+        assertEquals(0, locus("perf", "--help"), err.toString());
+        assertTrue(out.toString().startsWith("Usage: locus perf"), out.toString());
+        assertTrue(out.toString().contains("--queue-depth"), out.toString());
+    }
+
+    @Test
     void shouldRejectUnknownWorkloadAsUsageError() {
         assertEquals(2, locus("perf", "-n", FakeTarget.SUBNQN, "--workload", "sideways"));
         assertTrue(err.toString().contains("workload must be one of"), err.toString());

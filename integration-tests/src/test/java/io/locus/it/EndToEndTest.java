@@ -81,6 +81,7 @@ class EndToEndTest {
         DiscoveryEntry entry = log.subsystems().stream().filter(e -> e.subnqn().equals(NQN)).findFirst().orElseThrow();
         assertEquals(String.valueOf(ioPort), entry.trsvcid());
         assertEquals("127.0.0.1", entry.traddr());
+        assertEquals("not specified, sq flow control disable supported", entry.treqName(), "TREQ 0x4, as Linux nvmet");
     }
 
     @Test

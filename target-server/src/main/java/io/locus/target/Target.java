@@ -44,6 +44,15 @@ import java.util.logging.Logger;
  */
 public final class Target implements TargetContext, DiscoveryLogSource, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Target.class.getName());
+    /**
+     * TREQ of every discovery log entry: 0x4, secure channel "not specified" (b1:0 = 0) plus "SQ flow control disable
+     * supported" (b2; the target honours Connect CATTR b2). This is what Linux nvmet sends for TCP without TLS (its
+     * configfs port default is NVMF_TREQ_DISABLE_SQFLOW). 0x6 ("not required" + b2) is as valid in the spec, but older
+     * nvme-cli/libnvme (nvme-cli 2.3 among them) look the byte up in a table holding only 0, 1, 2 and 4 and print 0x6 as
+     * "unrecognized". SPDK sends 0x2 for plain TCP and 0x1 with TLS; Locus has no TLS, so there is no secure channel to
+     * require or waive, and 0x4 reads "not specified, sq flow control disable supported" in every nvme-cli.
+     */
+    static final int DISCOVERY_TREQ = DiscoveryLog.TREQ_NOT_SPECIFIED | DiscoveryLog.TREQ_SQ_FLOW_CONTROL_DISABLE;
 
     private final TargetConfig config;
     private final TargetLimits limits;
@@ -246,7 +255,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             b.setByte(off + DiscoveryLog.TRTYPE_OFFSET, DiscoveryLog.TRTYPE_TCP);
             b.setByte(off + DiscoveryLog.ADRFAM_OFFSET, p.ipv6() ? DiscoveryLog.ADRFAM_IPV6 : DiscoveryLog.ADRFAM_IPV4);
             b.setByte(off + DiscoveryLog.SUBTYPE_OFFSET, isDiscovery ? DiscoveryLog.SUBTYPE_CURRENT_DISCOVERY : DiscoveryLog.SUBTYPE_NVME);
-            b.setByte(off + DiscoveryLog.TREQ_OFFSET, DiscoveryLog.TREQ_NOT_REQUIRED | DiscoveryLog.TREQ_SQ_FLOW_CONTROL_DISABLE);
+            b.setByte(off + DiscoveryLog.TREQ_OFFSET, DISCOVERY_TREQ);
             b.setShortLE(off + DiscoveryLog.PORTID_OFFSET, p.id());
             b.setShortLE(off + DiscoveryLog.CNTLID_OFFSET, 0xFFFF);
             b.setShortLE(off + DiscoveryLog.ASQSZ_OFFSET, 32);

@@ -9,6 +9,7 @@ import io.locus.protocol.nvme.Status;
 import io.locus.protocol.tcp.PduType;
 import io.locus.target.backend.MemoryBackend;
 import io.locus.target.config.TargetConfig;
+import io.locus.target.model.Controller;
 import io.locus.target.model.Namespace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,6 +17,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,6 +66,11 @@ class ControllerLifecycleTest {
 
     @Test
     void shouldTearDownControllerAndQueuesWhenKeepAliveExpires() throws Exception {
+        Logger controllerLog = Logger.getLogger(Controller.class.getName());
+        Logger rejectLog = Logger.getLogger("io.locus.target.reject");
+        Recording records = new Recording();
+        controllerLog.addHandler(records);
+        rejectLog.addHandler(records);
         try (Target t = TestTargets.memory(16L << 20); RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost io = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 1000);
@@ -73,6 +84,35 @@ class ControllerLifecycleTest {
             assertTrue(adminClosed, "admin queue closed after KATO");
             assertTrue(io.closedByPeer(), "I/O queue closed with its controller");
             assertEquals(null, t.subsystem(TestTargets.NQN).controller(cntlid));
+            // Logged once, before the queues closed, as a keep-alive expiry of that controller: not as a rejection.
+            List<LogRecord> expiries = records.records.stream().filter(r -> r.getMessage().contains("keep-alive")).toList();
+            assertEquals(1, expiries.size(), records.records.toString());
+            LogRecord expiry = expiries.getFirst();
+            assertEquals(Controller.class.getName(), expiry.getLoggerName());
+            assertEquals(Level.WARNING, expiry.getLevel());
+            assertEquals("keep-alive expired: controller " + cntlid + " of " + TestTargets.NQN + " for host "
+                    + RawHost.HOSTNQN + " got no Keep Alive within KATO 1000 ms; tearing it down", expiry.getMessage());
+        } finally {
+            controllerLog.removeHandler(records);
+            rejectLog.removeHandler(records);
+        }
+    }
+
+    /** Keeps the log records published while it is attached (from any thread). */
+    private static final class Recording extends Handler {
+        final List<LogRecord> records = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void publish(LogRecord record) {
+            records.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
         }
     }
 

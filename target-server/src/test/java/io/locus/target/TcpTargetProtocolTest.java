@@ -273,6 +273,12 @@ class TcpTargetProtocolTest {
             int e = DiscoveryLog.HEADER_LENGTH;
             assertEquals(DiscoveryLog.TRTYPE_TCP, log.getUnsignedByte(e));
             assertEquals(DiscoveryLog.SUBTYPE_NVME, log.getUnsignedByte(e + DiscoveryLog.SUBTYPE_OFFSET));
+            // TREQ 0x4 (not specified, SQ flow control disable supported) as Linux nvmet: nvme-cli 2.3 prints 0x6 as
+            // "unrecognized".
+            for (int i = 0; i < 2; i++) {
+                assertEquals(0x4, log.getUnsignedByte(DiscoveryLog.HEADER_LENGTH + i * DiscoveryLog.ENTRY_LENGTH
+                        + DiscoveryLog.TREQ_OFFSET), "TREQ of entry " + i);
+            }
             assertEquals(TestTargets.NQN, ConnectData.readString(log, e + DiscoveryLog.SUBNQN_OFFSET, 256));
             assertEquals(String.valueOf(port), ConnectData.readString(log, e + DiscoveryLog.TRSVCID_OFFSET, 32));
             assertEquals("127.0.0.1", ConnectData.readString(log, e + DiscoveryLog.TRADDR_OFFSET, 256));

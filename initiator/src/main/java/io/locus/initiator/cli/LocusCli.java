@@ -8,8 +8,12 @@ import java.io.PrintWriter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** {@code locus}: the NVMe-oF host command line. Errors come out as one line and a non-zero exit status. */
-@Command(name = "locus", mixinStandardHelpOptions = true, version = "locus 0.1.0",
+/**
+ * {@code locus}: the NVMe-oF host command line. Errors come out as one line and a non-zero exit status.
+ * The command's scope is INHERIT so that every subcommand gets {@code -h/--help} and {@code -V/--version} too: a
+ * help option makes picocli print that subcommand's usage (exit 0) instead of failing on its required options.
+ */
+@Command(name = "locus", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "locus 0.1.0",
         description = "Locus NVMe-over-Fabrics host: discover, identify, read, write, perf.",
         subcommands = {DiscoverCommand.class, IdentifyCommand.class, ReadCommand.class, WriteCommand.class,
                 PerfCommand.class, StatsCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})

@@ -40,6 +40,10 @@ public final class DiscoveryLog {
     public static final int SUBTYPE_REFERRAL = 1;
     public static final int SUBTYPE_NVME = 2;
     public static final int SUBTYPE_CURRENT_DISCOVERY = 3;
+    /** TREQ: secure channel not specified (b1:0 = 0). */
+    public static final int TREQ_NOT_SPECIFIED = 0x0;
+    /** TREQ: secure channel required (b1:0 = 1). */
+    public static final int TREQ_REQUIRED = 0x1;
     /** TREQ: secure channel not required (b1:0 = 2). */
     public static final int TREQ_NOT_REQUIRED = 0x2;
     /** TREQ b2: SQ flow control disable supported. */

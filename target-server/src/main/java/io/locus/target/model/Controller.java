@@ -155,15 +155,23 @@ public final class Controller implements NamespaceListener {
 
     /** Tears the controller down with all its queues. Idempotent; any thread. */
     public void shutdown(String reason) {
+        shutdown(reason, null);
+    }
+
+    /** Tears down as {@link #shutdown(String)}; {@code first} runs only in the call that does it, before queues close. */
+    private boolean shutdown(String reason, Runnable first) {
         QueueContext[] toClose;
         synchronized (this) {
             if (closed) {
-                return;
+                return false;
             }
             closed = true;
             csts |= Property.CSTS_CFS;
             toClose = Arrays.copyOf(ioQueues, ioQueues.length);
             Arrays.fill(ioQueues, null);
+        }
+        if (first != null) {
+            first.run();
         }
         subsystem.removeListener(this);
         subsystem.unregister(cntlid, this);
@@ -176,6 +184,7 @@ public final class Controller implements NamespaceListener {
         if (adminQueue != null) {
             adminQueue.close(reason);
         }
+        return true;
     }
 
     public synchronized boolean isClosed() {
@@ -274,6 +283,19 @@ public final class Controller implements NamespaceListener {
         }
         long timeoutMillis = (katoMillis + 999) / 1000 * 1000;
         return nowNanos - lastKeepAliveNanos > timeoutMillis * 1_000_000L;
+    }
+
+    /**
+     * When the keep-alive has expired, tears the controller down and logs that, once, as what it is: the host sent
+     * no Keep Alive for longer than KATO (not a rejection of anything it sent). Returns whether this call tore it down.
+     */
+    public boolean expireKeepAliveIfDue(long nowNanos) {
+        if (!keepAliveExpired(nowNanos)) {
+            return false;
+        }
+        return shutdown("keep-alive expired", () -> LOG.warning("keep-alive expired: controller " + cntlid + " of "
+                + subsystem.nqn() + " for host " + hostNqn + " got no Keep Alive within KATO " + katoMillis
+                + " ms; tearing it down"));
     }
 
     // ---- features -----------------------------------------------------------------------------------------

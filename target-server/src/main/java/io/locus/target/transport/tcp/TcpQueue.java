@@ -353,9 +353,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             ctx.close();
             return;
         }
-        if (controller != null && qid == 0 && controller.keepAliveExpired(now)) {
-            rejects.reject(peer, "keep-alive timeout (" + controller.katoMillis() + " ms) on controller " + controller.cntlid());
-            controller.shutdown("keep-alive expired");
+        if (controller != null && qid == 0) {
+            controller.expireKeepAliveIfDue(now);
         }
         // A wanted move that found responses still in the socket buffer tries again here.
         maybeMove();
