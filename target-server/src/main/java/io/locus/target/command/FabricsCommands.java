@@ -51,9 +51,18 @@ public final class FabricsCommands {
             r.complete(Status.INVALID_OPCODE | Status.DNR);
             return;
         }
+        // Property Get/Set carry their values in the SQE and CQE: no data (Linux nvmet: nvmet_check_transfer_len(req, 0)).
         switch (fctype) {
-            case FabricsCommand.PROPERTY_GET -> propertyGet(r);
-            case FabricsCommand.PROPERTY_SET -> propertySet(r);
+            case FabricsCommand.PROPERTY_GET -> {
+                if (r.checkTransferLength(0)) {
+                    propertyGet(r);
+                }
+            }
+            case FabricsCommand.PROPERTY_SET -> {
+                if (r.checkTransferLength(0)) {
+                    propertySet(r);
+                }
+            }
             default -> r.complete(Status.INVALID_OPCODE | Status.DNR);
         }
     }
