@@ -27,6 +27,10 @@ public record HostIdentity(String hostNqn, UUID hostId) {
         if (!hostNqn.startsWith("nqn.") || hostNqn.getBytes(StandardCharsets.UTF_8).length > 223) {
             throw new IllegalArgumentException("host NQN '" + hostNqn + "' must start with 'nqn.' and be at most 223 bytes");
         }
+        if (hostId.getMostSignificantBits() == 0 && hostId.getLeastSignificantBits() == 0) {
+            // An all-zero HOSTID is no host identifier; targets answer its Connect with Invalid Parameters (IPO 0).
+            throw new IllegalArgumentException("host ID must not be all zeroes (00000000-0000-0000-0000-000000000000)");
+        }
     }
 
     /** A fresh identity of the default form {@code nqn.2014-08.org.nvmexpress:uuid:<uuid>}. */
@@ -75,10 +79,11 @@ public record HostIdentity(String hostNqn, UUID hostId) {
         if (nqn == null) {
             nqn = UUID_NQN_PREFIX + uuid;
         }
+        HostIdentity identity = new HostIdentity(nqn, uuid); // validated before anything is stored
         if (storeNqn || storeId) {
             store(dir, storeNqn ? nqnFile : null, nqn, storeId ? idFile : null, uuid.toString());
         }
-        return new HostIdentity(nqn, uuid);
+        return identity;
     }
 
     /** Where the identity files live for the given environment. */

@@ -56,4 +56,12 @@ class HostIdentityTest {
     void shouldRejectMalformedHostId() {
         assertThrows(IllegalArgumentException.class, () -> HostIdentity.load(null, "not-a-uuid", Map.of(), dir));
     }
+
+    @Test
+    void shouldRejectAnAllZeroHostIdThatTargetsRefuseInConnect() {
+        assertThrows(IllegalArgumentException.class,
+                () -> HostIdentity.load(null, "00000000-0000-0000-0000-000000000000", Map.of(), dir));
+        assertThrows(IllegalArgumentException.class,
+                () -> HostIdentity.load("nqn.2014-08.org.nvmexpress:uuid:00000000-0000-0000-0000-000000000000", null, Map.of(), dir));
+    }
 }

@@ -32,6 +32,8 @@ import java.net.SocketTimeoutException;
  */
 final class RawHost implements AutoCloseable {
     static final String HOSTNQN = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
+    /** The HOSTID every Connect of this host carries unless a test says otherwise (the UUID of {@link #HOSTNQN}). */
+    static final byte[] HOSTID = {0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x33, 0x33, 0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55};
 
     /** A received PDU: its header bytes (without digest) and data. */
     record Pdu(int type, int flags, ByteBuf header, byte[] data) {
@@ -201,24 +203,33 @@ final class RawHost implements AutoCloseable {
 
     /** Connect; returns the CapsuleResp. */
     Pdu connect(int qid, int sqsize, int cntlid, String subnqn, String hostnqn, int kato, int cattr) throws IOException {
+        return connect(qid, sqsize, connectData(cntlid, subnqn, hostnqn), kato, cattr);
+    }
+
+    /** Connect with the given Connect data, which may be malformed or of another length; returns the CapsuleResp. */
+    Pdu connect(int qid, int sqsize, byte[] connectData, int kato, int cattr) throws IOException {
         ByteBuf s = sqe(AdminOpcode.FABRICS, ++cid, 0);
         s.setByte(Sqe.FCTYPE_OFFSET, FabricsCommand.CONNECT);
         s.setShortLE(FabricsCommand.CONNECT_QID_OFFSET, qid);
         s.setShortLE(FabricsCommand.CONNECT_SQSIZE_OFFSET, sqsize);
         s.setByte(FabricsCommand.CONNECT_CATTR_OFFSET, cattr);
         s.setIntLE(FabricsCommand.CONNECT_KATO_OFFSET, kato);
+        capsule(s, connectData, false);
+        return expect(PduType.CAPSULE_RESP);
+    }
+
+    /** Well-formed Connect data with this host's HOSTID ({@link #HOSTID}). */
+    static byte[] connectData(int cntlid, String subnqn, String hostnqn) {
         ByteBuf d = Unpooled.buffer(1024, 1024);
         d.setZero(0, 1024);
         d.writerIndex(1024);
-        d.setLong(0, 0x1111111122223333L);
-        d.setLong(8, 0x4444555555555555L);
+        d.setBytes(ConnectData.HOSTID_OFFSET, HOSTID);
         d.setShortLE(ConnectData.CNTLID_OFFSET, cntlid);
         ConnectData.writeString(d, ConnectData.SUBNQN_OFFSET, 256, subnqn);
         ConnectData.writeString(d, ConnectData.HOSTNQN_OFFSET, 256, hostnqn);
         byte[] bytes = new byte[1024];
         d.getBytes(0, bytes);
-        capsule(s, bytes, false);
-        return expect(PduType.CAPSULE_RESP);
+        return bytes;
     }
 
     /** Admin queue bring-up: ICReq, Connect, CC.EN=1. Returns the CNTLID. */

@@ -42,6 +42,45 @@ public final class ConnectData {
         return readString(b, base + HOSTNQN_OFFSET, NQN_FIELD_LENGTH);
     }
 
+    /**
+     * Length in bytes of the NQN at {@code index}, up to its terminating NUL, or -1 when no NUL comes within the
+     * first {@link #NQN_MAX_LENGTH} + 1 bytes: an NQN is at most 223 bytes and NUL-terminated (NVMe Base
+     * specification, "NVMe Qualified Names"; SPDK's target checks HOSTNQN the same way, lib/nvmf/ctrlr.c
+     * {@code nvmf_ctrlr_cmd_connect}: {@code memchr(hostnqn, '\0', SPDK_NVMF_NQN_MAX_LEN + 1)}).
+     */
+    public static int nqnLength(ByteBuf b, int index) {
+        for (int i = 0; i <= NQN_MAX_LENGTH; i++) {
+            if (b.getByte(index + i) == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The NQN at {@code index} exactly as sent (no padding stripped), or null when it is not NUL-terminated in time. */
+    public static String readNqn(ByteBuf b, int index) {
+        int length = nqnLength(b, index);
+        return length < 0 ? null : b.toString(index, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether the HOSTID is all zeroes: no host identifier at all, which the Connect data may not carry (NVMe over
+     * Fabrics 1.1, Connect command data: HOSTID).
+     */
+    public static boolean hostIdIsZero(ByteBuf b, int base) {
+        return b.getLong(base + HOSTID_OFFSET) == 0 && b.getLong(base + HOSTID_OFFSET + 8) == 0;
+    }
+
+    /** Whether the HOSTID at {@code base} equals {@code hostId} (16 bytes). */
+    public static boolean hostIdEquals(ByteBuf b, int base, byte[] hostId) {
+        for (int i = 0; i < HOSTID_LENGTH; i++) {
+            if (b.getByte(base + HOSTID_OFFSET + i) != hostId[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads a NUL- or space-padded ASCII/UTF-8 string field. */
     public static String readString(ByteBuf b, int index, int fieldLength) {
         int end = index;

@@ -9,6 +9,14 @@ import io.netty.buffer.ByteBuf;
  */
 public final class PduFraming {
     public static final long OK = 0;
+    /**
+     * The largest PDO a PDU may carry: the header padded to the coarsest alignment a PDA can ask for, 32 dwords
+     * (PDA 31). SPDK's target answers a larger CapsuleCmd PDO with a C2HTermReq (lib/nvmf/tcp.c
+     * {@code nvmf_tcp_capsule_cmd_payload_handle}, {@code SPDK_NVME_TCP_PDU_PDO_MAX_OFFSET}).
+     */
+    public static final int MAX_DATA_OFFSET = 128;
+    /** PDA counts dwords, so any PDO is a multiple of 4. */
+    private static final int DATA_OFFSET_UNIT = 4;
 
     private PduFraming() {
     }
@@ -93,7 +101,9 @@ public final class PduFraming {
         if (ddgstFlag != dataDigest) {
             return error(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.FLAGS_OFFSET);
         }
-        if (pdo < headerEnd || pdo > plen) {
+        // PDO: past the header and its digest, within the PDU, at most 128 and dword-aligned (NVMe/TCP 1.0, PDU
+        // data alignment). SPDK's target checks the bound and, with CPDA != 0, the alignment (nvmf_tcp_pdu_ch_handle).
+        if (pdo < headerEnd || pdo > plen || pdo > MAX_DATA_OFFSET || pdo % DATA_OFFSET_UNIT != 0) {
             return error(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.PDO_OFFSET);
         }
         long dataLength = plen - pdo - (dataDigest ? CommonHeader.DIGEST_LENGTH : 0);

@@ -48,6 +48,19 @@ class PduFramingTest {
     }
 
     @Test
+    void shouldRejectADataOffsetPast128OrOffTheDwordGridButAcceptTheLargestPadding() {
+        long r = PduFraming.validate(header(PduType.CAPSULE_CMD, 0, 72, 250, 72 + 4096), 0, false, false, 8192);
+        assertEquals(TermReqPdu.FES_INVALID_HEADER_FIELD, PduFraming.fes(r));
+        assertEquals(CommonHeader.PDO_OFFSET, PduFraming.fei(r));
+        r = PduFraming.validate(header(PduType.CAPSULE_CMD, 0, 72, 74, 74 + 4096), 0, false, false, 8192);
+        assertEquals(CommonHeader.PDO_OFFSET, PduFraming.fei(r), "PDO not a multiple of 4");
+        r = PduFraming.validate(header(PduType.H2C_DATA, 0, 24, 132, 132 + 4096), 0, false, false, 8192);
+        assertEquals(CommonHeader.PDO_OFFSET, PduFraming.fei(r));
+        assertEquals(PduFraming.OK, PduFraming.validate(header(PduType.CAPSULE_CMD, 0, 72, 128, 128 + 4096), 0, false, false, 8192),
+                "PDA 31 pads to 128");
+    }
+
+    @Test
     void shouldMatchTheCrc32cCheckValue() {
         // The standard CRC-32C check value for "123456789".
         ByteBuf b = Unpooled.wrappedBuffer("123456789".getBytes(StandardCharsets.US_ASCII));

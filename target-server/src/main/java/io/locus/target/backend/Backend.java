@@ -12,6 +12,12 @@ public interface Backend extends AutoCloseable {
     /** Whether acknowledged writes may sit in a volatile cache until Flush (Identify VWC). */
     boolean volatileWriteCache();
 
+    /**
+     * Whether the data outlives this process (a file or block device). Only then is an identity derived from the
+     * configuration the same namespace's each time; see {@link io.locus.target.model.Namespace}.
+     */
+    boolean persistent();
+
     /** Whether deallocated blocks read back as zeroes. */
     boolean deallocateReadsZeroes();
 

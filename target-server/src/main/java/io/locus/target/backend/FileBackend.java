@@ -70,6 +70,11 @@ public final class FileBackend implements Backend {
     }
 
     @Override
+    public boolean persistent() {
+        return true; // the data is in the file
+    }
+
+    @Override
     public boolean deallocateReadsZeroes() {
         return true;
     }

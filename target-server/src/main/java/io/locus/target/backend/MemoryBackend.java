@@ -45,6 +45,11 @@ public final class MemoryBackend implements Backend {
     }
 
     @Override
+    public boolean persistent() {
+        return false; // the data lives in this process only
+    }
+
+    @Override
     public boolean deallocateReadsZeroes() {
         return true;
     }

@@ -21,6 +21,11 @@ public final class NullBackend implements Backend {
     }
 
     @Override
+    public boolean persistent() {
+        return false; // no data is kept at all
+    }
+
+    @Override
     public boolean deallocateReadsZeroes() {
         return true;
     }

@@ -174,6 +174,11 @@ public final class UringBackend implements Backend {
 
     /** Files deallocate to zeroes (punched holes, or zero writes); what a device's discard leaves is its business. */
     @Override
+    public boolean persistent() {
+        return true; // the data is in the file or device
+    }
+
+    @Override
     public boolean deallocateReadsZeroes() {
         return !blockDevice;
     }

@@ -15,6 +15,10 @@ import io.netty.buffer.ByteBufAllocator;
 /**
  * Admin command set for I/O and discovery controllers: Identify, Get Log Page, Set/Get Features, Async Event
  * Request, Keep Alive and Abort. Each handler validates, fills the request's data and completes it.
+ *
+ * <p>Every command here moves a fixed amount of data (Identify 4096 bytes, Get Log Page (NUMD + 1) × 4, Features
+ * none but the Host Identifier, the rest none), and SGL1 must describe exactly that: Data SGL Length Invalid otherwise,
+ * as Linux nvmet answers (SGLS b18 is not advertised; see {@link Request#checkTransferLength}).
  */
 public final class AdminCommands {
     private static final int IDENTIFY_LENGTH = 4096;
@@ -32,11 +36,17 @@ public final class AdminCommands {
             case AdminOpcode.SET_FEATURES -> setFeatures(r, c);
             case AdminOpcode.GET_FEATURES -> getFeatures(r, c);
             case AdminOpcode.ASYNC_EVENT_REQUEST -> {
+                if (!r.checkTransferLength(0)) {
+                    return;
+                }
                 if (!c.addAer(r)) {
                     r.complete(Status.AER_LIMIT_EXCEEDED);
                 }
             }
             case AdminOpcode.KEEP_ALIVE -> {
+                if (!r.checkTransferLength(0)) {
+                    return;
+                }
                 if (c.katoMillis() == 0) {
                     r.complete(Status.KEEP_ALIVE_INVALID);
                 } else {
@@ -45,6 +55,9 @@ public final class AdminCommands {
                 }
             }
             case AdminOpcode.ABORT -> {
+                if (!r.checkTransferLength(0)) {
+                    return;
+                }
                 if (discovery) {
                     r.complete(Status.INVALID_OPCODE | Status.DNR);
                 } else {
@@ -59,8 +72,7 @@ public final class AdminCommands {
     private void identify(Request r, Controller c) {
         int cdw10 = r.cdw(10);
         int cns = cdw10 & 0xFF;
-        if (r.transferLength < IDENTIFY_LENGTH) {
-            r.complete(Status.DATA_SGL_LENGTH_INVALID | Status.DNR);
+        if (!r.checkTransferLength(IDENTIFY_LENGTH)) {
             return;
         }
         Subsystem s = c.subsystem();
@@ -125,8 +137,7 @@ public final class AdminCommands {
         boolean rae = LogPage.rae(cdw10);
         long length = LogPage.length(cdw10, r.cdw(11));
         long offset = LogPage.offset(r.cdw(12), r.cdw(13));
-        if (length != r.transferLength) {
-            r.complete(Status.DATA_SGL_LENGTH_INVALID | Status.DNR);
+        if (!r.checkTransferLength(length)) {
             return;
         }
         if (length > c.limits().maxTransferBytes() || (offset & 0x3) != 0) {
@@ -197,6 +208,9 @@ public final class AdminCommands {
         int cdw10 = r.cdw(10);
         int cdw11 = r.cdw(11);
         int fid = Feature.fid(cdw10);
+        if (!r.checkTransferLength(featureDataLength(fid, cdw11))) {
+            return;
+        }
         if ((cdw10 & (1 << 31)) != 0) {
             r.complete(Status.FEATURE_NOT_SAVEABLE | Status.DNR);
             return;
@@ -247,10 +261,25 @@ public final class AdminCommands {
         }
     }
 
+    /**
+     * Bytes of data a Set/Get Features of {@code fid} moves: the Host Identifier's 8 or 16 (CDW11 b0 EXHID), none
+     * for every other feature here (their values travel in CDW11 and DW0), as Linux nvmet's
+     * {@code nvmet_feat_data_len} counts them.
+     */
+    private static int featureDataLength(int fid, int cdw11) {
+        if (fid == Feature.HOST_IDENTIFIER) {
+            return (cdw11 & 0x1) != 0 ? 16 : 8;
+        }
+        return 0;
+    }
+
     private void getFeatures(Request r, Controller c) {
         int cdw10 = r.cdw(10);
         int fid = Feature.fid(cdw10);
         int select = (cdw10 >>> 8) & 0x7;
+        if (!r.checkTransferLength(featureDataLength(fid, r.cdw(11)))) {
+            return;
+        }
         boolean discovery = c.isDiscovery();
         if (select == Feature.SELECT_SUPPORTED_CAPABILITIES) {
             // Every feature here is changeable and not saveable: b2 set.

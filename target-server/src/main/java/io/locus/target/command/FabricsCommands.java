@@ -10,7 +10,16 @@ import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
 import io.netty.buffer.ByteBuf;
 
-/** Fabrics command set (opcode 0x7F): Connect, Property Get, Property Set. */
+/**
+ * Fabrics command set (opcode 0x7F): Connect, Property Get, Property Set.
+ *
+ * <p>Connect data (NVMe over Fabrics 1.1, Connect command data) is checked field by field and a bad field answered
+ * with Connect Invalid Parameters, IATTR 1 and IPO its offset: SUBNQN (256) and HOSTNQN (512) must be NUL-terminated
+ * within 224 bytes (SPDK's target checks HOSTNQN so; Linux's truncates at byte 255), HOSTID (0) must not be all
+ * zeroes, and an I/O queue's HOSTID must be its controller's. The Linux and SPDK hosts send a random, per-host
+ * constant HOSTID (Linux {@code nvmf_host.id}, SPDK {@code default_extended_host_id}) and NUL-terminated NQNs of at
+ * most 223 bytes, so they pass; an empty HOSTNQN, which spdk_nvme_perf sends, is admitted where any host is.
+ */
 public final class FabricsCommands {
     /** Discovery controllers with KATO 0 get this keep-alive (Linux target default). */
     static final long DISCOVERY_DEFAULT_KATO_MS = 120_000;
@@ -42,9 +51,18 @@ public final class FabricsCommands {
             r.complete(Status.INVALID_OPCODE | Status.DNR);
             return;
         }
+        // Property Get/Set carry their values in the SQE and CQE: no data (Linux nvmet: nvmet_check_transfer_len(req, 0)).
         switch (fctype) {
-            case FabricsCommand.PROPERTY_GET -> propertyGet(r);
-            case FabricsCommand.PROPERTY_SET -> propertySet(r);
+            case FabricsCommand.PROPERTY_GET -> {
+                if (r.checkTransferLength(0)) {
+                    propertyGet(r);
+                }
+            }
+            case FabricsCommand.PROPERTY_SET -> {
+                if (r.checkTransferLength(0)) {
+                    propertySet(r);
+                }
+            }
             default -> r.complete(Status.INVALID_OPCODE | Status.DNR);
         }
     }
@@ -62,18 +80,34 @@ public final class FabricsCommands {
             r.complete(Status.CONNECT_INCOMPATIBLE_FORMAT | Status.DNR);
             return;
         }
-        if (r.data == null || r.data.readableBytes() < ConnectData.LENGTH) {
+        // Exactly the 1024-byte Connect data (Linux nvmet: nvmet_check_transfer_len(req, sizeof(connect data))).
+        if (r.data == null || r.transferLength != ConnectData.LENGTH || r.data.readableBytes() != ConnectData.LENGTH) {
             r.complete(Status.DATA_SGL_LENGTH_INVALID | Status.DNR);
+            return;
+        }
+        if (sqsize == 0 || sqsize > target.limits().mqes()) {
+            reject(r, "Connect SQSIZE " + sqsize);
+            invalidParameter(r, 0, FabricsCommand.CONNECT_SQSIZE_OFFSET);
             return;
         }
         ByteBuf data = r.data;
         int base = data.readerIndex();
-        String subnqn = ConnectData.subnqn(data, base);
-        String hostnqn = ConnectData.hostnqn(data, base);
         int cntlid = ConnectData.cntlid(data, base);
-        if (sqsize == 0 || sqsize > target.limits().mqes()) {
-            reject(r, "Connect SQSIZE " + sqsize);
-            invalidParameter(r, 0, FabricsCommand.CONNECT_SQSIZE_OFFSET);
+        String subnqn = ConnectData.readNqn(data, base + ConnectData.SUBNQN_OFFSET);
+        if (subnqn == null) {
+            reject(r, "Connect SUBNQN not NUL-terminated within " + (ConnectData.NQN_MAX_LENGTH + 1) + " bytes");
+            invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
+            return;
+        }
+        String hostnqn = ConnectData.readNqn(data, base + ConnectData.HOSTNQN_OFFSET);
+        if (hostnqn == null) {
+            reject(r, "Connect HOSTNQN not NUL-terminated within " + (ConnectData.NQN_MAX_LENGTH + 1) + " bytes");
+            invalidParameter(r, IATTR_DATA, ConnectData.HOSTNQN_OFFSET);
+            return;
+        }
+        if (ConnectData.hostIdIsZero(data, base)) {
+            reject(r, "Connect HOSTID all zeroes from " + hostnqn);
+            invalidParameter(r, IATTR_DATA, ConnectData.HOSTID_OFFSET);
             return;
         }
         Subsystem subsystem = target.subsystem(subnqn);
@@ -82,7 +116,14 @@ public final class FabricsCommands {
             invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
             return;
         }
-        // An empty host NQN (spdk_nvme_perf sends none) is admitted only where any host is (as SPDK and Linux do).
+        // An empty HOSTNQN is no NQN, but spdk_nvme_perf sends one (all NUL) unless given "hostnqn:" (app/spdk_nvme_perf
+        // perf.c probe_cb copies the trid entry's empty hostnqn); SPDK's and Linux's targets admit it where any host
+        // may connect, and so do we. Where hosts are listed it names none of them: Invalid Parameters.
+        if (hostnqn.isEmpty() && !subsystem.allowAnyHost()) {
+            reject(r, "empty host NQN for " + subnqn + ", which admits listed hosts only");
+            invalidParameter(r, IATTR_DATA, ConnectData.HOSTNQN_OFFSET);
+            return;
+        }
         if (!subsystem.hostAllowed(hostnqn)) {
             reject(r, "host '" + hostnqn + "' is not allowed in " + subnqn);
             r.complete(Status.CONNECT_INVALID_HOST | Status.DNR, ipo(IATTR_DATA, ConnectData.HOSTNQN_OFFSET));
@@ -121,6 +162,13 @@ public final class FabricsCommands {
         if (controller == null || !controller.hostNqn().equals(hostnqn)) {
             reject(r, "I/O Connect to unknown controller " + cntlid + " of " + subnqn);
             invalidParameter(r, IATTR_DATA, ConnectData.CNTLID_OFFSET);
+            return;
+        }
+        // The host identifier is per host, so every queue of a controller carries the admin queue's (both hosts send
+        // one constant ID: Linux opts->host->id, SPDK opts.extended_host_id). Neither peer target checks it.
+        if (!controller.hostIdMatches(data, base)) {
+            reject(r, "I/O Connect qid " + qid + " with a HOSTID other than controller " + cntlid + "'s");
+            invalidParameter(r, IATTR_DATA, ConnectData.HOSTID_OFFSET);
             return;
         }
         int status = controller.attachIoQueue(qid, queue);

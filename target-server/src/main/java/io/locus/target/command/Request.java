@@ -130,6 +130,19 @@ public final class Request implements BackendCallback {
     }
 
     /**
+     * Whether SGL1 describes exactly the {@code length} bytes the command moves; if not, completes it with Data SGL
+     * Length Invalid + DNR and returns false. Identify Controller leaves SGLS b18 ("SGL length larger than the data")
+     * clear, so a longer SGL is as wrong as a shorter one (Linux nvmet: {@code nvmet_check_transfer_len}).
+     */
+    public boolean checkTransferLength(long length) {
+        if (transferLength == length) {
+            return true;
+        }
+        complete(Status.DATA_SGL_LENGTH_INVALID | Status.DNR);
+        return false;
+    }
+
+    /**
      * Allocates a zero-filled buffer for {@code length} bytes of data to return to the host, with headroom for the
      * transport's data PDU header and tailroom for its digest.
      */

@@ -1,5 +1,6 @@
 package io.locus.target.model;
 
+import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.Property;
 import io.locus.protocol.nvme.AsyncEvent;
 import io.locus.protocol.nvme.IdentifyController;
@@ -7,6 +8,7 @@ import io.locus.protocol.nvme.LogPage;
 import io.locus.protocol.nvme.Status;
 import io.locus.target.command.QueueContext;
 import io.locus.target.command.Request;
+import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -103,6 +105,11 @@ public final class Controller implements NamespaceListener {
 
     public byte[] hostId() {
         return hostId.clone();
+    }
+
+    /** Whether the HOSTID of the Connect data at {@code base} is this controller's (the admin queue's). */
+    public boolean hostIdMatches(ByteBuf connectData, int base) {
+        return ConnectData.hostIdEquals(connectData, base, hostId);
     }
 
     public Port port() {

@@ -7,8 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * A namespace: an NSID, a block size and the backend that stores it. Its NGUID and UUID are derived from the
- * subsystem NQN, the NSID and the backend's identity, so they stay the same across restarts unless configured.
+ * A namespace: an NSID, a block size and the backend that stores it, and its identity (UUID, and the NGUID with the
+ * same 16 bytes). A configured UUID always wins. Otherwise a namespace whose data persists (file, io_uring) derives
+ * it from the subsystem NQN, the NSID and the backend's path, so a restart presents the same namespace; a memory or
+ * null namespace gets a random one each time it is created, because its data is new each time too.
+ *
+ * <p>Why not derive those as well: the Linux host's native multipath joins a shared (NMIC b0) namespace to the head
+ * with the same NSID under the same subsystem NQN when its IDs are equal, and refuses it ("IDs don't match for shared
+ * namespace") when they differ (drivers/nvme/host/core.c {@code nvme_init_ns_head}). Two unrelated targets started
+ * from the same default configuration would otherwise be merged into one block device.
  */
 public final class Namespace {
     private final int nsid;
@@ -36,8 +43,13 @@ public final class Namespace {
             throw new IllegalArgumentException("namespace " + nsid + " is smaller than one block");
         }
         this.source = source;
-        this.uuid = configuredUuid != null ? configuredUuid
-                : UUID.nameUUIDFromBytes((subsystemNqn + "/" + nsid + "/" + source).getBytes(StandardCharsets.UTF_8));
+        if (configuredUuid != null) {
+            this.uuid = configuredUuid;
+        } else if (backend.persistent()) {
+            this.uuid = UUID.nameUUIDFromBytes((subsystemNqn + "/" + nsid + "/" + source).getBytes(StandardCharsets.UTF_8));
+        } else {
+            this.uuid = UUID.randomUUID();
+        }
         this.nguid = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
     }
 

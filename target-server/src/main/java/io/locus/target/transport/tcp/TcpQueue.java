@@ -573,13 +573,22 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             return;
         }
         int carried = PduFraming.dataLength(in, base, headerDigest, dataDigest);
-        if (length != carried) {
+        // DATAL 0 moves nothing and would leave the command waiting: fatal, as in Linux's nvmet_tcp_handle_h2c_data_pdu
+        // (pdu_len == 0 -> nvmet_tcp_fatal_error), reported like any other DATAL that disagrees with the PDU.
+        if (length != carried || length == 0) {
             fatal(TermReqPdu.FES_INVALID_HEADER_FIELD, DataPdu.LENGTH_OFFSET, in, base);
             return;
         }
         int received = r.data.writerIndex();
         if (offset != received || offset + length > r.transferLength) {
             fatal(TermReqPdu.FES_DATA_OUT_OF_RANGE, DataPdu.OFFSET_OFFSET, in, base);
+            return;
+        }
+        // LAST_PDU marks the PDU that completes the R2T (one R2T covers the whole transfer here). Set earlier, the host
+        // believes it is done while the command waits for the rest: fatal. Neither Linux's nor SPDK's target looks
+        // at the flag, but both hosts set it only on the final PDU. A final PDU without it is tolerated, as both do.
+        if ((CommonHeader.flags(in, base) & CommonHeader.FLAG_LAST_PDU) != 0 && offset + length != r.transferLength) {
+            fatal(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.FLAGS_OFFSET, in, base);
             return;
         }
         int pdo = CommonHeader.pdo(in, base);
