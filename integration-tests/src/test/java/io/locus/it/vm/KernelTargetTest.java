@@ -58,6 +58,8 @@ class KernelTargetTest {
                 echo 1 > subsystems/%1$s/attr_allow_any_host
                 mkdir subsystems/%1$s/namespaces/1
                 echo /tmp/nvmet.img > subsystems/%1$s/namespaces/1/device_path
+                # tmpfs has no O_DIRECT, which nvmet's file backend uses unless told to buffer
+                echo 1 > subsystems/%1$s/namespaces/1/buffered_io
                 echo 1 > subsystems/%1$s/namespaces/1/enable
                 mkdir ports/1
                 echo tcp > ports/1/addr_trtype
