@@ -79,6 +79,11 @@ public final class TargetProcess implements AutoCloseable {
         launch();
     }
 
+    /** The process id of the target's JVM (the launcher execs it). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** What the target printed so far. */
     public String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
