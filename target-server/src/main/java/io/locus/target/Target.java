@@ -78,6 +78,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 "Locus discovery", true, List.of(), 0, true);
         for (TargetConfig.SubsystemConfig sc : config.subsystems()) {
             Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false);
+            s.hostAuth(sc.hostAuth());
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
                 Backend backend = openBackend(nc, l.fileIoThreads());
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");

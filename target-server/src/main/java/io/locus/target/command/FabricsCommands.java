@@ -5,6 +5,7 @@ import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.fabrics.Property;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
+import io.locus.target.auth.DhchapTarget;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
@@ -45,6 +46,10 @@ public final class FabricsCommands {
         }
         if (queue.controller() == null) {
             r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+            return;
+        }
+        if (DhchapTarget.isAuthentication(fctype)) {
+            DhchapTarget.execute(r, fctype, target.rejects());
             return;
         }
         if (queue.qid() != 0) {
@@ -150,7 +155,7 @@ public final class FabricsCommands {
             controller.assignCntlid(id);
             controller.attachAdminQueue(queue);
             queue.bind(controller, 0, sqsize, flowControlDisabled);
-            r.complete(Status.SUCCESS, id);
+            r.complete(Status.SUCCESS, id | DhchapTarget.onConnect(controller, subsystem, hostnqn, 0));
             return;
         }
         if (subsystem.isDiscovery()) {
@@ -182,7 +187,7 @@ public final class FabricsCommands {
             return;
         }
         queue.bind(controller, qid, sqsize, flowControlDisabled);
-        r.complete(Status.SUCCESS, controller.cntlid());
+        r.complete(Status.SUCCESS, controller.cntlid() | DhchapTarget.onConnect(controller, subsystem, hostnqn, qid));
     }
 
     private static int ipo(int iattr, int offset) {

@@ -58,6 +58,8 @@ public final class Controller implements NamespaceListener {
     private boolean changedNamespaceOverflow;
     private boolean volatileWriteCacheEnabled = true;
     private boolean provenanceEnabled;
+    /** DH-HMAC-CHAP state (io.locus.target.auth); null when the host has no secret configured. */
+    private volatile io.locus.target.auth.ControllerAuth auth;
     private final ErrorLog errorLog = new ErrorLog(ERROR_LOG_ENTRIES);
 
     /** I/O counters for SMART, updated by I/O queues on several reactors (striped, so they do not contend). */
@@ -192,6 +194,14 @@ public final class Controller implements NamespaceListener {
             adminQueue.close(reason);
         }
         return true;
+    }
+
+    public io.locus.target.auth.ControllerAuth auth() {
+        return auth;
+    }
+
+    public void auth(io.locus.target.auth.ControllerAuth auth) {
+        this.auth = auth;
     }
 
     public synchronized boolean isClosed() {

@@ -1,5 +1,6 @@
 package io.locus.target.transport.tcp;
 
+import io.locus.protocol.auth.Dhchap;
 import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.Cqe;
 import io.locus.protocol.nvme.NvmOpcode;
@@ -18,6 +19,7 @@ import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.runtime.Reactor;
 import io.locus.target.metrics.ReactorStats;
 import io.locus.target.metrics.RequestEvent;
+import io.locus.target.auth.DhchapTarget;
 import io.locus.target.backend.ReactorCompletions;
 import io.locus.target.command.AdminCommands;
 import io.locus.target.command.FabricsCommands;
@@ -614,6 +616,8 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
             fabrics.execute(r);
         } else if (controller == null) {
             r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+        } else if (!DhchapTarget.allows(controller, qid)) {
+            r.complete(Dhchap.AUTHENTICATION_REQUIRED | Status.DNR);
         } else if (qid == 0) {
             admin.execute(r);
         } else {
