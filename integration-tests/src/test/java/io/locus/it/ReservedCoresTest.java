@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,11 +50,7 @@ class ReservedCoresTest {
         try (TargetProcess t = TargetProcess.start(log, port, "--listen", "127.0.0.1:" + port, "--discovery-port", "0",
                 "--null", "1G", "--cores", Integer.toString(cpu), "--reserve", reserve)) {
             String expected = reserve.equals("on") ? "Reserved CPUs " + cpu + " run reactors only" : "Press Ctrl-C";
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!t.log().contains(expected)) { // the line follows the listening port by a few milliseconds
-                assertTrue(System.nanoTime() < deadline, "no '" + expected + "' in:\n" + t.log());
-                Thread.sleep(20);
-            }
+            t.awaitLog(expected, Duration.ofSeconds(30)); // the line follows the listening port by a few milliseconds
             Map<String, BitSet> threads = new HashMap<>();
             try (Stream<Path> tasks = Files.list(Path.of("/proc/" + t.pid() + "/task"))) {
                 for (Path task : tasks.toList()) {
