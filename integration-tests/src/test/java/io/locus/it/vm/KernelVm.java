@@ -55,7 +55,17 @@ public final class KernelVm implements AutoCloseable {
      * and unpacks the kernel on first use.
      */
     public static String unavailableReason() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(locusRoot().resolve("scripts/kernel-vm").toString(), "--check")
+        return unavailableReason(STABLE);
+    }
+
+    /** Debian's own kernel of this release (6.1 on Debian 12). */
+    public static final String STABLE = "stable";
+    /** The newest kernel of this release's backports suite (6.12 on Debian 12: NVMe authentication and TLS). */
+    public static final String BACKPORTS = "backports";
+
+    /** Why no VM with this kernel ({@link #STABLE} or {@link #BACKPORTS}) can run here, or {@code null}. */
+    public static String unavailableReason(String kernel) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(locusRoot().resolve("scripts/kernel-vm").toString(), "--kernel", kernel, "--check")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
@@ -77,6 +87,12 @@ public final class KernelVm implements AutoCloseable {
      * @param lifetime the guest's whole life, after which kernel-vm kills it
      */
     public static KernelVm boot(Path work, List<String> hostfwds, Duration lifetime) throws IOException, InterruptedException {
+        return boot(work, hostfwds, lifetime, STABLE);
+    }
+
+    /** Boots a guest with this kernel ({@link #STABLE} or {@link #BACKPORTS}); see {@link #boot(Path, List, Duration)}. */
+    public static KernelVm boot(Path work, List<String> hostfwds, Duration lifetime, String kernel)
+            throws IOException, InterruptedException {
         Path share = Files.createDirectories(work.resolve("share"));
         Path agent = work.resolve("agent.sh");
         try (InputStream in = KernelVm.class.getResourceAsStream("/vm/agent.sh")) {
@@ -86,7 +102,7 @@ public final class KernelVm implements AutoCloseable {
             Files.copy(in, share.resolve("lib.sh"), StandardCopyOption.REPLACE_EXISTING);
         }
         List<String> cmd = new ArrayList<>(List.of(locusRoot().resolve("scripts/kernel-vm").toString(),
-                "--timeout", Long.toString(lifetime.toSeconds()), "--share", share.toString()));
+                "--kernel", kernel, "--timeout", Long.toString(lifetime.toSeconds()), "--share", share.toString()));
         for (String f : hostfwds) {
             cmd.addAll(List.of("--hostfwd", f));
         }
