@@ -1,6 +1,6 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.Command;
+import io.locus.initiator.queue.Command;
 import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.nvme.AdminOpcode;

@@ -1,15 +1,15 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.Command;
-import io.locus.initiator.tcp.DeferredSubmit;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.Command;
+import io.locus.initiator.queue.DeferredSubmit;
+import io.locus.initiator.queue.QueuePair;
 
 /** Submits a control-plane command without waiting (keep-alive, AER, event log reads): never blocks a thread. */
 final class AsyncCall {
     private AsyncCall() {
     }
 
-    static void submit(TcpQueue queue, SyncCall.Setup setup, IoCallback callback, boolean control, long timeoutNanos) {
+    static void submit(QueuePair queue, SyncCall.Setup setup, IoCallback callback, boolean control, long timeoutNanos) {
         Command c = queue.acquire();
         if (c == null) {
             queue.defer(new DeferredSubmit(queue) {

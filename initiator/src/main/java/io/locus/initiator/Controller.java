@@ -1,8 +1,9 @@
 package io.locus.initiator;
 
+import io.locus.initiator.queue.QueueConfig;
+import io.locus.initiator.queue.QueueOwner;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.initiator.stats.HostFlowStats;
-import io.locus.initiator.tcp.QueueConfig;
-import io.locus.initiator.tcp.QueueOwner;
 import io.locus.initiator.tcp.TcpQueue;
 import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.IdentifyNamespace;
@@ -57,7 +58,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private final ReactorGroup reactors;
     private final boolean ownsReactors;
     private final ScheduledExecutorService control;
-    private final TcpQueue admin;
+    private final QueuePair admin;
     private final FlowDelivery delivery;
     private final CopyOnWriteArrayList<ControllerListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Integer, Namespace> namespaces = new ConcurrentHashMap<>();
@@ -65,7 +66,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private final KeepAlive keepAlive;
     private final int katoMs;
 
-    private volatile TcpQueue[] ioQueues = new TcpQueue[0];
+    private volatile QueuePair[] ioQueues = new QueuePair[0];
     private volatile ControllerState state = ControllerState.CONNECTING;
     private volatile String lastError;
     private volatile ControllerInfo info;
@@ -102,9 +103,9 @@ public final class Controller implements AutoCloseable, QueueOwner {
         executor.setRemoveOnCancelPolicy(true);
         this.control = executor;
         this.delivery = new FlowDelivery(reactors.reactors());
-        this.admin = new TcpQueue(new QueueConfig(0, ControllerOptions.ADMIN_QUEUE_SIZE, options.headerDigest(),
+        this.admin = new QueuePair(new QueueConfig(0, ControllerOptions.ADMIN_QUEUE_SIZE, options.headerDigest(),
                 options.dataDigest(), options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMs())),
-                reactors.get(0), this);
+                reactors.get(0), this, null, TcpQueue::new);
         this.listeners.addAll(options.listeners());
         this.events = new AsyncEvents(this);
         this.keepAlive = new KeepAlive(this);
@@ -189,11 +190,11 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     /** I/O queue {@code index} (0-based; its qid is index + 1). */
-    public TcpQueue ioQueue(int index) {
+    public QueuePair ioQueue(int index) {
         return ioQueues[index];
     }
 
-    public TcpQueue adminQueue() {
+    public QueuePair adminQueue() {
         return admin;
     }
 
@@ -341,7 +342,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     // ---------------------------------------------------------------- queue failures and reconnect
 
     @Override
-    public void onQueueFailure(TcpQueue queue, String reason) {
+    public void onQueueFailure(QueuePair queue, String reason) {
         if (closed.get()) {
             return;
         }
@@ -414,7 +415,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         setState(ControllerState.FAILED, reason);
         int status = HostStatus.HOST_PATH_ERROR | Status.DNR;
         await(admin.fail(status, reason));
-        for (TcpQueue q : ioQueues) {
+        for (QueuePair q : ioQueues) {
             await(q.fail(status, reason));
         }
     }
@@ -422,7 +423,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private void disconnectAll(String reason) {
         keepAlive.stop();
         await(admin.disconnect(reason));
-        for (TcpQueue q : ioQueues) {
+        for (QueuePair q : ioQueues) {
             await(q.disconnect(reason));
         }
     }
@@ -454,7 +455,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
             steps.configureAsyncEvents(r.info()); // a one-shot discovery connection has nobody to tell
         }
         await(admin.goLive(ADMIN_IN_CAPSULE, false));
-        for (TcpQueue q : ioQueues) {
+        for (QueuePair q : ioQueues) {
             steps.connectIo(q, r.cntlid(), q.depth() + 1);
             await(q.goLive(r.info().inCapsuleDataSize(), provenance));
         }
@@ -468,11 +469,12 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private void createIoQueues(int count, ControllerBringUp.Result r) {
         int mqes = (int) (r.cap() & 0xFFFF) + 1;
         int entries = Math.max(2, Math.min(options.queueSize(), mqes));
-        TcpQueue[] queues = new TcpQueue[count];
+        QueuePair[] queues = new QueuePair[count];
         for (int i = 0; i < count; i++) {
             Reactor reactor = reactors.get(i % reactors.size());
-            queues[i] = new TcpQueue(new QueueConfig(i + 1, entries, options.headerDigest(), options.dataDigest(),
-                    options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMs())), reactor, this, delivery);
+            queues[i] = new QueuePair(new QueueConfig(i + 1, entries, options.headerDigest(), options.dataDigest(),
+                    options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMs())), reactor, this, delivery,
+                    TcpQueue::new);
         }
         ioQueues = queues;
     }
@@ -484,7 +486,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         long period = Math.max(20, Math.min(1000, katoMs > 0 ? katoMs / 4 : 1000));
         timeoutTask = control.scheduleAtFixedRate(() -> {
             admin.scheduleTimeoutCheck();
-            for (TcpQueue q : ioQueues) {
+            for (QueuePair q : ioQueues) {
                 q.scheduleTimeoutCheck();
             }
         }, period, period, TimeUnit.MILLISECONDS);
@@ -581,7 +583,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
     }
 
     private void shutdown(boolean graceful) {
-        for (TcpQueue q : allQueues()) {
+        for (QueuePair q : allQueues()) {
             if (q.reactor().inReactor()) {
                 throw new IllegalStateException("close a controller from an application thread, not from a completion callback");
             }
@@ -599,7 +601,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
                     LOG.fine(() -> "shutdown of " + transportId + ": " + e.getMessage());
                 }
             }
-            for (TcpQueue q : ioQueues) {
+            for (QueuePair q : ioQueues) {
                 awaitQuietly(q.close());
             }
             awaitQuietly(admin.close());
@@ -639,8 +641,8 @@ public final class Controller implements AutoCloseable, QueueOwner {
         }
     }
 
-    List<TcpQueue> allQueues() {
-        List<TcpQueue> all = new ArrayList<>();
+    List<QueuePair> allQueues() {
+        List<QueuePair> all = new ArrayList<>();
         all.add(admin);
         Collections.addAll(all, ioQueues);
         return all;

@@ -1,7 +1,7 @@
 package io.locus.initiator;
 
 import io.locus.initiator.auth.DhchapHost;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.fabrics.Property;
@@ -33,14 +33,14 @@ final class ControllerBringUp {
     }
 
     private final Controller controller;
-    private final TcpQueue admin;
+    private final QueuePair admin;
     private final TransportId id;
     private final HostIdentity host;
     private final ControllerOptions options;
     private final int katoMs;
     private final long stepTimeoutMs;
 
-    ControllerBringUp(Controller controller, TcpQueue admin, TransportId id, HostIdentity host, ControllerOptions options,
+    ControllerBringUp(Controller controller, QueuePair admin, TransportId id, HostIdentity host, ControllerOptions options,
                       int katoMs) {
         this.controller = controller;
         this.admin = admin;
@@ -107,7 +107,7 @@ final class ControllerBringUp {
         }
     }
 
-    void connectIo(TcpQueue queue, int cntlid, int entries) {
+    void connectIo(QueuePair queue, int cntlid, int entries) {
         openTransport(queue);
         int cattr = options.disableSqFlowControl() ? FabricsCommand.CATTR_DISABLE_SQ_FLOW_CONTROL : 0;
         int got = fabricsConnect(queue, cntlid, entries, 0, cattr);
@@ -135,7 +135,7 @@ final class ControllerBringUp {
 
     // ---------------------------------------------------------------- steps
 
-    private void openTransport(TcpQueue queue) {
+    private void openTransport(QueuePair queue) {
         InetSocketAddress address = new InetSocketAddress(id.address(), id.serviceId());
         if (address.isUnresolved()) {
             throw new NvmeException("cannot connect to " + id.endpoint() + ": unknown host '" + id.address() + "'");
@@ -158,7 +158,7 @@ final class ControllerBringUp {
         }
     }
 
-    private int fabricsConnect(TcpQueue queue, int cntlid, int entries, int kato, int cattr) {
+    private int fabricsConnect(QueuePair queue, int cntlid, int entries, int kato, int cattr) {
         ByteBuf data = AdminCommands.connectData(host, cntlid, id.subsystemNqn());
         Completion done = call(queue, c -> AdminCommands.connect(c, queue.qid(), entries - 1, cattr, kato, data),
                 "Connect (queue " + queue.qid() + ")");
@@ -244,7 +244,7 @@ final class ControllerBringUp {
         }
     }
 
-    private Completion call(TcpQueue queue, SyncCall.Setup setup, String what) {
+    private Completion call(QueuePair queue, SyncCall.Setup setup, String what) {
         return SyncCall.run(queue, setup, true, stepTimeoutMs, what + " to " + id.endpoint());
     }
 

@@ -2,9 +2,9 @@ package io.locus.initiator;
 
 import io.locus.initiator.stats.HostCompletionEvent;
 import io.locus.initiator.stats.HostFlowStats;
-import io.locus.initiator.tcp.CompletionRouter;
-import io.locus.initiator.tcp.RoutedCompletion;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.CompletionRouter;
+import io.locus.initiator.queue.RoutedCompletion;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.runtime.Reactor;
 
 import java.util.Arrays;
@@ -80,7 +80,7 @@ final class FlowDelivery implements CompletionRouter {
     }
 
     @Override
-    public RoutedCompletion newCarrier(TcpQueue queue) {
+    public RoutedCompletion newCarrier(QueuePair queue) {
         return new Carrier(queue, writerOf(queue.reactor()));
     }
 
@@ -97,7 +97,7 @@ final class FlowDelivery implements CompletionRouter {
      * Queue's reactor, from a library callback (a split transfer's last chunk): delivers the flow's completion as if a
      * slot had completed. Allocates one carrier (the split path allocates anyway).
      */
-    void deliverOnce(TcpQueue queue, Flow flow, IoCallback callback, Object context, int status, int dw0, int dw1) {
+    void deliverOnce(QueuePair queue, Flow flow, IoCallback callback, Object context, int status, int dw0, int dw1) {
         Carrier k = new Carrier(queue, writerOf(queue.reactor()));
         k.set(flow, callback, context, status, dw0, dw1, queue.lastVisibleNanos());
         k.deliver();
@@ -155,7 +155,7 @@ final class FlowDelivery implements CompletionRouter {
         private FlowRecorders.Writer home;
         private long issuedNanos;
 
-        Carrier(TcpQueue queue, FlowRecorders.Writer local) {
+        Carrier(QueuePair queue, FlowRecorders.Writer local) {
             super(queue);
             this.local = local;
         }

@@ -15,6 +15,14 @@ public final class HostStatus {
     private HostStatus() {
     }
 
+    /**
+     * A path-related status (SCT 3): the path failed, not the command (Linux's {@code nvme_is_path_error}). A
+     * multipath namespace sends such a command down another path.
+     */
+    public static boolean isPathError(int status) {
+        return (status & 0x700) == (Status.SCT_PATH << 8);
+    }
+
     /** True when the command succeeded. */
     public static boolean ok(int status) {
         return Status.isSuccess(status);

@@ -3,8 +3,8 @@ package io.locus.initiator;
 /**
  * Receives the completion of an asynchronous command, on the reactor of the queue that carried it; for an
  * {@link Flow#ANTI_MIGRATE} flow whose completion landed on a reactor off its home CPU, on the reactor on the home CPU
- * instead ({@link Controller#homeReactor}), where {@link io.locus.initiator.tcp.TcpQueue#lastSentNanos()} and
- * {@link io.locus.initiator.tcp.TcpQueue#lastVisibleNanos()} of the carrying queue are not valid.
+ * instead ({@link Controller#homeReactor}), where {@link io.locus.initiator.queue.QueuePair#lastSentNanos()} and
+ * {@link io.locus.initiator.queue.QueuePair#lastVisibleNanos()} of the carrying queue are not valid.
  * Implement it once (a field, an object per in-flight slot): a capturing lambda per request would allocate.
  * The callback must not block; it may submit more commands (they go straight to the queue, no hand-off).
  */

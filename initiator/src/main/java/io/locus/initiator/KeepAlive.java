@@ -1,6 +1,6 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.protocol.nvme.Status;
 
 import java.util.concurrent.ScheduledFuture;
@@ -49,9 +49,9 @@ final class KeepAlive implements IoCallback {
     }
 
     private void tick() {
-        TcpQueue admin = controller.adminQueue();
-        TcpQueue.State s = admin.state();
-        if (s != TcpQueue.State.CONNECTED && s != TcpQueue.State.LIVE) {
+        QueuePair admin = controller.adminQueue();
+        QueuePair.State s = admin.state();
+        if (s != QueuePair.State.CONNECTED && s != QueuePair.State.LIVE) {
             return;
         }
         if (!outstanding.compareAndSet(false, true)) {

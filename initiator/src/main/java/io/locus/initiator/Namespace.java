@@ -1,8 +1,8 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.Command;
-import io.locus.initiator.tcp.DeferredSubmit;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.Command;
+import io.locus.initiator.queue.DeferredSubmit;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.runtime.Reactor;
 import io.netty.buffer.ByteBuf;
@@ -36,14 +36,21 @@ public final class Namespace {
     private final int lbaSize;
     private final int lbaShift;
     private final int fixedQueue;
+    /** A path of a {@link MultipathNamespace}: a connection loss fails commands at once (see {@link Command#failFast}). */
+    private final boolean failFast;
 
     Namespace(Controller controller, NamespaceInfo info, Integer queueIndex) {
+        this(controller, info, queueIndex, false);
+    }
+
+    private Namespace(Controller controller, NamespaceInfo info, Integer queueIndex, boolean failFast) {
         this.controller = controller;
         this.info = info;
         this.nsid = info.nsid();
         this.lbaSize = info.lbaSize();
         this.lbaShift = Integer.numberOfTrailingZeros(lbaSize);
         this.fixedQueue = queueIndex == null ? -1 : queueIndex;
+        this.failFast = failFast;
     }
 
     public int nsid() {
@@ -72,11 +79,16 @@ public final class Namespace {
         if (index < 0 || index >= controller.ioQueueCount()) {
             throw new IllegalArgumentException("I/O queue index " + index + " is out of range (0.." + (controller.ioQueueCount() - 1) + ")");
         }
-        return new Namespace(controller, info, index);
+        return new Namespace(controller, info, index, failFast);
+    }
+
+    /** This namespace as one path of a {@link MultipathNamespace}: its commands fail fast on a connection loss. */
+    Namespace asPath() {
+        return failFast ? this : new Namespace(controller, info, fixedQueue < 0 ? null : fixedQueue, true);
     }
 
     /** The queue this handle's next command from the current thread goes to. */
-    public TcpQueue queueFor(Flow flow) {
+    public QueuePair queueFor(Flow flow) {
         int n = controller.ioQueueCount();
         if (n == 0) {
             throw new NvmeException("the controller for " + controller.transportId() + " has no I/O queues");
@@ -85,9 +97,9 @@ public final class Namespace {
             return controller.ioQueue(fixedQueue);
         }
         int onReactor = 0;
-        TcpQueue first = null;
+        QueuePair first = null;
         for (int i = 0; i < n; i++) {
-            TcpQueue q = controller.ioQueue(i);
+            QueuePair q = controller.ioQueue(i);
             if (q.reactor().inReactor()) {
                 if (first == null) {
                     first = q;
@@ -102,7 +114,7 @@ public final class Namespace {
             int home = flow.homeCpu();
             int onHome = 0;
             for (int i = 0; i < n; i++) {
-                TcpQueue q = controller.ioQueue(i);
+                QueuePair q = controller.ioQueue(i);
                 if (q.reactor().cpu() == home) {
                     if (first == null) {
                         first = q;
@@ -129,13 +141,13 @@ public final class Namespace {
      *
      * @param cpu {@link #ON_CALLER} for the queues of the caller's reactor, else the CPU whose reactors' queues count
      */
-    private TcpQueue steer(Flow flow, int candidates, int cpu) {
+    private QueuePair steer(Flow flow, int candidates, int cpu) {
         LatencyClass c = flow.latencyClass();
         int pick = c == LatencyClass.LATENCY || c == LatencyClass.STEP_CRITICAL
                 ? 0 : 1 + Math.floorMod(flow.id(), candidates - 1);
         int n = controller.ioQueueCount();
         for (int i = 0; i < n; i++) {
-            TcpQueue q = controller.ioQueue(i);
+            QueuePair q = controller.ioQueue(i);
             boolean candidate = cpu == ON_CALLER ? q.reactor().inReactor() : q.reactor().cpu() == cpu;
             if (candidate && pick-- == 0) {
                 return q;
@@ -165,7 +177,7 @@ public final class Namespace {
     }
 
     public void flush(Flow flow, IoCallback callback, Object context) {
-        TcpQueue q = queueFor(flow);
+        QueuePair q = queueFor(flow);
         Command c = q.acquire();
         if (c == null) {
             q.defer(new Deferred(q, this, NvmOpcode.FLUSH, 0, 0, null, 0, 0, flow, callback, context));
@@ -210,7 +222,7 @@ public final class Namespace {
             list.release();
             callback.onComplete(ctx, status, dw0, dw1);
         };
-        TcpQueue q = queueFor(flow);
+        QueuePair q = queueFor(flow);
         Command c = q.acquire();
         if (c == null) {
             q.defer(new Deferred(q, this, NvmOpcode.DATASET_MANAGEMENT, 0, ranges, list, 0, 0, flow, release, context));
@@ -230,7 +242,7 @@ public final class Namespace {
             throw new IllegalArgumentException("buffer of " + buf.capacity() + " bytes cannot hold " + bytes
                     + " bytes at index " + index);
         }
-        TcpQueue q = queueFor(flow);
+        QueuePair q = queueFor(flow);
         int maxBlocks = maxBlocksPerCommand();
         if (blocks <= maxBlocks) {
             submitOne(q, opcode, lba, blocks, buf, index, flags, flow, callback, context);
@@ -245,7 +257,7 @@ public final class Namespace {
         return (int) Math.max(1, Math.min(MAX_BLOCKS_PER_COMMAND, byMdts));
     }
 
-    private void submitOne(TcpQueue q, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+    private void submitOne(QueuePair q, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
                            IoCallback callback, Object context) {
         Command c = q.acquire();
         if (c == null) {
@@ -265,6 +277,7 @@ public final class Namespace {
         c.callback = callback;
         c.context = context;
         c.direct = callback instanceof Split;
+        c.failFast = failFast;
         switch (opcode) {
             case NvmOpcode.READ, NvmOpcode.WRITE -> {
                 c.cdw10 = (int) lba;
@@ -406,7 +419,7 @@ public final class Namespace {
         private final IoCallback callback;
         private final Object context;
 
-        Deferred(TcpQueue q, Namespace ns, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
+        Deferred(QueuePair q, Namespace ns, int opcode, long lba, int blocks, ByteBuf buf, int index, int flags, Flow flow,
                  IoCallback callback, Object context) {
             super(q);
             this.ns = ns;
@@ -439,7 +452,7 @@ public final class Namespace {
      */
     private static final class Split implements Runnable, IoCallback {
         private final Namespace ns;
-        final TcpQueue queue;
+        final QueuePair queue;
         private final int opcode;
         private final long lba;
         private final long blocks;
@@ -454,7 +467,7 @@ public final class Namespace {
         private int outstanding;
         private int firstError;
 
-        Split(Namespace ns, TcpQueue queue, int opcode, long lba, long blocks, ByteBuf buf, int index, int flags,
+        Split(Namespace ns, QueuePair queue, int opcode, long lba, long blocks, ByteBuf buf, int index, int flags,
               int maxBlocks, Flow flow, IoCallback callback, Object context) {
             this.ns = ns;
             this.queue = queue;

@@ -1,7 +1,7 @@
 package io.locus.initiator;
 
 import io.locus.initiator.auth.AuthChannel;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.protocol.auth.Dhchap;
 import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.nvme.AdminOpcode;
@@ -10,13 +10,13 @@ import io.netty.buffer.Unpooled;
 
 /** Authentication Send/Receive as blocking calls on one queue (bring-up commands, or ordinary ones on a live queue). */
 final class QueueAuthChannel implements AuthChannel {
-    private final TcpQueue queue;
+    private final QueuePair queue;
     private final boolean control;
     private final long timeoutMs;
     private final String endpoint;
     private int lastStatus;
 
-    QueueAuthChannel(TcpQueue queue, boolean control, long timeoutMs, String endpoint) {
+    QueueAuthChannel(QueuePair queue, boolean control, long timeoutMs, String endpoint) {
         this.queue = queue;
         this.control = control;
         this.timeoutMs = timeoutMs;
@@ -34,7 +34,7 @@ final class QueueAuthChannel implements AuthChannel {
         io.locus.initiator.auth.DhchapHost.authenticate(o, new QueueAuthChannel(ctrl.adminQueue(), false,
                 ctrl.options().adminTimeoutMs(), id.endpoint()), 0, hostNqn, id.subsystemNqn(), id.endpoint());
         for (int i = 0; i < ctrl.ioQueueCount(); i++) {
-            TcpQueue q = ctrl.ioQueue(i);
+            QueuePair q = ctrl.ioQueue(i);
             io.locus.initiator.auth.DhchapHost.authenticate(o, new QueueAuthChannel(q, false, ctrl.options().ioTimeoutMs(),
                     id.endpoint()), q.qid(), hostNqn, id.subsystemNqn(), id.endpoint());
         }
@@ -68,7 +68,7 @@ final class QueueAuthChannel implements AuthChannel {
         return lastStatus;
     }
 
-    private static void fill(io.locus.initiator.tcp.Command c, int fctype, ByteBuf data, int length) {
+    private static void fill(io.locus.initiator.queue.Command c, int fctype, ByteBuf data, int length) {
         c.opcode = AdminOpcode.FABRICS;
         c.nsid = fctype;
         c.cdw10 = Dhchap.CDW10;

@@ -1,7 +1,7 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.Command;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.Command;
+import io.locus.initiator.queue.QueuePair;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -93,7 +93,7 @@ final class SyncCall implements IoCallback {
      * @param timeoutMs how long to wait for a slot and for the completion; 0 waits for as long as it takes
      *                  (the queue's own time-outs and the controller's ctrl-loss-tmo end every command)
      */
-    static Completion run(TcpQueue queue, Setup setup, boolean control, long timeoutMs, String what) {
+    static Completion run(QueuePair queue, Setup setup, boolean control, long timeoutMs, String what) {
         if (queue.reactor().inReactor()) {
             throw new IllegalStateException("a blocking call on a reactor thread would deadlock; use the asynchronous API");
         }

@@ -1,5 +1,6 @@
 package io.locus.initiator;
 
+import io.locus.initiator.tcp.TcpQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,7 +105,7 @@ class ConnectErrorsTest {
         target.inCapsuleBytes = 1024;
         target.maxH2CData = 4096;
         try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick())) {
-            assertEquals(3, ctrl.ioQueue(0).cpda());
+            assertEquals(3, ((TcpQueue) ctrl.ioQueue(0).connection()).cpda());
             Namespace ns = ctrl.namespace(1);
             ns.writeBlocking(0, 1, io.netty.buffer.Unpooled.wrappedBuffer(new byte[512]), false);
             ns.writeBlocking(0, 16, io.netty.buffer.Unpooled.wrappedBuffer(new byte[8192]), false);

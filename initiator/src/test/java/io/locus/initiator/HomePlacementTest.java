@@ -1,6 +1,6 @@
 package io.locus.initiator;
 
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.ReactorGroup;
 import io.locus.runtime.ThreadPinning;
@@ -50,10 +50,10 @@ class HomePlacementTest {
         try (Controller ctrl = connect()) {
             Namespace ns = ctrl.namespace(1);
             // Old mapping cpu % n would give queue 6 % 4 = 2 (on CPU 3) and 3 % 4 = 3 (on CPU 6): both wrong.
-            TcpQueue latency = ns.queueFor(new Flow(1, LatencyClass.LATENCY, 6, 0, 0, 0));
+            QueuePair latency = ns.queueFor(new Flow(1, LatencyClass.LATENCY, 6, 0, 0, 0));
             assertEquals(6, latency.reactor().cpu());
             assertSame(ctrl.ioQueue(1), latency, "a latency-class flow takes the home reactor's first queue");
-            TcpQueue bulk = ns.queueFor(new Flow(2, LatencyClass.THROUGHPUT, 6, 0, 0, 0));
+            QueuePair bulk = ns.queueFor(new Flow(2, LatencyClass.THROUGHPUT, 6, 0, 0, 0));
             assertSame(ctrl.ioQueue(3), bulk, "other flows take the home reactor's other queues");
             assertSame(ctrl.ioQueue(0), ns.queueFor(new Flow(3, LatencyClass.STEP_CRITICAL, 3, 0, 0, 0)));
             assertSame(ctrl.ioQueue(2), ns.queueFor(new Flow(4, LatencyClass.PREFETCH, 3, 0, 0, 0)));
@@ -72,7 +72,7 @@ class HomePlacementTest {
     void shouldKeepCallersReactorQueueWhenSubmittingFromReactor() throws Exception {
         try (Controller ctrl = connect()) {
             Namespace ns = ctrl.namespace(1);
-            CompletableFuture<TcpQueue> picked = new CompletableFuture<>();
+            CompletableFuture<QueuePair> picked = new CompletableFuture<>();
             group.get(0).execute(() -> picked.complete(ns.queueFor(new Flow(1, LatencyClass.LATENCY, 6, 0, 0, 0))));
             assertSame(ctrl.ioQueue(0), picked.get(2, TimeUnit.SECONDS), "no hand-off for a caller on a reactor");
         }

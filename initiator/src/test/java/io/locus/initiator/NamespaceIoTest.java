@@ -1,5 +1,6 @@
 package io.locus.initiator;
 
+import io.locus.initiator.tcp.TcpQueue;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.tcp.CommonHeader;
@@ -132,8 +133,8 @@ class NamespaceIoTest {
         target.inCapsuleBytes = 1024;
         new Random(5).nextBytes(target.media);
         try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick().headerDigest(true).dataDigest(true))) {
-            assertTrue(ctrl.ioQueue(0).headerDigest());
-            assertTrue(ctrl.ioQueue(0).dataDigest());
+            assertTrue(((TcpQueue) ctrl.ioQueue(0).connection()).headerDigest());
+            assertTrue(((TcpQueue) ctrl.ioQueue(0).connection()).dataDigest());
             Namespace ns = ctrl.namespace(1);
             ByteBuf into = Unpooled.buffer(4096);
             ns.readBlocking(0, 8, into);

@@ -3,64 +3,100 @@ package io.locus.runtime;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ManualIoEventLoop;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import org.jctools.queues.MpscArrayQueue;
+import org.agrona.concurrent.NanoClock;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One pinned platform thread that owns a set of queues and does all their work in a duty cycle:
- * <pre>
- *   work = transport (Netty event loop, driven here) + pollers (backend completions, ...) + inbound messages
- *   idle(work)
- * </pre>
- * Each stage runs in a bounded micro-window (at most N items and T ns per turn), in a fixed order: Netty's event loop
- * (socket I/O, then its tasks within T), the inbound messages, then each poller. A stage starts no new item once its
- * T has passed, so one busy stage delays the others by about T at most. Other threads reach a reactor only
- * through {@link #execute(Runnable)}, which goes through a JCTools MPSC queue and is counted as a remote hand-off.
+ * One reactor: a {@link ReactorAgent} (the work of a turn) and what runs it. Two threading modes over the same agent,
+ * as Aeron has:
+ * <ul>
+ * <li><b>dedicated</b> ({@link #Reactor(ReactorConfig, ThreadPinning)}, then {@link #start()}): the runner. One
+ *     platform thread, pinned to {@link ReactorConfig#cpu()}, runs turns in a loop and after each one asks its idle
+ *     strategy ({@link IdleMode}) whether to spin or to block in the transport's wait;</li>
+ * <li><b>invoker</b> ({@link #invoker}): no thread of its own; the thread that made it calls {@link #invoke()} for
+ *     each turn, as a test does with a manual clock.</li>
+ * </ul>
+ * Every time decision (the micro-window bounds, the latency window, idle back-off, the event loop's timers) reads the
+ * reactor's {@link NanoClock}: {@code System::nanoTime} unless a clock is given.
+ * <p>
+ * Other threads reach a reactor only through {@link #execute(Runnable)} (a JCTools MPSC queue, counted as a remote
+ * hand-off).
  */
 public final class Reactor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Reactor.class.getName());
-    private static final int MESSAGE_QUEUE_CAPACITY = 64 * 1024;
-    private static final Runnable NUDGE = () -> { };
+    /** The production clock. */
+    public static final NanoClock SYSTEM_CLOCK = System::nanoTime;
 
     private final ReactorConfig config;
     private final ThreadPinning pinning;
+    /** The runner's thread; null in invoker mode. */
     private final Thread thread;
-    private final ManualIoEventLoop eventLoop;
-    private final MpscArrayQueue<Runnable> messages = new MpscArrayQueue<>(MESSAGE_QUEUE_CAPACITY);
-    private final List<Poller> pollers = new ArrayList<>();
-    private final AtomicLong remoteMessages = new AtomicLong();
+    private final ReactorAgent agent;
+    private final AdaptiveIdle idle;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
-    private volatile boolean sleeping;
     private volatile boolean pinned;
-    private long latencyWindowEndNanos;
-    private long turns;
-    private long idleTurns;
 
     public Reactor(ReactorConfig config, ThreadPinning pinning) {
         this(config, pinning, NettyTransports.ioHandlerFactory());
     }
 
     public Reactor(ReactorConfig config, ThreadPinning pinning, IoHandlerFactory ioHandlerFactory) {
+        this(config, pinning, ioHandlerFactory, SYSTEM_CLOCK);
+    }
+
+    /** A dedicated reactor whose time decisions read {@code clock} (nanoseconds, monotonic). */
+    public Reactor(ReactorConfig config, ThreadPinning pinning, IoHandlerFactory ioHandlerFactory, NanoClock clock) {
         this.config = config.conclude();
         this.pinning = pinning;
         // A FastThreadLocalThread, so Netty's per-thread buffer caches and recyclers take their fast path.
         FastThreadLocalThread t = new FastThreadLocalThread(this::run, config.name());
         t.setDaemon(true);
         this.thread = t;
-        this.eventLoop = new ManualIoEventLoop(thread, ioHandlerFactory);
+        this.agent = new ReactorAgent(config, t, ioHandlerFactory, clock);
+        this.idle = new AdaptiveIdle(config, clock, agent::awaitWork);
     }
 
+    private Reactor(ReactorConfig config, IoHandlerFactory ioHandlerFactory, NanoClock clock, Thread owner) {
+        this.config = config.conclude();
+        this.pinning = ThreadPinning.NONE;
+        this.thread = null;
+        this.agent = new ReactorAgent(config, owner, ioHandlerFactory, clock);
+        this.idle = new AdaptiveIdle(config, clock, agent::awaitWork);
+    }
+
+    /**
+     * An invoker-mode reactor owned by the calling thread: nothing runs until that thread calls {@link #invoke()}.
+     * The config's CPU and idle mode are not used (the caller's thread is what it is, and decides when to turn).
+     */
+    public static Reactor invoker(ReactorConfig config, NanoClock clock) {
+        return new Reactor(config, NettyTransports.ioHandlerFactory(), clock, Thread.currentThread());
+    }
+
+    /** Starts the runner's thread. @throws IllegalStateException in invoker mode */
     public Reactor start() {
+        if (thread == null) {
+            throw new IllegalStateException("reactor " + config.name() + " is an invoker: call invoke() for each turn");
+        }
         thread.start();
         return this;
+    }
+
+    /**
+     * Invoker mode, owner thread: runs one turn.
+     *
+     * @return items done (0: idle)
+     * @throws IllegalStateException on a dedicated reactor, or from another thread
+     */
+    public int invoke() {
+        if (thread != null || !agent.inReactor()) {
+            throw new IllegalStateException("reactor " + config.name() + " runs on its own thread");
+        }
+        return agent.doWork();
     }
 
     public String name() {
@@ -75,30 +111,27 @@ public final class Reactor implements AutoCloseable {
         return pinned;
     }
 
+    /** The clock of every time decision on this reactor (nanoseconds); pollers compare their deadlines to it. */
+    public NanoClock clock() {
+        return agent.clock();
+    }
+
     /** The Netty event loop this reactor drives; register channels on it. */
     public ManualIoEventLoop eventLoop() {
-        return eventLoop;
+        return agent.eventLoop();
     }
 
     public boolean inReactor() {
-        return Thread.currentThread() == thread;
+        return agent.inReactor();
     }
 
     /** Adds a poller; callable from any thread (it is handed to the reactor as a message). */
     public void addPoller(Poller poller) {
-        if (inReactor()) {
-            pollers.add(poller);
-        } else {
-            execute(() -> pollers.add(poller));
-        }
+        agent.addPoller(poller);
     }
 
     public void removePoller(Poller poller) {
-        if (inReactor()) {
-            pollers.remove(poller);
-        } else {
-            execute(() -> pollers.remove(poller));
-        }
+        agent.removePoller(poller);
     }
 
     /**
@@ -106,116 +139,67 @@ public final class Reactor implements AutoCloseable {
      * it crosses through the MPSC queue, is counted, and wakes a sleeping reactor.
      */
     public void execute(Runnable task) {
-        if (!inReactor()) {
-            remoteMessages.incrementAndGet();
-        }
-        while (!messages.offer(task)) {
-            if (!running) {
-                throw new IllegalStateException("reactor " + config.name() + " is stopped");
-            }
-            Thread.onSpinWait();
-        }
-        if (sleeping) {
-            // Netty's own task hand-off has the race-free wake-up handshake with its blocking wait; a bare wakeup()
-            // that lands just before the loop blocks can be lost for a whole sleep period.
-            eventLoop.execute(NUDGE);
-        }
+        agent.execute(task);
     }
 
-    /** Keeps the reactor spinning (adaptive mode) until the given budget has passed: a latency-class flow is active. */
+    /**
+     * Reactor thread: keeps the reactor spinning (adaptive mode) until {@code nowNanos + budgetNanos} on
+     * {@link #clock()}: a latency-class flow is active.
+     */
     public void openLatencyWindow(long nowNanos, long budgetNanos) {
-        long end = nowNanos + budgetNanos;
-        if (end - latencyWindowEndNanos > 0) {
-            latencyWindowEndNanos = end;
-        }
+        idle.openLatencyWindow(nowNanos, budgetNanos);
     }
 
     /** Messages that crossed into this reactor from other threads. */
     public long remoteMessages() {
-        return remoteMessages.get();
+        return agent.remoteMessages();
     }
 
     public long turns() {
-        return turns;
+        return agent.turns();
     }
 
     public long idleTurns() {
-        return idleTurns;
+        return agent.idleTurns();
     }
 
     private void run() {
         if (config.cpu() >= 0) {
             pinned = pinning.pinCurrentThread(config.cpu());
         }
-        long lastWork = System.nanoTime();
         try {
+            agent.onStart();
             while (running) {
-                long window = config.windowNanos();
-                int work = eventLoop.runNow(window);
-                work += drainMessages(System.nanoTime() + window);
-                for (int i = 0; i < pollers.size(); i++) {
-                    work += pollers.get(i).poll(config.itemsPerPoller(), System.nanoTime() + window);
-                }
-                turns++;
-                if (work > 0) {
-                    lastWork = System.nanoTime();
-                    continue;
-                }
-                idleTurns++;
-                if (config.idleMode() == IdleMode.BUSY) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                long now = System.nanoTime();
-                if (now - lastWork < config.spinNanos() || now - latencyWindowEndNanos < 0) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                sleeping = true;
-                if (messages.isEmpty()) {
-                    eventLoop.run(config.maxSleepNanos());
-                }
-                // Not counted as work: a wait that timed out goes straight back to sleep instead of spinning again.
-                sleeping = false;
+                idle.idle(agent.doWork());
             }
-            // Drain what was queued before the stop so callers waiting on it are not left hanging.
-            drainMessages(Long.MAX_VALUE);
-            eventLoop.runNow();
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "reactor " + config.name() + " failed", t);
         } finally {
-            // No quiet period: the default graceful shutdown would idle for 2 s before the loop terminates.
-            eventLoop.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
-            while (!eventLoop.isTerminated()) {
-                eventLoop.runNow();
+            try {
+                agent.onClose();
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "reactor " + config.name() + " did not close cleanly", t);
             }
             stopped.countDown();
         }
     }
 
-    /** @param deadlineNanos no new message starts after it ({@code Long.MAX_VALUE}: count bound only) */
-    private int drainMessages(long deadlineNanos) {
-        int done = 0;
-        Runnable task;
-        while (done < config.messagesPerTurn() && (task = messages.poll()) != null) {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                LOG.log(Level.WARNING, "task on reactor " + config.name() + " failed", t);
-            }
-            done++;
-            if (deadlineNanos != Long.MAX_VALUE && Poller.expired(deadlineNanos)) {
-                break;
-            }
-        }
-        return done;
-    }
-
+    /**
+     * Stops the reactor after its current turn, runs what was already queued, and shuts its event loop down. From
+     * another thread of a dedicated reactor it waits up to 5 s for that; an invoker closes on its owner thread.
+     */
     @Override
     public void close() {
         running = false;
-        eventLoop.wakeup();
-        if (!inReactor()) {
+        agent.stopAccepting();
+        if (thread == null) {
+            if (agent.inReactor() && stopped.getCount() > 0) {
+                agent.onClose();
+                stopped.countDown();
+            }
+            return;
+        }
+        if (!inReactor() && thread.isAlive()) {
             try {
                 if (!stopped.await(5, TimeUnit.SECONDS)) {
                     LOG.warning("reactor " + config.name() + " did not stop within 5 s");

@@ -2,6 +2,7 @@ package io.locus.runtime;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.concurrent.NanoClock;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * Measures how long a reactor's turns take (transport, messages, pollers): a poller that does no work and records the
  * time since its previous call. A long turn is time in which work already waiting (a completion in the socket, a
  * command in the ring) is not looked at; a preempted reactor shows up as one long turn. In adaptive idle mode an idle
- * turn includes its sleep. One {@link System#nanoTime()} per turn, no allocation.
+ * turn includes its sleep. One clock read per turn (the reactor's clock, {@link System#nanoTime()} in production), no
+ * allocation.
  *
  * <p>Single writer: only the reactor's thread records (into a {@link SingleWriterRecorder}, wait-free). Any other
  * thread may take a {@link #snapshot()} at any time; snapshots are serialized among readers, as in the target's
@@ -20,6 +22,7 @@ public final class TurnTimer implements Poller {
     /** Longest turn recorded; longer ones are recorded as this. */
     public static final long HIGHEST_NANOS = 60_000_000_000L;
 
+    private final NanoClock clock;
     private final SingleWriterRecorder recorder;
     /** Reader side: everything recorded so far (guarded by this). */
     private final Histogram total;
@@ -34,20 +37,26 @@ public final class TurnTimer implements Poller {
     }
 
     public TurnTimer(int significantDigits) {
+        this(significantDigits, Reactor.SYSTEM_CLOCK);
+    }
+
+    /** A timer reading {@code clock} (its reactor's, so a manual clock times manual turns). */
+    public TurnTimer(int significantDigits, NanoClock clock) {
+        this.clock = clock;
         this.recorder = new SingleWriterRecorder(1, HIGHEST_NANOS, significantDigits);
         this.total = new Histogram(1, HIGHEST_NANOS, significantDigits);
     }
 
     /** Creates a timer and adds it to {@code reactor}'s pollers. */
     public static TurnTimer start(Reactor reactor) {
-        TurnTimer t = new TurnTimer();
+        TurnTimer t = new TurnTimer(3, reactor.clock());
         reactor.addPoller(t);
         return t;
     }
 
     @Override
     public int poll(int maxItems) {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (last != 0) {
             recorder.recordValue(Math.min(now - last, HIGHEST_NANOS));
         }
@@ -79,12 +88,15 @@ public final class TurnTimer implements Poller {
 
     /**
      * Removes this timer from {@code reactor} and waits until the reactor has gone past the removal, so nothing is
-     * recorded after this returns.
+     * recorded after this returns. On the reactor's own thread (an invoker's owner) it is removed at once.
      *
      * @throws IllegalStateException when the reactor does not answer within 5 s
      */
     public void stop(Reactor reactor) throws InterruptedException {
         reactor.removePoller(this);
+        if (reactor.inReactor()) {
+            return;
+        }
         CountDownLatch gone = new CountDownLatch(1);
         reactor.execute(gone::countDown);
         if (!gone.await(5, TimeUnit.SECONDS)) {

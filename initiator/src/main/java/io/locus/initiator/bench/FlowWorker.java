@@ -5,7 +5,7 @@ import io.locus.initiator.HostStatus;
 import io.locus.initiator.IoCallback;
 import io.locus.initiator.Namespace;
 import io.locus.initiator.stats.RemoteCompletions;
-import io.locus.initiator.tcp.TcpQueue;
+import io.locus.initiator.queue.QueuePair;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.HdrHistogram.Histogram;
@@ -34,7 +34,7 @@ final class FlowWorker implements IoCallback, Runnable {
     private static final class Io {
         final ByteBuf buf;
         long startNanos;
-        TcpQueue queue;
+        QueuePair queue;
         int nextRoute;
 
         Io(ByteBuf buf) {
@@ -165,7 +165,7 @@ final class FlowWorker implements IoCallback, Runnable {
     private void issue(Io io, Lane lane) {
         Namespace route = routes.length == 1 ? routes[0] : routes[io.nextRoute++ % routes.length];
         long lba = lane.rnd.nextLong(units) * blocks;
-        TcpQueue q = route.queueFor(flow);
+        QueuePair q = route.queueFor(flow);
         io.queue = q;
         lane.queueMask |= 1L << Math.min(63, q.qid());
         io.startNanos = System.nanoTime();

@@ -4,6 +4,7 @@ import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerInfo;
 import io.locus.initiator.NamespaceInfo;
 import io.locus.initiator.TransportId;
+import io.locus.initiator.tcp.TcpQueue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +54,9 @@ final class IdentifyCommand implements Callable<Integer> {
             out.printf("  I/O queues:       %d x %d entries%n", ctrl.ioQueueCount(), ctrl.ioQueueCount() > 0 ? ctrl.ioQueue(0).depth() + 1 : 0);
             out.printf("  queue entries:    up to %d (CAP.MQES)%n", (ctrl.cap() & 0xFFFF) + 1);
             out.printf("  keep-alive:       %s%n", ctrl.keepAliveTimeoutMs() == 0 ? "off" : ctrl.keepAliveTimeoutMs() + " ms");
-            out.printf("  digests:          header %s, data %s%n", onOff(ctrl.adminQueue().headerDigest()), onOff(ctrl.adminQueue().dataDigest()));
+            if (ctrl.adminQueue().connection() instanceof TcpQueue tcp) {
+                out.printf("  digests:          header %s, data %s%n", onOff(tcp.headerDigest()), onOff(tcp.dataDigest()));
+            }
             out.printf("  optional I/O:     %s%n", optional(info));
             out.printf("  volatile cache:   %s%n", info.volatileWriteCache() ? "yes" : "no");
             out.printf("  provenance:       %s%n", ctrl.provenanceEnabled() ? "enabled (v" + info.provenanceVersion() + ")"

@@ -1,5 +1,6 @@
 package io.locus.initiator.tcp;
 
+import io.locus.initiator.queue.Command;
 import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.Crc32cDigest;
 import io.locus.protocol.tcp.DataPdu;
@@ -214,9 +215,9 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
                     "C2HData DATAL " + length + " does not match the " + carried + " bytes the PDU carries");
             return;
         }
-        if (offset != c.transferred) {
+        if (offset != queue.transferred(c)) {
             fail(TermReqPdu.FES_PDU_SEQUENCE_ERROR, DataPdu.OFFSET_OFFSET,
-                    "C2HData DATAO " + offset + " is not the next offset (" + c.transferred + ") of command " + cccid);
+                    "C2HData DATAO " + offset + " is not the next offset (" + queue.transferred(c) + ") of command " + cccid);
             return;
         }
         if (offset + length > c.dataLength) {
@@ -248,13 +249,13 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
     private void readData(ByteBuf in) {
         Command c = current;
         int n = Math.min(dataRemaining, in.readableBytes());
-        int to = c.dataIndex + c.transferred;
+        int to = c.dataIndex + queue.transferred(c);
         c.data.setBytes(to, in, in.readerIndex(), n);
         in.skipBytes(n);
         if (dataDigest) {
             crc.update(c.data, to, n);
         }
-        c.transferred += n;
+        queue.addTransferred(c, n);
         dataRemaining -= n;
         if (dataRemaining == 0) {
             if (dataDigest) {
@@ -274,7 +275,6 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
         }
         if (digest.getIntLE(0) != crc.value()) {
             // The Linux host fails the command, not the connection: Data Transfer Error when it completes.
-            current.hostStatus = io.locus.protocol.nvme.Status.DATA_TRANSFER_ERROR;
             queue.onDataDigestError(current);
         }
         dataDone();

@@ -1,13 +1,12 @@
 package io.locus.initiator.tcp;
 
-import io.locus.initiator.HostStatus;
-import io.locus.initiator.NvmeException;
+import io.locus.initiator.queue.Command;
+import io.locus.initiator.queue.HostConnection;
+import io.locus.initiator.queue.QueuePair;
 import io.locus.protocol.nvme.Cqe;
-import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
-import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.protocol.tcp.CapsulePdu;
 import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.Crc32cDigest;
@@ -16,8 +15,7 @@ import io.locus.protocol.tcp.IcPdu;
 import io.locus.protocol.tcp.PduFraming;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
-import io.locus.runtime.Poller;
-import io.locus.runtime.Reactor;
+import io.locus.runtime.NettyTransports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -27,388 +25,94 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.locus.runtime.NettyTransports;
-import org.jctools.queues.MpmcArrayQueue;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
-import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One NVMe/TCP queue pair (admin or I/O): its preallocated command slots and, while connected, its TCP connection.
- * The object outlives connections, so commands cut off by a connection loss wait in it and go out again after the
- * reconnect.
+ * The NVMe/TCP connection of one {@link QueuePair}: ICReq/ICResp, CapsuleCmd and H2CData framing on the way out,
+ * and, through its {@link PduReceiver}, CapsuleResp, C2HData, R2T and C2HTermReq on the way in. The pair owns the
+ * command slots and their life; this class owns only what NVMe/TCP adds per slot (bytes transferred, in-capsule or
+ * not, a data digest error) and per connection (digests, CPDA, MAXH2CDATA).
  * <p>
- * Threading: everything touching the connection and the slots' transfer state runs on the queue's reactor. Other
- * threads call only {@link #acquire()} (a lock-free free list) and {@link #submit(Command)} (the slot itself is
- * handed to the reactor as its message), and the control-plane methods that return futures.
- * <p>
- * Hot path, no allocation: submit → CapsuleCmd encoded into one pooled buffer → written, flushed once per reactor
- * turn by {@link #poll} → CapsuleResp / C2HData parsed by {@link PduReceiver} → callback on this reactor, or, for a
- * command that carries a flow, the slot's preallocated {@link RoutedCompletion} to the {@link CompletionRouter}
- * (which may run the callback on another reactor).
+ * Everything runs on the pair's reactor. Hot path, no allocation: a command is encoded into this turn's transmit batch
+ * (one pooled buffer), written and flushed once per turn by {@link #flush()}; responses are parsed in place.
  */
-public final class TcpQueue implements Poller {
+public final class TcpQueue implements HostConnection {
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
     /** H2CData payloads up to this size are copied next to their header; larger ones are sent as a slice. */
     private static final int H2C_COPY_LIMIT = 16 * 1024;
     /** Initial size of a turn's transmit batch (grows by chaining buffers). */
     private static final int TX_BATCH_BYTES = 16 * 1024;
-    /** Flush times remembered for stage timing (a power of two). */
-    private static final int FLUSH_RING = 64;
 
-    /** Connection life of the queue. */
-    public enum State {
-        /** No connection; commands wait (after a loss) for the controller to reconnect. */
-        DISCONNECTED,
-        /** TCP connect and ICReq/ICResp under way. */
-        CONNECTING,
-        /** ICResp accepted; only bring-up commands (Connect) may go out. */
-        CONNECTED,
-        /** Fabrics Connect done: every command goes out. */
-        LIVE,
-        /** The controller gave up: every command fails at once. Final until {@link #connect}. */
-        FAILED,
-        /** Closed by its owner. Final. */
-        CLOSED
-    }
-
-    private final QueueConfig config;
-    private final Reactor reactor;
-    private final QueueOwner owner;
-    private final CompletionRouter router;
-    private final Command[] slots;
-    /** Per slot, the carrier of a flow's completion to the router; null without a router. */
-    private final RoutedCompletion[] carriers;
-    private final MpmcArrayQueue<Command> free;
-    private final int indexBits;
-    private final int indexMask;
-    private final int generationMask;
+    private final QueuePair pair;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private final Crc32cDigest txCrc = new Crc32cDigest();
-    private final ArrayDeque<DeferredSubmit> waiters = new ArrayDeque<>();
-    private final Runnable timeoutCheck = this::checkTimeouts;
+    // Per slot (indexed by Command.index()), reset on each send.
+    private final int[] transferred;
+    private final boolean[] inCapsule;
+    /** A host-detected error to report instead of the target's success (a data digest mismatch); 0 for none. */
+    private final int[] hostStatus;
 
-    private volatile State state = State.DISCONNECTED;
-    private volatile String lastError;
     private Channel channel;
     private PduReceiver receiver;
-    private CompletableFuture<Void> icFuture;
     private String endpoint = "";
     private boolean flushNeeded;
     private ByteBuf txBatch;
-    private Command pendingHead;
-    private Command pendingTail;
 
     // Negotiated per connection.
     private boolean headerDigest;
     private boolean dataDigest;
     private int cpda;
     private long maxH2CData;
-    private int inCapsuleLimit;
-    private boolean provenance;
 
-    // Stage timing (reactor-only): the times of the last FLUSH_RING flushes; per slot, the flush count when its
-    // capsule was encoded (it leaves with the next flush; -1 when not sent) and when its completion was parsed.
-    private final long[] flushNanos = new long[FLUSH_RING];
-    private long flushes;
-    private final long[] slotFlush;
-    private final long[] slotVisible;
-    private long lastSentNanos;
-    private long lastVisibleNanos;
-
-    // Counters (reactor-written; read racily for stats).
-    private long sent;
-    private long completed;
-    private long retried;
-    private long carrierSpills;
-
-    public TcpQueue(QueueConfig config, Reactor reactor, QueueOwner owner) {
-        this(config, reactor, owner, null);
+    /** The connection of {@code pair}: pass {@code TcpQueue::new} as the pair's {@link HostConnection.Factory}. */
+    public TcpQueue(QueuePair pair) {
+        this.pair = pair;
+        int slots = pair.depth();
+        this.transferred = new int[slots];
+        this.inCapsule = new boolean[slots];
+        this.hostStatus = new int[slots];
     }
 
-    /**
-     * @param router where completions of commands that carry a flow go (anti-migration, per-flow timing); null runs
-     *               every callback on this queue's reactor
-     */
-    public TcpQueue(QueueConfig config, Reactor reactor, QueueOwner owner, CompletionRouter router) {
-        this.config = config;
-        this.reactor = reactor;
-        this.owner = owner;
-        this.router = router;
-        int count = config.slots();
-        this.slots = new Command[count];
-        this.free = new MpmcArrayQueue<>(Math.max(2, count));
-        this.slotFlush = new long[count];
-        this.slotVisible = new long[count];
-        java.util.Arrays.fill(slotFlush, -1);
-        for (int i = 0; i < count; i++) {
-            slots[i] = new Command(this, i);
-            free.offer(slots[i]);
-        }
-        this.indexBits = 32 - Integer.numberOfLeadingZeros(Math.max(1, count - 1));
-        this.indexMask = (1 << indexBits) - 1;
-        this.generationMask = indexBits >= 16 ? 0 : (1 << (16 - indexBits)) - 1;
-        if (router != null) {
-            this.carriers = new RoutedCompletion[count];
-            for (int i = 0; i < count; i++) {
-                carriers[i] = router.newCarrier(this);
-            }
-        } else {
-            this.carriers = null;
-        }
-        reactor.addPoller(this);
+    @Override
+    public String transportName() {
+        return "tcp";
     }
 
-    public int qid() {
-        return config.qid();
-    }
-
-    public Reactor reactor() {
-        return reactor;
-    }
-
-    public State state() {
-        return state;
-    }
-
-    /** The reason of the last connection loss or failure, or null. */
-    public String lastError() {
-        return lastError;
-    }
-
-    /** Commands that may be outstanding at once. */
-    public int depth() {
-        return slots.length;
-    }
-
-    public long sentCount() {
-        return sent;
-    }
-
-    public long completedCount() {
-        return completed;
-    }
-
-    public long retriedCount() {
-        return retried;
-    }
-
-    /**
-     * Completions that found their slot's carrier still on its way to another reactor and took a fresh one (the
-     * only allocation on the routed path; rare: the slot was reused and completed again before the other reactor ran).
-     */
-    public long carrierSpills() {
-        return carrierSpills;
-    }
-
-    /**
-     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue on its reactor
-     * (not in one handed to another reactor): when the completing command's capsule was flushed to the socket
-     * ({@link System#nanoTime()}), or 0 when unknown (never sent, or more than 64 flushes ago).
-     */
-    public long lastSentNanos() {
-        return lastSentNanos;
-    }
-
-    /**
-     * Stage timing, valid only inside an {@link io.locus.initiator.IoCallback} running for this queue: when the
-     * completing command's completion was parsed (completion visible at the host), or 0 when the host failed it.
-     */
-    public long lastVisibleNanos() {
-        return lastVisibleNanos;
-    }
-
+    /** Whether header digests were negotiated on the current connection. */
     public boolean headerDigest() {
         return headerDigest;
     }
 
+    /** Whether data digests were negotiated on the current connection. */
     public boolean dataDigest() {
         return dataDigest;
     }
 
+    /** Controller PDU data alignment (ICResp CPDA): data starts at a multiple of (cpda + 1) × 4 bytes. */
     public int cpda() {
         return cpda;
     }
 
+    /** Most data bytes in one H2CData PDU (ICResp MAXH2CDATA). */
     public long maxH2CData() {
         return maxH2CData;
     }
 
-    public int inCapsuleLimit() {
-        return inCapsuleLimit;
-    }
+    // ---------------------------------------------------------------- sending
 
-    // ---------------------------------------------------------------- submission (any thread)
-
-    /** A free slot (fields as the last user left them: call {@link Command#reset()}), or null when all are taken. */
-    public Command acquire() {
-        Command c = free.poll();
-        if (c != null) {
-            c.state = Command.State.ACQUIRED;
-        }
-        return c;
-    }
-
-    /** Submits a filled slot: directly on the reactor thread, else handed over through the reactor's queue. */
-    public void submit(Command c) {
-        if (reactor.inReactor()) {
-            submitOnReactor(c);
-        } else {
-            reactor.execute(c);
-        }
-    }
-
-    /** Submits a bring-up command, which may go out before the queue is live. */
-    public void submitControl(Command c) {
-        c.control = true;
-        c.retryable = false;
-        submit(c);
-    }
-
-    /** Overload path: wait for a slot on the reactor. */
-    public void defer(DeferredSubmit d) {
-        if (reactor.inReactor()) {
-            onDeferred(d);
-        } else {
-            reactor.execute(d);
-        }
-    }
-
-    // ---------------------------------------------------------------- control plane (any thread → reactor)
-
-    /**
-     * Opens a new connection and exchanges ICReq/ICResp. Completes when the queue is {@link State#CONNECTED};
-     * fails with an {@link NvmeException} whose message says what went wrong.
-     */
-    public CompletableFuture<Void> connect(InetSocketAddress address, String endpoint, long timeoutMs) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        reactor.execute(() -> startConnect(address, endpoint, timeoutMs, f));
-        return f;
-    }
-
-    /** Fabrics Connect succeeded: set the limits learned from Identify and let every waiting command go. */
-    public CompletableFuture<Void> goLive(int inCapsuleLimit, boolean provenance) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        reactor.execute(() -> {
-            this.inCapsuleLimit = inCapsuleLimit;
-            this.provenance = provenance && config.qid() != 0;
-            if (state == State.CONNECTED) {
-                state = State.LIVE;
-                drainPending();
-                f.complete(null);
-            } else {
-                f.completeExceptionally(new NvmeException("queue " + config.qid() + " lost its connection during bring-up"
-                        + (lastError != null ? ": " + lastError : "")));
-            }
-        });
-        return f;
-    }
-
-    /** Tears the connection down (in-flight commands wait for a reconnect), without telling the owner. */
-    public CompletableFuture<Void> disconnect(String reason) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        reactor.execute(() -> {
-            failConnection(reason, false);
-            f.complete(null);
-        });
-        return f;
-    }
-
-    /** Gives up: fails every waiting and in-flight command with {@code status} and every later one too. */
-    public CompletableFuture<Void> fail(int status, String reason) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        reactor.execute(() -> {
-            lastError = reason;
-            closeChannel();
-            state = State.FAILED;
-            failAll(status);
-            f.complete(null);
-        });
-        return f;
-    }
-
-    /** Closes for good: commands fail with Aborted By Host (DNR). */
-    public CompletableFuture<Void> close() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        Runnable r = () -> {
-            if (state != State.CLOSED) {
-                closeChannel();
-                state = State.CLOSED;
-                failAll(HostStatus.ABORTED_BY_HOST | Status.DNR);
-                reactor.removePoller(this);
-            }
-            f.complete(null);
-        };
-        try {
-            reactor.execute(r);
-        } catch (IllegalStateException stopped) {
-            f.complete(null);
-        }
-        return f;
-    }
-
-    /** Asks the reactor to fail the connection of any command past its deadline (call periodically). */
-    public void scheduleTimeoutCheck() {
-        reactor.execute(timeoutCheck);
-    }
-
-    // ---------------------------------------------------------------- reactor side: sending
-
-    void submitOnReactor(Command c) {
-        switch (state) {
-            case LIVE -> send(c);
-            case CONNECTED -> {
-                if (c.control) {
-                    send(c);
-                } else {
-                    enqueuePending(c);
-                }
-            }
-            case CLOSED -> finish(c, HostStatus.ABORTED_BY_HOST | Status.DNR, 0, 0);
-            case FAILED -> finish(c, HostStatus.HOST_PATH_ERROR | Status.DNR, 0, 0);
-            default -> {
-                if (c.control) {
-                    finish(c, HostStatus.HOST_PATH_ERROR, 0, 0);
-                } else {
-                    enqueuePending(c);
-                }
-            }
-        }
-    }
-
-    void onDeferred(DeferredSubmit d) {
-        if (state == State.CLOSED || state == State.FAILED) {
-            d.fail(state == State.CLOSED ? HostStatus.ABORTED_BY_HOST | Status.DNR : HostStatus.HOST_PATH_ERROR | Status.DNR);
-            return;
-        }
-        Command c = free.poll();
-        if (c == null) {
-            waiters.addLast(d);
-            return;
-        }
-        c.state = Command.State.ACQUIRED;
-        d.fill(c.reset());
-        submitOnReactor(c);
-    }
-
-    private void send(Command c) {
-        c.generation = (c.generation + 1) & generationMask;
-        c.cid = c.index | (c.generation << indexBits);
-        c.transferred = 0;
-        c.hostStatus = 0;
-        c.state = Command.State.IN_FLIGHT;
-        c.deadlineNanos = System.nanoTime() + (c.timeoutNanos != 0 ? c.timeoutNanos : config.timeoutNanos());
-        slotFlush[c.index] = flushes;
-        slotVisible[c.index] = 0;
+    @Override
+    public void send(Command c) {
+        int slot = c.index();
+        transferred[slot] = 0;
+        hostStatus[slot] = 0;
         int length = c.dataLength;
-        boolean inline = c.hostToController() && length <= inCapsuleLimitFor(c);
-        c.inCapsule = inline;
+        boolean inline = c.hostToController() && length <= pair.inCapsuleLimit(c);
+        inCapsule[slot] = inline;
         int hd = headerDigest ? CommonHeader.DIGEST_LENGTH : 0;
         if (inline) {
             int pdo = PduFraming.dataOffset(CapsulePdu.CMD_HEADER_LENGTH, headerDigest, cpda);
@@ -431,7 +135,7 @@ public final class TcpQueue implements Poller {
                 out.setIntLE(base + pdo + length, txCrc.compute(out, base + pdo, length));
             }
             out.writerIndex(base + plen);
-            c.transferred = length;
+            transferred[slot] = length;
         } else {
             int plen = CapsulePdu.CMD_HEADER_LENGTH + hd;
             ByteBuf out = txSpace(plen);
@@ -444,7 +148,6 @@ public final class TcpQueue implements Poller {
             }
             out.writerIndex(base + plen);
         }
-        sent++;
     }
 
     /**
@@ -479,34 +182,10 @@ public final class TcpQueue implements Poller {
         }
     }
 
-    private int inCapsuleLimitFor(Command c) {
-        // Connect always travels in-capsule (1024 bytes), before Identify told us IOCCSZ.
-        return c.control ? Math.max(inCapsuleLimit, 8192) : inCapsuleLimit;
-    }
-
     private void writeSqe(ByteBuf out, int pduBase, Command c, int sglId) {
         int base = pduBase + CapsulePdu.SQE_OFFSET;
-        Sqe.write(out, base, c.opcode, Sqe.FLAGS_SGL, c.cid, c.nsid);
-        int cdw13 = c.cdw13;
-        if (provenance && c.flow != null) {
-            out.setIntLE(base + Sqe.CDW2_OFFSET, c.flow.id());
-            out.setIntLE(base + Sqe.CDW3_OFFSET, c.flow.wireCdw3());
-            out.setLongLE(base + Sqe.MPTR_OFFSET, c.flow.wireMptr());
-            if (c.opcode == NvmOpcode.READ || c.opcode == NvmOpcode.WRITE) {
-                cdw13 = ProvenanceWire.withDsmLatency(cdw13, c.flow.latencyClass().wire());
-            }
-        } else {
-            out.setIntLE(base + Sqe.CDW2_OFFSET, c.cdw2);
-            out.setIntLE(base + Sqe.CDW3_OFFSET, c.cdw3);
-            out.setLongLE(base + Sqe.MPTR_OFFSET, c.mptr);
-        }
+        c.writeSqe(out, base, pair.provenance());
         Sgl.write(out, base + Sqe.SGL1_OFFSET, 0, c.dataLength, sglId);
-        Sqe.setCdw(out, base, 10, c.cdw10);
-        Sqe.setCdw(out, base, 11, c.cdw11);
-        Sqe.setCdw(out, base, 12, c.cdw12);
-        Sqe.setCdw(out, base, 13, cdw13);
-        Sqe.setCdw(out, base, 14, c.cdw14);
-        Sqe.setCdw(out, base, 15, c.cdw15);
     }
 
     /** H2CData PDUs answering an R2T: DATAL at most MAXH2CDATA, contiguous, LAST_PDU on the final one. */
@@ -526,7 +205,7 @@ public final class TcpQueue implements Poller {
             ByteBuf out = txSpace(copy ? plen : pdo);
             int base = out.writerIndex();
             CommonHeader.write(out, base, PduType.H2C_DATA, flags, DataPdu.HEADER_LENGTH, pdo, plen);
-            DataPdu.writeFields(out, base, c.cid, ttag, off, chunk);
+            DataPdu.writeFields(out, base, c.cid(), ttag, off, chunk);
             if (headerDigest) {
                 out.setIntLE(base + DataPdu.HEADER_LENGTH, txCrc.compute(out, base, DataPdu.HEADER_LENGTH));
             }
@@ -556,36 +235,87 @@ public final class TcpQueue implements Poller {
         flushNeeded = true;
     }
 
-    /** Reactor poller: flush once per turn whatever this turn wrote. */
     @Override
-    public int poll(int maxItems) {
+    public boolean flush() {
         if (!flushNeeded) {
-            return 0;
+            return false;
         }
         flushNeeded = false;
-        if (channel != null) {
-            writeBatch();
-            channel.flush();
-            flushNanos[(int) (++flushes & (FLUSH_RING - 1))] = System.nanoTime();
+        if (channel == null) {
+            return false;
         }
-        return 1;
+        writeBatch();
+        channel.flush();
+        return true;
+    }
+
+    // ---------------------------------------------------------------- connection
+
+    @Override
+    public void open(InetSocketAddress address, String endpoint, long timeoutMs) {
+        close();
+        this.endpoint = endpoint;
+        headerDigest = false;
+        dataDigest = false;
+        receiver = new PduReceiver(this);
+        Bootstrap bootstrap = new Bootstrap()
+                .group(pair.reactor().eventLoop())
+                .channel(NettyTransports.socketChannelClass())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
+                .option(ChannelOption.ALLOCATOR, alloc)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024))
+                .handler(receiver);
+        ChannelFuture cf = bootstrap.connect(address);
+        channel = cf.channel();
+        cf.addListener(done -> {
+            if (cf.channel() != channel) {
+                return;
+            }
+            if (!done.isSuccess()) {
+                pair.onConnectFailed("cannot connect to " + endpoint + ": " + describe(done.cause()), done.cause());
+                return;
+            }
+            ByteBuf icReq = alloc.directBuffer(IcPdu.LENGTH);
+            int digests = (pair.config().headerDigest() ? IcPdu.DGST_HEADER : 0)
+                    | (pair.config().dataDigest() ? IcPdu.DGST_DATA : 0);
+            // HPDA 0 (no padding wanted), MAXR2T 0 (0's based: one outstanding R2T).
+            IcPdu.write(icReq, PduType.IC_REQ, 0, digests, 0);
+            channel.writeAndFlush(icReq, channel.voidPromise());
+        });
     }
 
     @Override
-    public String name() {
-        return "nvme-tcp-q" + config.qid() + "-flush";
+    public void close() {
+        flushNeeded = false;
+        if (txBatch != null) {
+            txBatch.release();
+            txBatch = null;
+        }
+        if (receiver != null) {
+            receiver.stop();
+        }
+        Channel ch = channel;
+        channel = null;
+        if (ch != null && ch.isRegistered()) {
+            ch.close();
+        }
     }
 
-    // ---------------------------------------------------------------- reactor side: receiving
+    // ---------------------------------------------------------------- receiving (called by PduReceiver)
 
-    /** The in-flight command with this CID, or null when none (stale, unknown or invented CID). */
+    /** The in-flight command with this CID, or null. */
     Command lookup(int cid) {
-        int index = cid & indexMask;
-        if (index >= slots.length) {
-            return null;
-        }
-        Command c = slots[index];
-        return c.state == Command.State.IN_FLIGHT && c.cid == cid ? c : null;
+        return pair.lookup(cid);
+    }
+
+    /** Bytes of {@code c}'s data moved so far on this connection. */
+    int transferred(Command c) {
+        return transferred[c.index()];
+    }
+
+    void addTransferred(Command c, int bytes) {
+        transferred[c.index()] += bytes;
     }
 
     boolean onIcResp(ByteBuf h) {
@@ -593,7 +323,7 @@ public final class TcpQueue implements Poller {
         int pda = IcPdu.pda(h, 0);
         int digests = IcPdu.digests(h, 0);
         long maxData = IcPdu.dword12(h, 0);
-        int requested = (config.headerDigest() ? IcPdu.DGST_HEADER : 0) | (config.dataDigest() ? IcPdu.DGST_DATA : 0);
+        int requested = (pair.config().headerDigest() ? IcPdu.DGST_HEADER : 0) | (pair.config().dataDigest() ? IcPdu.DGST_DATA : 0);
         String problem = null;
         if (pfv != 0) {
             problem = "ICResp has PDU format version " + pfv + " (only 0 is known)";
@@ -614,60 +344,55 @@ public final class TcpQueue implements Poller {
         cpda = pda;
         maxH2CData = maxData;
         receiver.initialized(headerDigest, dataDigest);
-        state = State.CONNECTED;
-        CompletableFuture<Void> f = icFuture;
-        icFuture = null;
-        if (f != null) {
-            f.complete(null);
-        }
+        pair.onConnected();
         return true;
     }
 
     void onCapsuleResp(PduReceiver from, ByteBuf h) {
         int base = CapsulePdu.CQE_OFFSET;
         int cid = Cqe.cid(h, base);
-        Command c = lookup(cid);
+        Command c = pair.lookup(cid);
         if (c == null) {
             onProtocolError(TermReqPdu.FES_INVALID_HEADER_FIELD, base + Cqe.CID_OFFSET, h,
                     String.format("CapsuleResp for unknown command id 0x%04x", cid));
             return;
         }
-        slotVisible[c.index] = System.nanoTime();
         int status = Cqe.status(h, base);
-        if (Status.isSuccess(status) && c.hostStatus != 0) {
-            status = c.hostStatus;
+        if (Status.isSuccess(status) && hostStatus[c.index()] != 0) {
+            status = hostStatus[c.index()];
         }
-        complete(c, status, Cqe.dw0(h, base), Cqe.dw1(h, base));
+        pair.onResponse(c, status, Cqe.dw0(h, base), Cqe.dw1(h, base));
     }
 
     /** Final C2HData carried SUCCESS: there is no CapsuleResp; synthesize a success CQE (DW0 = DW1 = 0). */
     void onC2HSuccess(Command c) {
-        slotVisible[c.index] = System.nanoTime();
-        int status = c.hostStatus;
-        if (status == 0 && c.transferred != c.dataLength) {
+        int status = hostStatus[c.index()];
+        if (status == 0 && transferred[c.index()] != c.dataLength) {
             status = Status.DATA_TRANSFER_ERROR;
         }
-        complete(c, status, 0, 0);
+        pair.onResponse(c, status, 0, 0);
     }
 
+    /** The data digest of {@code c}'s C2HData did not match: its completion reports a transfer error. */
     void onDataDigestError(Command c) {
-        LOG.warning(() -> "queue " + config.qid() + ": data digest mismatch on command " + c.cid + " from " + endpoint);
+        hostStatus[c.index()] = Status.DATA_TRANSFER_ERROR;
+        LOG.warning(() -> "queue " + pair.qid() + ": data digest mismatch on command " + c.cid() + " from " + endpoint);
     }
 
     void onR2T(int cccid, int ttag, long offset, long length) {
-        Command c = lookup(cccid);
+        Command c = pair.lookup(cccid);
         String problem = null;
         int fei = DataPdu.CCCID_OFFSET;
         int fes = TermReqPdu.FES_INVALID_HEADER_FIELD;
         if (c == null) {
             problem = String.format("R2T for unknown command id 0x%04x", cccid);
-        } else if (!c.hostToController() || c.inCapsule) {
+        } else if (!c.hostToController() || inCapsule[c.index()]) {
             problem = String.format("R2T for command id 0x%04x, which has no data left to send", cccid);
         } else if (length == 0) {
             problem = "R2T with R2TL 0";
             fei = DataPdu.LENGTH_OFFSET;
-        } else if (offset != c.transferred) {
-            problem = "R2T offset " + offset + " is not the " + c.transferred + " bytes already sent";
+        } else if (offset != transferred[c.index()]) {
+            problem = "R2T offset " + offset + " is not the " + transferred[c.index()] + " bytes already sent";
             fei = DataPdu.OFFSET_OFFSET;
             fes = TermReqPdu.FES_DATA_OUT_OF_RANGE;
         } else if (offset + length > c.dataLength) {
@@ -679,7 +404,7 @@ public final class TcpQueue implements Poller {
             onProtocolError(fes, fei, null, problem);
             return;
         }
-        c.transferred += (int) length;
+        transferred[c.index()] += (int) length;
         sendH2CData(c, ttag, (int) offset, (int) length);
     }
 
@@ -687,14 +412,14 @@ public final class TcpQueue implements Poller {
         String reason = "the target terminated the connection: C2HTermReq " + TermReqPdu.describe(fes)
                 + (fes == TermReqPdu.FES_INVALID_HEADER_FIELD || fes == TermReqPdu.FES_UNSUPPORTED_PARAMETER
                 ? " at byte " + fei : "");
-        LOG.warning(() -> "queue " + config.qid() + " (" + endpoint + "): " + reason);
-        failConnection(reason, true);
+        LOG.warning(() -> "queue " + pair.qid() + " (" + endpoint + "): " + reason);
+        pair.onConnectionLost(reason);
     }
 
     /** A malformed or unexpected PDU: report it with an H2CTermReq, close, and let the owner reset. */
     void onProtocolError(int fes, long fei, ByteBuf offending, String reason) {
         String message = "protocol error from " + endpoint + ": " + reason;
-        LOG.warning(() -> "queue " + config.qid() + ": " + message);
+        LOG.warning(() -> "queue " + pair.qid() + ": " + message);
         Channel ch = channel;
         if (ch != null && ch.isActive()) {
             ByteBuf term = alloc.directBuffer(TermReqPdu.HEADER_LENGTH + TermReqPdu.MAX_ERROR_DATA);
@@ -702,241 +427,18 @@ public final class TcpQueue implements Poller {
             TermReqPdu.write(term, PduType.H2C_TERM_REQ, fes, fei, offending, 0, copy);
             ch.writeAndFlush(term);
         }
-        failConnection(message, true);
+        pair.onConnectionLost(message);
     }
 
     void onChannelInactive(Channel ch) {
         if (ch == channel) {
-            failConnection("the target " + endpoint + " closed the connection", true);
+            pair.onConnectionLost("the target " + endpoint + " closed the connection");
         }
     }
 
     void onChannelException(Channel ch, Throwable cause) {
         if (ch == channel) {
-            failConnection("connection to " + endpoint + " failed: " + describe(cause), true);
-        }
-    }
-
-    // ---------------------------------------------------------------- completion
-
-    /** A completion: retried when it failed without DNR and retries are left, else delivered. */
-    private void complete(Command c, int status, int dw0, int dw1) {
-        completed++;
-        if (!Status.isSuccess(status) && !Status.dnr(status) && c.retryable && c.retries < config.maxRetries()
-                && state == State.LIVE) {
-            c.retries++;
-            retried++;
-            c.state = Command.State.ACQUIRED;
-            send(c);
-            return;
-        }
-        finish(c, status, dw0, dw1);
-    }
-
-    /**
-     * Delivers a completion: the slot is free again before the callback runs, so the callback can reuse it. A command
-     * that carried a flow goes to the router (which may run the callback on another reactor), any other runs here.
-     */
-    private void finish(Command c, int status, int dw0, int dw1) {
-        io.locus.initiator.IoCallback callback = c.callback;
-        Object context = c.context;
-        long encodedAt = slotFlush[c.index];
-        lastSentNanos = encodedAt >= 0 && flushes > encodedAt && flushes - encodedAt <= FLUSH_RING
-                ? flushNanos[(int) ((encodedAt + 1) & (FLUSH_RING - 1))] : 0;
-        lastVisibleNanos = slotVisible[c.index];
-        slotFlush[c.index] = -1;
-        slotVisible[c.index] = 0;
-        RoutedCompletion routed = null;
-        if (carriers != null && c.flow != null && callback != null && !c.direct) {
-            routed = carriers[c.index];
-            if (routed.isHandedOff()) {
-                routed = router.newCarrier(this);
-                carriers[c.index] = routed;
-                carrierSpills++;
-            }
-            routed.fill(c.flow, callback, context, c.cid, status, dw0, dw1, lastVisibleNanos);
-        }
-        release(c);
-        if (callback != null) {
-            try {
-                if (routed != null) {
-                    routed.deliver();
-                } else {
-                    callback.onComplete(context, status, dw0, dw1);
-                }
-            } catch (Throwable t) {
-                LOG.log(Level.WARNING, "completion callback failed", t);
-            }
-        }
-    }
-
-    private void release(Command c) {
-        c.data = null;
-        c.callback = null;
-        c.context = null;
-        c.flow = null;
-        c.next = null;
-        DeferredSubmit waiter = waiters.pollFirst();
-        if (waiter != null) {
-            c.state = Command.State.ACQUIRED;
-            waiter.fill(c.reset());
-            submitOnReactor(c);
-            return;
-        }
-        c.state = Command.State.FREE;
-        free.offer(c);
-    }
-
-    // ---------------------------------------------------------------- connection management (reactor)
-
-    private void startConnect(InetSocketAddress address, String endpoint, long timeoutMs, CompletableFuture<Void> f) {
-        if (state == State.CLOSED) {
-            f.completeExceptionally(new NvmeException("queue is closed"));
-            return;
-        }
-        closeChannel();
-        this.endpoint = endpoint;
-        state = State.CONNECTING;
-        icFuture = f;
-        headerDigest = false;
-        dataDigest = false;
-        receiver = new PduReceiver(this);
-        Bootstrap bootstrap = new Bootstrap()
-                .group(reactor.eventLoop())
-                .channel(NettyTransports.socketChannelClass())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
-                .option(ChannelOption.ALLOCATOR, alloc)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024))
-                .handler(receiver);
-        ChannelFuture cf = bootstrap.connect(address);
-        channel = cf.channel();
-        cf.addListener(done -> {
-            if (cf.channel() != channel) {
-                return;
-            }
-            if (!done.isSuccess()) {
-                String reason = "cannot connect to " + endpoint + ": " + describe(done.cause());
-                lastError = reason;
-                closeChannel();
-                state = State.DISCONNECTED;
-                icFuture = null;
-                f.completeExceptionally(new NvmeException(reason, done.cause()));
-                return;
-            }
-            ByteBuf icReq = alloc.directBuffer(IcPdu.LENGTH);
-            int digests = (config.headerDigest() ? IcPdu.DGST_HEADER : 0) | (config.dataDigest() ? IcPdu.DGST_DATA : 0);
-            // HPDA 0 (no padding wanted), MAXR2T 0 (0's based: one outstanding R2T).
-            IcPdu.write(icReq, PduType.IC_REQ, 0, digests, 0);
-            channel.writeAndFlush(icReq, channel.voidPromise());
-        });
-    }
-
-    private void failConnection(String reason, boolean notifyOwner) {
-        if (state == State.DISCONNECTED || state == State.CLOSED || state == State.FAILED) {
-            return;
-        }
-        lastError = reason;
-        closeChannel();
-        state = State.DISCONNECTED;
-        CompletableFuture<Void> f = icFuture;
-        icFuture = null;
-        if (f != null) {
-            f.completeExceptionally(new NvmeException(reason));
-        }
-        if (notifyOwner) {
-            owner.onQueueFailure(this, reason);
-        }
-        setAsideInFlight();
-    }
-
-    private void closeChannel() {
-        flushNeeded = false;
-        if (txBatch != null) {
-            txBatch.release();
-            txBatch = null;
-        }
-        if (receiver != null) {
-            receiver.stop();
-        }
-        Channel ch = channel;
-        channel = null;
-        if (ch != null && ch.isRegistered()) {
-            ch.close();
-        }
-    }
-
-    /** In-flight commands go back to wait for the reconnect when they may be retried; the rest fail now. */
-    private void setAsideInFlight() {
-        for (Command c : slots) {
-            if (c.state != Command.State.IN_FLIGHT) {
-                continue;
-            }
-            if (c.retryable && c.retries < config.maxRetries()) {
-                c.retries++;
-                retried++;
-                enqueuePending(c);
-            } else {
-                finish(c, HostStatus.HOST_PATH_ERROR, 0, 0);
-            }
-        }
-    }
-
-    private void failAll(int status) {
-        Command c = pendingHead;
-        pendingHead = null;
-        pendingTail = null;
-        while (c != null) {
-            Command next = c.next;
-            finish(c, status, 0, 0);
-            c = next;
-        }
-        for (Command s : slots) {
-            if (s.state == Command.State.IN_FLIGHT) {
-                finish(s, status, 0, 0);
-            }
-        }
-        DeferredSubmit d;
-        while ((d = waiters.pollFirst()) != null) {
-            d.fail(status);
-        }
-    }
-
-    private void enqueuePending(Command c) {
-        c.state = Command.State.PENDING;
-        c.next = null;
-        if (pendingTail == null) {
-            pendingHead = c;
-        } else {
-            pendingTail.next = c;
-        }
-        pendingTail = c;
-    }
-
-    private void drainPending() {
-        Command c = pendingHead;
-        pendingHead = null;
-        pendingTail = null;
-        while (c != null) {
-            Command next = c.next;
-            c.next = null;
-            submitOnReactor(c);
-            c = next;
-        }
-    }
-
-    private void checkTimeouts() {
-        if (state != State.LIVE && state != State.CONNECTED) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (Command c : slots) {
-            if (c.state == Command.State.IN_FLIGHT && now - c.deadlineNanos > 0) {
-                long ms = ((c.timeoutNanos != 0 ? c.timeoutNanos : config.timeoutNanos())) / 1_000_000;
-                failConnection(String.format("%s (opcode 0x%02x, command id 0x%04x) got no answer from %s within %d ms",
-                        config.qid() == 0 ? "admin command" : "I/O command", c.opcode, c.cid, endpoint, ms), true);
-                return;
-            }
+            pair.onConnectionLost("connection to " + endpoint + " failed: " + describe(cause));
         }
     }
 

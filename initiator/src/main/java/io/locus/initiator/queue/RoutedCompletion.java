@@ -1,4 +1,4 @@
-package io.locus.initiator.tcp;
+package io.locus.initiator.queue;
 
 import io.locus.initiator.Flow;
 import io.locus.initiator.IoCallback;
@@ -13,7 +13,7 @@ import io.locus.initiator.IoCallback;
  * a slot that completes again before that gets a fresh carrier from the router instead of overwriting it.
  */
 public abstract class RoutedCompletion implements Runnable {
-    protected final TcpQueue queue;
+    protected final QueuePair queue;
     protected Flow flow;
     protected IoCallback callback;
     protected Object context;
@@ -22,11 +22,11 @@ public abstract class RoutedCompletion implements Runnable {
     protected int dw1;
     /** The command's CID, -1 when the completion stands for several commands (a split transfer). */
     protected int cid;
-    /** When the completion was parsed on the queue's reactor ({@link System#nanoTime()}); 0 when the host failed it. */
+    /** When the completion was parsed, on the queue reactor's clock ({@link System#nanoTime()}); 0 when the host failed it. */
     protected long visibleNanos;
     private volatile boolean handedOff;
 
-    protected RoutedCompletion(TcpQueue queue) {
+    protected RoutedCompletion(QueuePair queue) {
         this.queue = queue;
     }
 

@@ -1,12 +1,12 @@
-package io.locus.initiator.tcp;
+package io.locus.initiator.queue;
 
 /**
- * Fixed settings of one queue.
+ * Fixed settings of one queue pair.
  *
  * @param qid              0 for the admin queue, 1.. for I/O queues
  * @param entries          queue size (SQSIZE + 1); entries - 1 commands may be outstanding
- * @param headerDigest     ask for header digests in ICReq
- * @param dataDigest       ask for data digests in ICReq
+ * @param headerDigest     ask for header digests (NVMe/TCP ICReq; other transports ignore it)
+ * @param dataDigest       ask for data digests (NVMe/TCP ICReq; other transports ignore it)
  * @param maxRetries       resubmissions of a command that failed without DNR or was cut off by a connection loss
  * @param timeoutNanos     default limit from send to completion; past it the queue fails its connection
  */

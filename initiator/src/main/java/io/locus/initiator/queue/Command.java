@@ -1,13 +1,18 @@
-package io.locus.initiator.tcp;
+package io.locus.initiator.queue;
 
 import io.locus.initiator.Flow;
 import io.locus.initiator.IoCallback;
+import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.protocol.nvme.Sqe;
+import io.locus.protocol.provenance.ProvenanceWire;
 import io.netty.buffer.ByteBuf;
 
 /**
- * One preallocated command slot of a queue, indexed by its CID. The submitter fills the public fields of a slot
- * it got from {@link TcpQueue#acquire()}, then calls {@link TcpQueue#submit(Command)}; everything after that
- * happens on the queue's reactor. Nothing here is allocated per request.
+ * One preallocated command slot of a queue pair, indexed by its CID. The submitter fills the public fields of a slot
+ * it got from {@link QueuePair#acquire()}, then calls {@link QueuePair#submit(Command)}; everything after that
+ * happens on the queue's reactor, where the pair's {@link HostConnection} encodes it ({@link #writeSqe}) and the
+ * transport's per-command state lives in the connection, indexed by {@link #index()}. Nothing here is allocated per
+ * request.
  */
 public final class Command implements Runnable {
     /** Where a slot is in its life. */
@@ -22,7 +27,7 @@ public final class Command implements Runnable {
         IN_FLIGHT
     }
 
-    final TcpQueue queue;
+    final QueuePair queue;
     final int index;
     State state = State.FREE;
     /** The CID on the wire: index | generation << indexBits, so a stale or invented CID is caught. */
@@ -59,20 +64,23 @@ public final class Command implements Runnable {
     public boolean direct;
     /** Whether a failure without DNR (and a connection loss) may resubmit this command. */
     public boolean retryable = true;
+    /**
+     * A connection loss (or a queue that is not live) fails this command at once with a Host Path Error (no DNR)
+     * instead of keeping it for the reconnect: a multipath namespace sends it down another path (Linux's
+     * REQ_FAILFAST_TRANSPORT).
+     */
+    public boolean failFast;
     /** A bring-up command: may be sent before the queue is live. */
     boolean control;
     /** Limit in ns from send to completion; 0 uses the queue's default. */
     public long timeoutNanos;
 
-    // Transfer state, reset on each send.
-    boolean inCapsule;
-    int transferred;
-    int hostStatus;
+    // Queue state, reset on each send.
     long deadlineNanos;
     int retries;
     Command next;
 
-    Command(TcpQueue queue, int index) {
+    Command(QueuePair queue, int index) {
         this.queue = queue;
         this.index = index;
     }
@@ -98,14 +106,25 @@ public final class Command implements Runnable {
         context = null;
         direct = false;
         retryable = true;
+        failFast = false;
         control = false;
         timeoutNanos = 0;
         retries = 0;
         return this;
     }
 
-    public TcpQueue queue() {
+    public QueuePair queue() {
         return queue;
+    }
+
+    /** The slot's index in its queue (the low bits of its CID): where a transport keeps its state for it. */
+    public int index() {
+        return index;
+    }
+
+    /** A bring-up command (Connect): may go out before the queue is live, always in-capsule where it fits. */
+    public boolean isControl() {
+        return control;
     }
 
     /** The CID of the last send (for logs and tests). */
@@ -122,12 +141,42 @@ public final class Command implements Runnable {
         return code & 0x3;
     }
 
-    boolean hostToController() {
+    /** Data flows host to controller (a write): the transport sends {@link #dataLength} bytes of {@link #data}. */
+    public boolean hostToController() {
         return direction() == 1;
     }
 
-    boolean controllerToHost() {
+    /** Data flows controller to host (a read): the transport lands the bytes in {@link #data}. */
+    public boolean controllerToHost() {
         return direction() == 2;
+    }
+
+    /**
+     * Writes the 64-byte SQE at {@code base} of {@code out} except SGL1, which is the transport's: opcode, SGL flag,
+     * CID, NSID, CDW2..3 and MPTR (the flow's provenance when {@code provenance} and the command carries a flow, with
+     * the latency class mirrored into the DSM hint of a read or write), CDW10..15. Little-endian, nothing allocated.
+     */
+    public void writeSqe(ByteBuf out, int base, boolean provenance) {
+        Sqe.write(out, base, opcode, Sqe.FLAGS_SGL, cid, nsid);
+        int dsm = cdw13;
+        if (provenance && flow != null) {
+            out.setIntLE(base + Sqe.CDW2_OFFSET, flow.id());
+            out.setIntLE(base + Sqe.CDW3_OFFSET, flow.wireCdw3());
+            out.setLongLE(base + Sqe.MPTR_OFFSET, flow.wireMptr());
+            if (opcode == NvmOpcode.READ || opcode == NvmOpcode.WRITE) {
+                dsm = ProvenanceWire.withDsmLatency(dsm, flow.latencyClass().wire());
+            }
+        } else {
+            out.setIntLE(base + Sqe.CDW2_OFFSET, cdw2);
+            out.setIntLE(base + Sqe.CDW3_OFFSET, cdw3);
+            out.setLongLE(base + Sqe.MPTR_OFFSET, mptr);
+        }
+        Sqe.setCdw(out, base, 10, cdw10);
+        Sqe.setCdw(out, base, 11, cdw11);
+        Sqe.setCdw(out, base, 12, cdw12);
+        Sqe.setCdw(out, base, 13, dsm);
+        Sqe.setCdw(out, base, 14, cdw14);
+        Sqe.setCdw(out, base, 15, cdw15);
     }
 
     /** Reactor hand-off: a submitter on another thread passes the slot itself through the reactor's queue. */

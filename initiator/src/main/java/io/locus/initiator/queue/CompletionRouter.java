@@ -1,4 +1,4 @@
-package io.locus.initiator.tcp;
+package io.locus.initiator.queue;
 
 /**
  * Where a queue hands the completions of commands that carry a {@link io.locus.initiator.Flow}: the controller's
@@ -10,5 +10,5 @@ public interface CompletionRouter {
      * A carrier for one command slot of {@code queue}. Called for every slot when the queue is made, and again, rarely,
      * when a slot completes while its carrier is still on its way to another reactor.
      */
-    RoutedCompletion newCarrier(TcpQueue queue);
+    RoutedCompletion newCarrier(QueuePair queue);
 }

@@ -1,13 +1,13 @@
-package io.locus.initiator.tcp;
+package io.locus.initiator.queue;
 
 /**
  * A submission that found every slot of its queue taken: it waits on the reactor until a slot frees. This is the
  * overload path, the only one that allocates (the caller creates one of these); normal submissions never come here.
  */
 public abstract class DeferredSubmit implements Runnable {
-    private final TcpQueue queue;
+    private final QueuePair queue;
 
-    protected DeferredSubmit(TcpQueue queue) {
+    protected DeferredSubmit(QueuePair queue) {
         this.queue = queue;
     }
 

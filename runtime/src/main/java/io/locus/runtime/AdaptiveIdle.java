@@ -1,0 +1,63 @@
+package io.locus.runtime;
+
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * What a reactor does after each turn, by {@link IdleMode}: in {@code BUSY} mode it always spins; in {@code ADAPTIVE}
+ * mode it spins for {@link ReactorConfig#spinNanos()} after the last turn that did work, and for as long as a latency
+ * window is open, then blocks in the transport's wait for at most {@link ReactorConfig#maxSleepNanos()}.
+ * <p>
+ * Single-threaded: only the reactor's owner thread calls it. Every time it reads comes from the reactor's clock.
+ */
+final class AdaptiveIdle {
+    /** How the reactor blocks: its agent's {@link ReactorAgent#awaitWork(long)}. */
+    @FunctionalInterface
+    interface Wait {
+        void await(long maxNanos);
+    }
+
+    private final ReactorConfig config;
+    private final NanoClock clock;
+    private final Wait wait;
+    private long lastWorkNanos;
+    private long latencyWindowEndNanos;
+
+    AdaptiveIdle(ReactorConfig config, NanoClock clock, Wait wait) {
+        this.config = config;
+        this.clock = clock;
+        this.wait = wait;
+        this.lastWorkNanos = clock.nanoTime();
+        this.latencyWindowEndNanos = lastWorkNanos;
+    }
+
+    /** Keeps the reactor spinning until {@code nowNanos + budgetNanos}, or longer if a window already reaches further. */
+    void openLatencyWindow(long nowNanos, long budgetNanos) {
+        long end = nowNanos + budgetNanos;
+        if (end - latencyWindowEndNanos > 0) {
+            latencyWindowEndNanos = end;
+        }
+    }
+
+    /**
+     * After a turn that did {@code work} items.
+     *
+     * @return true when it blocked (a wait that timed out is not work: the next idle turn blocks again at once)
+     */
+    boolean idle(int work) {
+        if (work > 0) {
+            lastWorkNanos = clock.nanoTime();
+            return false;
+        }
+        if (config.idleMode() == IdleMode.BUSY) {
+            Thread.onSpinWait();
+            return false;
+        }
+        long now = clock.nanoTime();
+        if (now - lastWorkNanos < config.spinNanos() || now - latencyWindowEndNanos < 0) {
+            Thread.onSpinWait();
+            return false;
+        }
+        wait.await(config.maxSleepNanos());
+        return true;
+    }
+}
