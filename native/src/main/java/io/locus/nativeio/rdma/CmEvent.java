@@ -74,7 +74,7 @@ public final class CmEvent {
     }
 
     public static CmEvent allocate() {
-        return new CmEvent(ByteBuffer.allocateDirect(LENGTH + 63).alignedSlice(64).limit(LENGTH).slice());
+        return new CmEvent(OffHeap.aligned(LENGTH));
     }
 
     long address() {

@@ -10,7 +10,7 @@ public final class RdmaDevice {
     private final String name;
     private final DeviceAttributes attributes;
 
-    private RdmaDevice(long handle, String name, DeviceAttributes attributes) {
+    RdmaDevice(long handle, String name, DeviceAttributes attributes) {
         this.handle = handle;
         this.name = name;
         this.attributes = attributes;

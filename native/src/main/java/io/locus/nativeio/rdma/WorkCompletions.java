@@ -98,8 +98,7 @@ public final class WorkCompletions {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
         }
-        ByteBuffer raw = ByteBuffer.allocateDirect(Math.multiplyExact(capacity, LENGTH) + 63);
-        return new WorkCompletions(raw.alignedSlice(64).limit(capacity * LENGTH).slice(), capacity);
+        return new WorkCompletions(OffHeap.aligned(Math.multiplyExact(capacity, LENGTH)), capacity);
     }
 
     public int capacity() {
@@ -191,9 +190,10 @@ public final class WorkCompletions {
 
     /** "wr_id 7 RDMA_READ SUCCESS 4096 bytes qp 17", for logs and test failures. */
     public String describe(int i) {
-        return "wr_id " + wrId(i) + " " + (succeeded(i) ? opcodeName(opcode(i)) : "") + " " + statusName(status(i))
-                + (succeeded(i) ? " " + byteLength(i) + " bytes" : " vendor_err " + vendorError(i))
-                + " qp " + qpNumber(i);
+        String what = succeeded(i)
+                ? opcodeName(opcode(i)) + " SUCCESS " + byteLength(i) + " bytes"
+                : statusName(status(i)) + " vendor_err " + vendorError(i);
+        return "wr_id " + wrId(i) + " " + what + " qp " + qpNumber(i);
     }
 
     private int at(int i) {

@@ -85,9 +85,7 @@ public final class WorkRequests {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
         }
-        int bytes = Math.multiplyExact(capacity, strideFor(maxSge));
-        ByteBuffer raw = ByteBuffer.allocateDirect(bytes + 63);
-        return new WorkRequests(raw.alignedSlice(64).limit(bytes).slice(), capacity, maxSge);
+        return new WorkRequests(OffHeap.aligned(Math.multiplyExact(capacity, strideFor(maxSge))), capacity, maxSge);
     }
 
     public int capacity() {
