@@ -45,6 +45,10 @@ locus_require_build_tools() {
   command -v mvn >/dev/null 2>&1 || locus_apt_install maven
   command -v gcc >/dev/null 2>&1 || locus_apt_install gcc libc6-dev
   [ -f /usr/include/liburing.h ] || locus_apt_install liburing-dev
+  # rdma-core: headers to build liblocus-rdma.so, and the providers (soft-RoCE's rxe among them) it loads at run time
+  { [ -f /usr/include/infiniband/verbs.h ] && [ -f /usr/include/rdma/rdma_cma.h ]; } \
+    || locus_apt_install libibverbs-dev librdmacm-dev
+  compgen -G "/usr/lib/*/libibverbs/librxe-*.so" >/dev/null || locus_apt_install ibverbs-providers
 }
 
 # What the kernel VM tests need (scripts/kernel-vm: the Linux kernel host and target in a guest). Never fails: where
@@ -52,7 +56,7 @@ locus_require_build_tools() {
 locus_offer_vm_tools() {
   local missing=() tool pkg
   for tool in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio depmod:kmod nvme:nvme-cli fio:fio \
-              mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs blkdiscard:util-linux; do
+              mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs blkdiscard:util-linux rdma:iproute2; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${tool%%:*}" >/dev/null 2>&1 \
       || missing+=("${tool##*:}")
   done

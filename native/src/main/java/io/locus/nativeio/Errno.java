@@ -10,11 +10,19 @@ public final class Errno {
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;
+    public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int ENOTTY = 25;
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int ENETUNREACH = 101;
+    public static final int ECONNRESET = 104;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+    public static final int EHOSTUNREACH = 113;
     public static final int ECANCELED = 125;
 
     private Errno() {
@@ -32,11 +40,19 @@ public final class Errno {
             case ENOMEM -> "ENOMEM";
             case EACCES -> "EACCES";
             case EBUSY -> "EBUSY";
+            case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL";
             case ENOTTY -> "ENOTTY";
             case ENOSPC -> "ENOSPC";
             case ENOSYS -> "ENOSYS";
             case EOPNOTSUPP -> "EOPNOTSUPP";
+            case EADDRINUSE -> "EADDRINUSE";
+            case EADDRNOTAVAIL -> "EADDRNOTAVAIL";
+            case ENETUNREACH -> "ENETUNREACH";
+            case ECONNRESET -> "ECONNRESET";
+            case ETIMEDOUT -> "ETIMEDOUT";
+            case ECONNREFUSED -> "ECONNREFUSED";
+            case EHOSTUNREACH -> "EHOSTUNREACH";
             case ECANCELED -> "ECANCELED";
             default -> "errno";
         };

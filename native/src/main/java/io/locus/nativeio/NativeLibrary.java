@@ -41,12 +41,28 @@ public final class NativeLibrary {
         });
     }
 
+    /**
+     * Loads a companion library built beside this one (such as {@code liblocus-rdma.so}, kept apart because it links
+     * libraries a host may lack) for this platform; returns why it failed, or empty when it loaded.
+     */
+    public static Optional<String> loadCompanion(String fileName) {
+        String os = System.getProperty("os.name", "?");
+        String arch = System.getProperty("os.arch", "?");
+        return resourceFor(os, arch, fileName)
+                .map(NativeLibrary::load)
+                .orElseGet(() -> Optional.of("no native library built for " + os + "/" + arch));
+    }
+
     /** Class-path location of the library for this platform, or empty where none is built. */
     static Optional<String> resourceFor(String osName, String osArch) {
+        return resourceFor(osName, osArch, "liblocus-native.so");
+    }
+
+    static Optional<String> resourceFor(String osName, String osArch, String fileName) {
         boolean linux = osName.toLowerCase(Locale.ROOT).startsWith("linux");
         boolean x86_64 = osArch.equals("amd64") || osArch.equals("x86_64");
         return linux && x86_64
-                ? Optional.of("/io/locus/nativeio/linux-x86_64/liblocus-native.so")
+                ? Optional.of("/io/locus/nativeio/linux-x86_64/" + fileName)
                 : Optional.empty();
     }
 
