@@ -96,14 +96,16 @@ class PerfTest {
         int prefillWrites = 16; // 64 KiB working set / 4 KiB
         target.hook = (conn, cmd) -> {
             if (cmd.qid > 0 && cmd.opcode == NvmOpcode.WRITE && writesSeen.incrementAndGet() > prefillWrites
-                    && cmd.slba() == 8) {
+                    && cmd.slba() >= 8 && cmd.slba() < 16) {
                 conn.respond(cmd.cid, 0, 0, 0);
                 return true;
             }
             return false;
         };
         PerfResult r = Perf.run(target.transportId(), HOST, quick(),
-                PerfConfig.of(Workload.RW, 2, 4096, 0.5).withVerify(true).withWorkingSet(64 * 1024), Perf.Progress.NONE);
+                PerfConfig.of(Workload.RW, 2, 4096, 2.0).withVerify(true).withWorkingSet(64 * 1024), Perf.Progress.NONE);
+        // Half the blocks drop every later write, so a handful of reads after the prefill finds one (a loaded CI
+        // machine managed 28 I/Os in 0.5 s, too few when only LBA 8 dropped writes).
         assertTrue(r.verifyFailures() >= 1, r.toString());
         assertTrue(r.failures().stream().allMatch(f -> f.lba() >= 8 && f.lba() < 16 && f.reason().contains("stale")),
                 r.failures().toString());
