@@ -33,7 +33,7 @@ class ControllerConnectTest {
     }
 
     static ControllerOptions quick() {
-        return ControllerOptions.defaults().connectTimeoutMs(2000).reconnectDelayMs(100).ctrlLossTimeoutMs(2000);
+        return ControllerOptions.defaults().connectTimeoutMs(10_000).reconnectDelayMs(100).ctrlLossTimeoutMs(2000);
     }
 
     @Test

@@ -37,7 +37,7 @@ class MixedLoadTest {
 
     private Controller connect(ReactorGroup group) {
         return Controller.connect(TransportId.tcp("127.0.0.1", target.port(), BenchTarget.NQN), HostIdentity.generate(),
-                ControllerOptions.defaults().ioQueues(2).reactors(group).connectTimeoutMs(2000).ctrlLossTimeoutMs(1000));
+                ControllerOptions.defaults().ioQueues(2).reactors(group).connectTimeoutMs(10_000).ctrlLossTimeoutMs(1000));
     }
 
     @Test
@@ -84,7 +84,7 @@ class MixedLoadTest {
         try (ReactorGroup group = ReactorGroup.unpinned("t-bulk2", 1, IdleMode.ADAPTIVE);
              Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), BenchTarget.NQN),
                      HostIdentity.generate(), ControllerOptions.defaults().ioQueues(3).reactors(group)
-                             .connectTimeoutMs(2000).ctrlLossTimeoutMs(1000))) {
+                             .connectTimeoutMs(10_000).ctrlLossTimeoutMs(1000))) {
             BenchResult.Side s = MixedLoad.run(ctrl, group, true, spec, null, null, null);
             assertEquals(0, s.errors(), s.firstError());
             assertEquals(List.of(1), s.criticalQueues());
