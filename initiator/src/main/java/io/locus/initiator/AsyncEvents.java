@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -21,6 +22,8 @@ final class AsyncEvents {
 
     private final Controller controller;
     private final IoCallback onAer = this::onAerComplete;
+    /** An ANA log read the host asked for itself (after an ANA status) is under way: later asks join it. */
+    private final AtomicBoolean anaRefreshing = new AtomicBoolean();
 
     AsyncEvents(Controller controller) {
         this.controller = controller;
@@ -73,6 +76,8 @@ final class AsyncEvents {
                     List<Integer> nsids = List.of();
                     if (Status.isSuccess(status) && lid == LogPage.CHANGED_NAMESPACES) {
                         nsids = changedNamespaces(into);
+                    } else if (Status.isSuccess(status) && lid == LogPage.ANA) {
+                        controller.anaLogRead(into, length);
                     } else if (!Status.isSuccess(status)) {
                         LOG.info(() -> controller.transportId() + String.format(": reading log page 0x%02x for an event failed: ", lid)
                                 + HostStatus.describe(status));
@@ -86,6 +91,10 @@ final class AsyncEvents {
         return switch (lid) {
             case LogPage.CHANGED_NAMESPACES -> LogPage.CHANGED_NAMESPACES_LENGTH;
             case LogPage.ANA -> {
+                int ana = AnaLog.lengthFor(info, controller.maxTransferBytes());
+                if (ana > 0) {
+                    yield ana;
+                }
                 long bytes = 16L + 32L * Math.max(1, info.nanagrpid()) + 4L * Math.max(0, info.mnan());
                 yield (int) Math.min(bytes + 3 & ~3L, 1 << 20);
             }
@@ -95,6 +104,34 @@ final class AsyncEvents {
             default -> kind == ControllerEvent.Kind.OTHER && lid == 0 ? 0 : 512;
         };
     }
+
+    /**
+     * Reads the ANA log again (a command failed with an ANA status, so the host's copy is stale: Linux's
+     * {@code nvme_failover_req} queues {@code ana_work} the same way) and reports it as an ANA change. Any thread;
+     * asks made while a read is under way join it.
+     */
+    void refreshAna() {
+        int length = AnaLog.lengthFor(controller.info(), controller.maxTransferBytes());
+        if (length == 0 || controller.isClosed() || !anaRefreshing.compareAndSet(false, true)) {
+            return;
+        }
+        ByteBuf into = Unpooled.buffer(length, length);
+        AsyncCall.submit(controller.adminQueue(),
+                c -> AdminCommands.getLogPage(c, 0xFFFFFFFF, LogPage.ANA, 0, true, 0, length, into),
+                (ctx, status, d0, d1) -> {
+                    anaRefreshing.set(false);
+                    if (Status.isSuccess(status)) {
+                        controller.anaLogRead(into, length);
+                        report(new ControllerEvent(ControllerEvent.Kind.ANA_CHANGED, ANA_CHANGE_DW0, List.of()));
+                    } else {
+                        LOG.info(() -> controller.transportId() + ": reading the ANA log failed: "
+                                + HostStatus.describe(status));
+                    }
+                }, false, 0);
+    }
+
+    /** The AER dword 0 of an ANA change notice, for the event a host-initiated re-read reports. */
+    static final int ANA_CHANGE_DW0 = AsyncEvent.encode(AsyncEvent.TYPE_NOTICE, AsyncEvent.NOTICE_ANA_CHANGE, LogPage.ANA);
 
     private static List<Integer> changedNamespaces(ByteBuf log) {
         List<Integer> out = new ArrayList<>();

@@ -74,6 +74,8 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private volatile long cap;
     private volatile int vs;
     private volatile boolean provenanceEnabled;
+    /** The ANA log as last read (at connect, on each ANA-change event), or null when the controller reports no ANA. */
+    private volatile AnaLog anaLog;
     private long lossStartNanos;
     private ScheduledFuture<?> timeoutTask;
     private ScheduledFuture<?> reconnectTask;
@@ -178,6 +180,37 @@ public final class Controller implements AutoCloseable, QueueOwner {
     /** Version property. */
     public int version() {
         return vs;
+    }
+
+    /**
+     * The ANA log as last read: at every connect and on every ANA-change event (and after an I/O failed with an ANA
+     * status); null when the controller does not report ANA (CMIC b3 clear, or MNAN/NANAGRPID unusable).
+     */
+    public AnaLog anaLog() {
+        return anaLog;
+    }
+
+    /**
+     * The ANA state of namespace {@code nsid} (in group {@code anaGroupId} by Identify Namespace) through this
+     * controller; {@link AnaState#OPTIMIZED} when the controller does not report ANA.
+     */
+    public AnaState anaState(int nsid, int anaGroupId) {
+        AnaLog log = anaLog;
+        return log == null ? AnaState.OPTIMIZED : log.stateOf(nsid, anaGroupId);
+    }
+
+    /** Reads the ANA log again in the background; listeners then get an {@link ControllerEvent.Kind#ANA_CHANGED}. */
+    public void refreshAnaLog() {
+        events.refreshAna();
+    }
+
+    /** A log page read into {@code log} ({@code length} bytes): parse it and make it current. Any thread. */
+    void anaLogRead(ByteBuf log, int length) {
+        try {
+            anaLog = AnaLog.parse(log, length);
+        } catch (NvmeException e) {
+            LOG.warning(() -> transportId + ": " + e.getMessage());
+        }
     }
 
     /** Whether I/O commands carry the Locus provenance extension on this controller. */
@@ -453,6 +486,10 @@ public final class Controller implements AutoCloseable, QueueOwner {
         }
         if (!transportId.isDiscovery() || katoMs > 0) {
             steps.configureAsyncEvents(r.info()); // a one-shot discovery connection has nobody to tell
+        }
+        if (!transportId.isDiscovery()) {
+            int anaLength = AnaLog.lengthFor(r.info(), maxTransferBytes());
+            this.anaLog = anaLength == 0 ? null : steps.readAnaLog(anaLength);
         }
         await(admin.goLive(ADMIN_IN_CAPSULE, false));
         for (QueuePair q : ioQueues) {

@@ -107,6 +107,19 @@ final class ControllerBringUp {
         }
     }
 
+    /**
+     * Reads the whole ANA log (RAE = 0, so later ANA changes are reported); a controller whose log cannot be read
+     * does not come up (as in Linux's {@code nvme_mpath_init_identify}).
+     */
+    AnaLog readAnaLog(int length) {
+        ByteBuf into = Unpooled.buffer(length, length);
+        Completion done = call(admin, c -> AdminCommands.getLogPage(c, 0xFFFFFFFF, io.locus.protocol.nvme.LogPage.ANA,
+                0, false, 0, length, into), "Get Log Page (ANA)");
+        check(done, "Get Log Page (ANA, " + length + " bytes)");
+        into.writerIndex(length);
+        return AnaLog.parse(into, length);
+    }
+
     void connectIo(QueuePair queue, int cntlid, int entries) {
         openTransport(queue);
         int cattr = options.disableSqFlowControl() ? FabricsCommand.CATTR_DISABLE_SQ_FLOW_CONTROL : 0;

@@ -26,7 +26,7 @@ import io.netty.buffer.PooledByteBufAllocator;
  * (that path allocates one small object per call), as is a submission that finds every slot taken (it waits on
  * the reactor for one).
  */
-public final class Namespace {
+public final class Namespace implements BlockDevice {
     private static final int MAX_BLOCKS_PER_COMMAND = 65536;
     private static final int SPLIT_WINDOW = 4;
 

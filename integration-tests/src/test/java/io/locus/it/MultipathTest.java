@@ -136,4 +136,38 @@ class MultipathTest {
             assertEquals(1, ns.failovers(), "the read failed over once, from a to b");
         }
     }
+
+    @Test
+    void shouldListBothPathsAndRunPerfVerifyOverThemRoundRobin() throws Exception {
+        String path = "127.0.0.1:" + ioPort;
+        String[] list = cli("list-subsys -n " + NQN + " --path " + path + " --path " + path + " --json");
+        assertEquals("0", list[0], list[2]);
+        com.fasterxml.jackson.databind.JsonNode sub = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list[1])
+                .get("subsystems").get(0);
+        assertEquals(NQN, sub.get("nqn").asText());
+        assertEquals("numa", sub.get("iopolicy").asText());
+        assertEquals(2, sub.get("paths").size(), list[1]);
+        assertNotEquals(sub.get("paths").get(0).get("cntlid").asInt(), sub.get("paths").get(1).get("cntlid").asInt());
+        assertEquals("optimized", sub.get("paths").get(0).get("ana_state").asText(),
+                "a target without ANA: every path counts as optimized");
+
+        String[] perf = cli("perf -n " + NQN + " --path " + path + " --path " + path + " --iopolicy round-robin"
+                + " --queues 2 --queue-depth 8 --workload randrw --time 1 --warmup 0 --size 4M --verify --json");
+        assertEquals("0", perf[0], perf[2]);
+        com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(perf[1]);
+        assertEquals(0, r.get("errors").asLong(), perf[1]);
+        assertEquals(0, r.get("verify_failures").asLong(), perf[1]);
+        assertEquals("round-robin", r.get("multipath").get("iopolicy").asText());
+        for (com.fasterxml.jackson.databind.JsonNode p : r.get("multipath").get("paths")) {
+            assertTrue(p.get("commands").asLong() > 0, "round-robin uses both paths: " + perf[1]);
+        }
+    }
+
+    private static String[] cli(String args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int rc = io.locus.initiator.cli.LocusCli.run(args.split(" "), new java.io.PrintWriter(out, true),
+                new java.io.PrintWriter(err, true));
+        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
+    }
 }

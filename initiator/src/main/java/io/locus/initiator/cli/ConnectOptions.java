@@ -11,7 +11,7 @@ final class ConnectOptions {
     @Option(names = {"-t", "--transport"}, defaultValue = "tcp", description = "Transport type (only tcp).")
     String transport;
 
-    @Option(names = {"-a", "--traddr"}, required = true, description = "Target address (host name or IP).")
+    @Option(names = {"-a", "--traddr"}, description = "Target address (host name or IP); required unless --path gives the addresses.")
     String address;
 
     @Option(names = {"-s", "--trsvcid"}, description = "Target port (default 4420; 8009 for discover).")
@@ -57,6 +57,9 @@ final class ConnectOptions {
     boolean json;
 
     TransportId transportId(String nqn, int defaultPort) {
+        if (address == null) {
+            throw new IllegalArgumentException("-a/--traddr is required");
+        }
         return new TransportId(transport, address, port != null ? port : defaultPort, nqn);
     }
 

@@ -14,9 +14,9 @@ import java.util.logging.Logger;
  * help option makes picocli print that subcommand's usage (exit 0) instead of failing on its required options.
  */
 @Command(name = "locus", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "locus 0.1.0",
-        description = "Locus NVMe-over-Fabrics host: discover, identify, read, write, perf.",
+        description = "Locus NVMe-over-Fabrics host: discover, identify, read, write, perf, list-subsys.",
         subcommands = {DiscoverCommand.class, IdentifyCommand.class, ReadCommand.class, WriteCommand.class,
-                PerfCommand.class, StatsCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})
+                PerfCommand.class, ListSubsysCommand.class, StatsCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})
 public final class LocusCli {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;

@@ -37,10 +37,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
-@Command(name = "perf", description = "Measure IOPS, throughput and latency (like spdk_nvme_perf); --verify checks every block.")
+@Command(name = "perf", description = "Measure IOPS, throughput and latency (like spdk_nvme_perf); --verify checks every block. "
+        + "With --path (repeated) the namespace is opened over every path as one multipath namespace.")
 final class PerfCommand implements Callable<Integer> {
     @Mixin
     ConnectOptions conn;
+
+    @Mixin
+    MultipathOptions multipath;
 
     @Option(names = {"-n", "--nqn"}, required = true, description = "Subsystem NQN.")
     String nqn;
@@ -143,15 +147,38 @@ final class PerfCommand implements Callable<Integer> {
                 progressOut.println("verify: writing the working set first");
                 progressOut.flush();
             }
-            PerfResult r = Perf.run(conn.transportId(nqn, TransportId.DEFAULT_IO_PORT), conn.host(), options, config,
-                    (second, iops, mibPerSec, ios) -> {
-                        progressOut.printf("[%4ds] %12.0f IOPS %10.1f MiB/s%n", second, iops, mibPerSec);
-                        progressOut.flush();
-                    });
-            if (conn.json) {
-                Output.json(out, json(r, placement));
+            Perf.Progress progress = (second, iops, mibPerSec, ios) -> {
+                progressOut.printf("[%4ds] %12.0f IOPS %10.1f MiB/s%n", second, iops, mibPerSec);
+                progressOut.flush();
+            };
+            PerfResult r;
+            if (multipath.multipath()) {
+                if (group == null) {
+                    group = ReactorGroup.unpinned("locus-perf", queueCount, idleMode);
+                    options.reactors(group);
+                }
+                options.ioQueues(group.size());
+                try (OpenPaths open = OpenPaths.open(multipath.targets(conn, nqn), conn.host(), options, nsid,
+                        multipath.policy())) {
+                    open.unreachable.forEach((t, why) -> err.printf("locus perf: path %s left out: %s%n", t.endpoint(), why));
+                    err.flush();
+                    r = Perf.run(open.ns, group, config, progress);
+                    if (conn.json) {
+                        Map<String, Object> m = json(r, placement);
+                        m.put("multipath", ListSubsysCommand.json(open.ns));
+                        Output.json(out, m);
+                    } else {
+                        text(out, r, placement);
+                        ListSubsysCommand.text(out, open.ns);
+                    }
+                }
             } else {
-                text(out, r, placement);
+                r = Perf.run(conn.transportId(nqn, TransportId.DEFAULT_IO_PORT), conn.host(), options, config, progress);
+                if (conn.json) {
+                    Output.json(out, json(r, placement));
+                } else {
+                    text(out, r, placement);
+                }
             }
             if (!r.passed()) {
                 if (r.verifyFailures() > 0) {

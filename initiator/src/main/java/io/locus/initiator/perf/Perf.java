@@ -4,17 +4,20 @@ import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.Flow;
 import io.locus.initiator.HostIdentity;
+import io.locus.initiator.MultipathNamespace;
 import io.locus.initiator.Namespace;
 import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.initiator.stats.HostFlowStats;
 import io.locus.runtime.Reactor;
+import io.locus.runtime.ReactorGroup;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A load generator in the manner of spdk_nvme_perf: one worker per I/O queue, each on that queue's reactor with a
@@ -73,7 +76,47 @@ public final class Perf {
                         + ctrl.ioQueue(i).depth() + " commands an I/O queue holds; raise the queue size");
             }
         }
-        long nsBytes = base.blocks() * lbaSize;
+        long totalUnits = units(config, base.blocks() * lbaSize, queues);
+        List<PerfWorker> workers = new ArrayList<>();
+        for (int i = 0; i < queues; i++) {
+            long first = totalUnits * i / queues;
+            long end = totalUnits * (i + 1) / queues;
+            workers.add(new PerfWorker(base.onQueue(i), config, first, end - first, config.seed() * 31 + i));
+        }
+        Flow flow = config.flow();
+        return drive(config, workers, () -> start(ctrl, workers, flow),
+                flow != null ? () -> ctrl.flowStats(flow.id()) : () -> null, progress);
+    }
+
+    /**
+     * Runs on a multipath namespace: one worker per reactor of {@code reactors}, each submitting from its reactor,
+     * so each path's controller must run its queues on the same reactors ({@link ControllerOptions#reactors}): a
+     * command, its failover to another path and its resumption after a hold then all complete on the worker's own
+     * thread.
+     */
+    public static PerfResult run(MultipathNamespace ns, ReactorGroup reactors, PerfConfig config, Progress progress) {
+        int lbaSize = ns.lbaSize();
+        if (config.ioSize() % lbaSize != 0) {
+            throw new IllegalArgumentException("I/O size " + config.ioSize() + " is not a multiple of the namespace's "
+                    + lbaSize + "-byte blocks");
+        }
+        int queues = reactors.size();
+        long totalUnits = units(config, ns.blocks() * lbaSize, queues);
+        List<PerfWorker> workers = new ArrayList<>();
+        for (int i = 0; i < queues; i++) {
+            long first = totalUnits * i / queues;
+            long end = totalUnits * (i + 1) / queues;
+            workers.add(new PerfWorker(ns, config, first, end - first, config.seed() * 31 + i));
+        }
+        return drive(config, workers, () -> {
+            for (int i = 0; i < workers.size(); i++) {
+                reactors.get(i).execute(workers.get(i));
+            }
+        }, () -> null, progress);
+    }
+
+    /** I/O units in the working set, checked against the queues and the verify bookkeeping. */
+    private static long units(PerfConfig config, long nsBytes, int queues) {
         long workingSet = config.workingSetBytes() > 0 ? Math.min(config.workingSetBytes(), nsBytes) : nsBytes;
         long totalUnits = workingSet / config.ioSize();
         if (totalUnits < queues) {
@@ -87,19 +130,20 @@ public final class Perf {
         if (config.verify() && totalUnits / queues > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--verify tracks each I/O unit; limit the working set with --size");
         }
-        List<PerfWorker> workers = new ArrayList<>();
+        return totalUnits;
+    }
+
+    /** Prefill (with verify), warm-up, the timed run and the summary; {@code starter} sets every worker going. */
+    private static PerfResult drive(PerfConfig config, List<PerfWorker> workers, Runnable starter,
+                                    Supplier<HostFlowStats> flowStats, Progress progress) {
+        int queues = workers.size();
         try {
-            for (int i = 0; i < queues; i++) {
-                long first = totalUnits * i / queues;
-                long end = totalUnits * (i + 1) / queues;
-                workers.add(new PerfWorker(base.onQueue(i), config, first, end - first, config.seed() * 31 + i));
-            }
             if (config.verify()) {
                 CountDownLatch prefill = new CountDownLatch(queues);
                 for (PerfWorker w : workers) {
                     w.preparePrefill(prefill);
                 }
-                start(ctrl, workers, config.flow());
+                starter.run();
                 awaitAll(prefill, Long.MAX_VALUE, workers, null, 0, config);
                 long prefillErrors = workers.stream().mapToLong(w -> w.errors).sum();
                 if (prefillErrors > 0) {
@@ -117,7 +161,7 @@ public final class Perf {
                 for (PerfWorker w : workers) {
                     w.prepareTimed(warmEnd, warm);
                 }
-                start(ctrl, workers, config.flow());
+                starter.run();
                 awaitAll(warm, warmEnd + DRAIN_GRACE_NANOS, workers, null, 0, config);
                 for (PerfWorker w : workers) {
                     w.resetMeasurements();
@@ -127,17 +171,18 @@ public final class Perf {
             for (int i = 0; i < queues; i++) {
                 before[i] = workers.get(i).completed();
             }
-            HostFlowStats flowBefore = config.flow() != null ? ctrl.flowStats(config.flow().id()) : null;
+            HostFlowStats flowBefore = flowStats.get();
             CountDownLatch timed = new CountDownLatch(queues);
             long startNanos = System.nanoTime();
             long deadline = startNanos + (long) (config.seconds() * 1e9);
             for (PerfWorker w : workers) {
                 w.prepareTimed(deadline, timed);
             }
-            start(ctrl, workers, config.flow());
+            starter.run();
             long lost = awaitAll(timed, deadline + DRAIN_GRACE_NANOS, workers, progress, startNanos, config);
             long endNanos = System.nanoTime();
-            HostFlowStats flow = flowBefore != null ? ctrl.flowStats(config.flow().id()).minus(flowBefore) : null;
+            HostFlowStats flowAfter = flowStats.get();
+            HostFlowStats flow = flowBefore != null && flowAfter != null ? flowAfter.minus(flowBefore) : null;
             return summarize(config, workers, before, queues, (endNanos - startNanos) / 1e9, lost, flow);
         } finally {
             for (PerfWorker w : workers) {

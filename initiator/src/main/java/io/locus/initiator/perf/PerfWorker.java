@@ -3,7 +3,7 @@ package io.locus.initiator.perf;
 import io.locus.initiator.Flow;
 import io.locus.initiator.HostStatus;
 import io.locus.initiator.IoCallback;
-import io.locus.initiator.Namespace;
+import io.locus.initiator.BlockDevice;
 import io.locus.protocol.tcp.Crc32cDigest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -50,7 +50,7 @@ final class PerfWorker implements IoCallback, Runnable {
         }
     }
 
-    private final Namespace ns;
+    private final BlockDevice ns;
     private final int lbaSize;
     private final int blocksPerIo;
     private final long firstUnit;
@@ -81,7 +81,7 @@ final class PerfWorker implements IoCallback, Runnable {
     private int inflight;
     private CountDownLatch done;
 
-    PerfWorker(Namespace ns, PerfConfig config, long firstUnit, long units, long seed) {
+    PerfWorker(BlockDevice ns, PerfConfig config, long firstUnit, long units, long seed) {
         this.ns = ns;
         this.lbaSize = ns.lbaSize();
         this.blocksPerIo = config.ioSize() / lbaSize;
