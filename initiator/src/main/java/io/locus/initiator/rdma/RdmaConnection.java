@@ -42,8 +42,10 @@ import java.util.logging.Logger;
  *       by CID.</li>
  *   <li>The CQ (and, at a lower rate once established, the CM event channel) is polled by the queue's reactor in
  *       its micro-window through a {@link Poller} of its own. The completion channel's fd ({@link #completionFd()})
- *       is there for an adaptive reactor's epoll; it is not wired in yet, so a sleeping adaptive reactor sees
- *       completions after at most its {@code maxSleepNanos}.</li>
+ *       is there for an adaptive reactor's epoll; it is not wired in yet, so while commands are outstanding (or a
+ *       connect is under way) the connection keeps an adaptive reactor spinning through its latency window, and an
+ *       idle queue lets it sleep (a completion nobody waits for is seen within the reactor's {@code maxSleepNanos}).
+ *       </li>
  *   <li>A DISCONNECTED event, a failed work completion (flush, remote access, retry exceeded, RNR...) or a response
  *       for an unknown CID goes to {@link QueuePair#onConnectionLost}, so the controller reconnects as over TCP.</li>
  * </ul>
@@ -59,6 +61,11 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
     private static final long RECV_TAG = 1L << 32;
     private static final long SEND_TAG = 2L << 32;
     private static final int COMPLETION_BATCH = 32;
+    /**
+     * While commands are outstanding (or a connect is under way) an adaptive reactor keeps spinning this long past
+     * each turn: RDMA completions do not wake its epoll wait (the completion channel is not in it yet).
+     */
+    private static final long SPIN_WHILE_OUTSTANDING_NANOS = 200_000;
     /** Once established, the CM event channel is polled every this many turns (a syscall each). */
     private static final int EVENT_POLL_INTERVAL = 64;
 
@@ -100,6 +107,8 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
     private long turns;
     private int sendSge;
     private int controllerRecvQueue;
+    /** Commands sent on this connection and not yet delivered. */
+    private int outstanding;
 
     // Counters (reactor-written, read racily).
     private long registrations;
@@ -177,8 +186,7 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         close();
         this.endpoint = endpoint;
         this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMs));
-        this.deadlineNanos = pair.reactor().clock().nanoTime() + timeoutMs * 1_000_000L;
-        String cause = provider.unavailabilityCause();
+        String cause = provider.unavailabilityCause(); // the first call probes RDMA (loads the library, opens devices)
         if (cause != null) {
             pair.onConnectFailed("cannot connect to " + endpoint + " over RDMA: RDMA unavailable: " + cause, null);
             return;
@@ -189,6 +197,7 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         }
         try {
             verbs = provider.open();
+            deadlineNanos = pair.reactor().clock().nanoTime() + timeoutMs * 1_000_000L;
             phase = Phase.RESOLVING_ADDRESS;
             verbs.resolveAddress(address, this.timeoutMs);
         } catch (IOException | RuntimeException e) {
@@ -203,6 +212,7 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         sendBatch = 0;
         repostBatch = 0;
         failedCount = 0;
+        outstanding = 0;
         java.util.Arrays.fill(sendPending, false);
         java.util.Arrays.fill(responsePending, false);
         if (v != null) {
@@ -346,6 +356,7 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         cids[slot] = c.cid();
         responsePending[slot] = false;
         int length = c.dataLength;
+        outstanding++;
         if (length > slotData || registration == null) {
             failedAtSend[failedCount++] = slot;
             return;
@@ -409,6 +420,9 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
                 return 0;
             }
             int work = 0;
+            if (phase != Phase.ESTABLISHED || outstanding > 0) {
+                pair.reactor().openLatencyWindow(pair.reactor().clock().nanoTime(), SPIN_WHILE_OUTSTANDING_NANOS);
+            }
             if (phase != Phase.ESTABLISHED || (turns++ % EVENT_POLL_INTERVAL) == 0) {
                 work += pollEvents();
             }
@@ -445,10 +459,12 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         while (failedCount > 0 && verbs == v) {
             int slot = failedAtSend[--failedCount];
             Command c = pair.lookup(cids[slot]);
-            if (c != null) {
+            if (c == null) {
+                outstanding--;
+            } else {
                 LOG.warning(() -> "queue " + pair.qid() + ": command " + c.cid() + " moves " + c.dataLength
                         + " bytes, more than the " + slotData + " bytes registered per command");
-                pair.onResponse(c, Status.DATA_TRANSFER_ERROR | Status.DNR, 0, 0);
+                deliver(c, Status.DATA_TRANSFER_ERROR | Status.DNR, 0, 0);
             }
             work++;
         }
@@ -532,7 +548,7 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
             responseDw1[slot] = dw1;
             return;
         }
-        pair.onResponse(c, status, dw0, dw1);
+        deliver(c, status, dw0, dw1);
     }
 
     private void onSendDone(int slot) {
@@ -547,8 +563,14 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         responsePending[slot] = false;
         Command c = pair.lookup(cids[slot]);
         if (c != null) {
-            pair.onResponse(c, responseStatus[slot], responseDw0[slot], responseDw1[slot]);
+            deliver(c, responseStatus[slot], responseDw0[slot], responseDw1[slot]);
         }
+    }
+
+    /** Both the response and the SEND's completion were seen: the pair may reuse the slot (and may resend it here). */
+    private void deliver(Command c, int status, int dw0, int dw1) {
+        outstanding--;
+        pair.onResponse(c, status, dw0, dw1);
     }
 
     private static String errno(int status) {
