@@ -4,6 +4,8 @@ import io.locus.initiator.queue.QueueConfig;
 import io.locus.initiator.queue.QueueOwner;
 import io.locus.initiator.queue.QueuePair;
 import io.locus.initiator.stats.HostFlowStats;
+import io.locus.initiator.queue.HostConnection;
+import io.locus.initiator.rdma.RdmaConnection;
 import io.locus.initiator.tcp.TcpQueue;
 import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.IdentifyNamespace;
@@ -51,8 +53,13 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** Admin/fabrics commands carry at most 8 KiB in-capsule (PROTOCOL.md 2). */
     static final int ADMIN_IN_CAPSULE = 8192;
+    /** Identify Controller SGLS: keyed SGL data blocks supported (b2), in-capsule data supported (b20). */
+    private static final int SGLS_KEYED = 1 << 2;
+    private static final int SGLS_IN_CAPSULE = 1 << 20;
 
     private final TransportId transportId;
+    /** Makes each queue's connection: NVMe/TCP or NVMe/RDMA, from the transport id. */
+    private final HostConnection.Factory connections;
     private final HostIdentity host;
     private final ControllerOptions options;
     private final ReactorGroup reactors;
@@ -84,6 +91,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
 
     private Controller(TransportId transportId, HostIdentity host, ControllerOptions options) {
         this.transportId = transportId;
+        this.connections = transportId.isRdma() ? RdmaConnection::new : TcpQueue::new;
         this.host = host;
         this.options = options;
         this.katoMs = options.keepAliveTimeoutMs(transportId.isDiscovery());
@@ -107,7 +115,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         this.delivery = new FlowDelivery(reactors.reactors());
         this.admin = new QueuePair(new QueueConfig(0, ControllerOptions.ADMIN_QUEUE_SIZE, options.headerDigest(),
                 options.dataDigest(), options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMs())),
-                reactors.get(0), this, null, TcpQueue::new);
+                reactors.get(0), this, null, connections);
         this.listeners.addAll(options.listeners());
         this.events = new AsyncEvents(this);
         this.keepAlive = new KeepAlive(this);
@@ -261,10 +269,13 @@ public final class Controller implements AutoCloseable, QueueOwner {
     public int maxTransferBytes() {
         ControllerInfo i = info;
         if (i == null || i.mdts() == 0) {
-            return Integer.MAX_VALUE;
+            return transportId.isRdma() ? RdmaConnection.MAX_TRANSFER : Integer.MAX_VALUE;
         }
         long minPage = 4096L << ((cap >>> 48) & 0xF);
         long bytes = (1L << i.mdts()) * minPage;
+        if (transportId.isRdma()) {
+            bytes = Math.min(bytes, RdmaConnection.MAX_TRANSFER); // the data chunk each command slot registered
+        }
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
@@ -471,6 +482,10 @@ public final class Controller implements AutoCloseable, QueueOwner {
         this.cap = r.cap();
         this.vs = r.vs();
         this.info = r.info();
+        if (transportId.isRdma() && (r.info().sgls() & SGLS_KEYED) == 0) {
+            throw new NvmeException(transportId + ": the controller does not support keyed SGL data blocks "
+                    + "(Identify SGLS bit 2), which NVMe/RDMA needs for its data");
+        }
         if (katoMs > 0) {
             keepAlive.start(katoMs);
         }
@@ -494,13 +509,24 @@ public final class Controller implements AutoCloseable, QueueOwner {
         await(admin.goLive(ADMIN_IN_CAPSULE, false));
         for (QueuePair q : ioQueues) {
             steps.connectIo(q, r.cntlid(), q.depth() + 1);
-            await(q.goLive(r.info().inCapsuleDataSize(), provenance));
+            await(q.goLive(ioInCapsuleLimit(r.info()), provenance));
         }
         this.provenanceEnabled = provenance;
         startTimeoutChecks();
         events.arm(r.info());
         lastError = null;
         setState(ControllerState.LIVE, null);
+    }
+
+    /**
+     * In-capsule data an I/O command may carry: IOCCSZ's room over TCP; over RDMA only when the controller takes
+     * in-capsule data (SGLS bit 20) at offset 0 (ICDOFF 0), as Linux's nvme-rdma decides.
+     */
+    private int ioInCapsuleLimit(ControllerInfo i) {
+        if (transportId.isRdma() && ((i.sgls() & SGLS_IN_CAPSULE) == 0 || i.icdoff() != 0)) {
+            return 0;
+        }
+        return i.inCapsuleDataSize();
     }
 
     private void createIoQueues(int count, ControllerBringUp.Result r) {
@@ -511,7 +537,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
             Reactor reactor = reactors.get(i % reactors.size());
             queues[i] = new QueuePair(new QueueConfig(i + 1, entries, options.headerDigest(), options.dataDigest(),
                     options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMs())), reactor, this, delivery,
-                    TcpQueue::new);
+                    connections);
         }
         ioQueues = queues;
     }

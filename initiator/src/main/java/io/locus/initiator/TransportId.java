@@ -9,7 +9,7 @@ import java.util.Objects;
  * Where a subsystem lives: transport type, address, service id (port) and subsystem NQN, as nvme-cli's
  * {@code -t -a -s -n} name them.
  *
- * @param transport    "tcp" (the only transport so far)
+ * @param transport    "tcp" or "rdma"
  * @param address      host name or IP address
  * @param serviceId    port; 4420 for I/O subsystems, 8009 for discovery by convention
  * @param subsystemNqn the subsystem to connect to (the discovery NQN for a discovery controller)
@@ -23,8 +23,8 @@ public record TransportId(String transport, String address, int serviceId, Strin
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(subsystemNqn, "subsystemNqn");
         transport = transport.toLowerCase(Locale.ROOT);
-        if (!transport.equals("tcp")) {
-            throw new IllegalArgumentException("transport '" + transport + "' is not supported (only 'tcp' is)");
+        if (!transport.equals("tcp") && !transport.equals("rdma")) {
+            throw new IllegalArgumentException("transport '" + transport + "' is not supported (tcp or rdma)");
         }
         if (serviceId <= 0 || serviceId > 65535) {
             throw new IllegalArgumentException("service id (port) must be 1..65535, not " + serviceId);
@@ -36,6 +36,15 @@ public record TransportId(String transport, String address, int serviceId, Strin
 
     public static TransportId tcp(String address, int port, String subsystemNqn) {
         return new TransportId("tcp", address, port, subsystemNqn);
+    }
+
+    public static TransportId rdma(String address, int port, String subsystemNqn) {
+        return new TransportId("rdma", address, port, subsystemNqn);
+    }
+
+    /** Whether the transport is NVMe/RDMA. */
+    public boolean isRdma() {
+        return transport.equals("rdma");
     }
 
     /** The discovery controller at an address. */

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** The nvme-cli style options every command that talks to a target shares. */
 final class ConnectOptions {
-    @Option(names = {"-t", "--transport"}, defaultValue = "tcp", description = "Transport type (only tcp).")
+    @Option(names = {"-t", "--transport"}, defaultValue = "tcp", description = "Transport type: tcp or rdma (default ${DEFAULT-VALUE}).")
     String transport;
 
     @Option(names = {"-a", "--traddr"}, description = "Target address (host name or IP); required unless --path gives the addresses.")

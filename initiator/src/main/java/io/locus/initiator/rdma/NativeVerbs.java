@@ -1,0 +1,180 @@
+package io.locus.initiator.rdma;
+
+import io.locus.nativeio.rdma.CmEvent;
+import io.locus.nativeio.rdma.CmEventChannel;
+import io.locus.nativeio.rdma.CmId;
+import io.locus.nativeio.rdma.CompletionChannel;
+import io.locus.nativeio.rdma.CompletionQueue;
+import io.locus.nativeio.rdma.ConnectionParameters;
+import io.locus.nativeio.rdma.MemoryRegion;
+import io.locus.nativeio.rdma.ProtectionDomain;
+import io.locus.nativeio.rdma.QueuePair;
+import io.locus.nativeio.rdma.QueuePairCapabilities;
+import io.locus.nativeio.rdma.Rdma;
+import io.locus.nativeio.rdma.RdmaDevice;
+import io.locus.nativeio.rdma.WorkCompletions;
+import io.locus.nativeio.rdma.WorkRequests;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** {@link Verbs} over rdma-core through {@code io.locus.nativeio.rdma} (JNI): one event channel and id per connection. */
+public final class NativeVerbs implements Verbs {
+    private static final Logger LOG = Logger.getLogger(NativeVerbs.class.getName());
+
+    /** The provider of real connections. */
+    public static final Provider PROVIDER = new Provider() {
+        @Override
+        public String unavailabilityCause() {
+            return Rdma.unavailabilityCause().orElse(null);
+        }
+
+        @Override
+        public Verbs open() throws IOException {
+            return new NativeVerbs();
+        }
+    };
+
+    private final CmEventChannel events;
+    private final CmId id;
+    private final CmEvent event = CmEvent.allocate();
+    private RdmaDevice device;
+    private ProtectionDomain pd;
+    private CompletionChannel channel;
+    private CompletionQueue cq;
+    private QueuePair qp;
+    private MemoryRegion mr;
+    private boolean closed;
+
+    private NativeVerbs() throws IOException {
+        events = CmEventChannel.create();
+        try {
+            id = events.createId(0);
+        } catch (IOException e) {
+            events.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void resolveAddress(InetSocketAddress destination, int timeoutMs) throws IOException {
+        id.resolveAddress(null, destination, timeoutMs);
+    }
+
+    @Override
+    public Registration createResources(int sendWr, int recvWr, int sendSge, ByteBuffer pool) throws IOException {
+        device = id.device();
+        pd = device.allocateProtectionDomain();
+        channel = device.createCompletionChannel();
+        cq = device.createCompletionQueue(sendWr + recvWr, channel, 0);
+        qp = id.createQueuePair(pd, cq, cq, new QueuePairCapabilities(sendWr, recvWr, sendSge, 1, 0));
+        mr = pd.register(pool.duplicate().clear(), MemoryRegion.ACCESS_LOCAL_WRITE | MemoryRegion.ACCESS_REMOTE_READ
+                | MemoryRegion.ACCESS_REMOTE_WRITE);
+        return new Registration(mr.address(), mr.lkey(), mr.rkey());
+    }
+
+    @Override
+    public int maxSendSge() {
+        return qp == null ? 0 : qp.capabilities().maxSendSge();
+    }
+
+    @Override
+    public void resolveRoute(int timeoutMs) throws IOException {
+        id.resolveRoute(timeoutMs);
+    }
+
+    @Override
+    public void connect(byte[] privateData) throws IOException {
+        id.connect(ConnectionParameters.forDevice(device.attributes()), privateData);
+    }
+
+    @Override
+    public int pollEvents(EventHandler handler) throws IOException {
+        int n = 0;
+        while (!closed && events.poll(event)) {
+            n++;
+            handler.onCmEvent(event.type(), event.status(), event.privateData());
+        }
+        return n;
+    }
+
+    @Override
+    public int postSend(WorkRequests requests, int first, int count) {
+        return qp.postSend(requests, first, count);
+    }
+
+    @Override
+    public int postReceive(WorkRequests requests, int first, int count) {
+        return qp.postReceive(requests, first, count);
+    }
+
+    @Override
+    public int lastPostError() {
+        return qp == null ? 0 : qp.lastPostError();
+    }
+
+    @Override
+    public int pollCompletions(WorkCompletions completions, int max) throws IOException {
+        return cq == null ? 0 : cq.poll(completions, max);
+    }
+
+    @Override
+    public int completionFd() {
+        return channel == null ? -1 : channel.fd();
+    }
+
+    @Override
+    public void disconnect() {
+        try {
+            id.disconnect();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "rdma_disconnect", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // The kernel's order: the QP (with the id), then the CQ and its channel, the registration, the PD.
+        quietly(id::close);
+        quietly(() -> {
+            if (cq != null) {
+                cq.close();
+            }
+        });
+        quietly(() -> {
+            if (channel != null) {
+                channel.close();
+            }
+        });
+        quietly(() -> {
+            if (mr != null) {
+                mr.close();
+            }
+        });
+        quietly(() -> {
+            if (pd != null) {
+                pd.close();
+            }
+        });
+        events.close();
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private static void quietly(Step step) {
+        try {
+            step.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "RDMA teardown", e);
+        }
+    }
+}
