@@ -251,7 +251,7 @@ class KernelAuthTest {
         assertEquals("0", id[0], id[2]);
         assertTrue(id[1].contains(NVMET), id[1]);
         JsonNode perf = json(cli("perf " + nvmetAddr + " -q " + LOCUS_UNI + " -S " + locusKey + " --queues 2"
-                + " --queue-depth 8 --io-size 4096 --workload randrw --time 2 --warmup 0 --size 8M --verify --json"));
+                + " --queue-depth 8 --io-size 4096 --workload randrw --time 1 --warmup 0 --size 8M --verify --json"));
         assertTrue(perf.get("iops").asDouble() > 0, perf.toString());
         assertEquals(0, perf.get("errors").asLong(), perf.toString());
         assertEquals(0, perf.get("verify_failures").asLong(), perf.toString());
@@ -264,7 +264,7 @@ class KernelAuthTest {
         String[] id = cli("identify " + nvmetAddr + auth + " --json");
         assertEquals("0", id[0], id[2]);
         JsonNode perf = json(cli("perf " + nvmetAddr + auth + " --queues 2"
-                + " --queue-depth 8 --io-size 65536 --workload randrw --time 2 --warmup 0 --size 8M --verify --json"));
+                + " --queue-depth 8 --io-size 65536 --workload randrw --time 1 --warmup 0 --size 8M --verify --json"));
         assertTrue(perf.get("iops").asDouble() > 0, perf.toString());
         assertEquals(0, perf.get("errors").asLong(), perf.toString());
         assertEquals(0, perf.get("verify_failures").asLong(), perf.toString());
