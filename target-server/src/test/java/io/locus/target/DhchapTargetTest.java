@@ -82,6 +82,54 @@ class DhchapTargetTest {
         }
     }
 
+    /** Linux without --dhchap-secret: Connect, ATR, "qid 0: no key", and the connection closes without a message. */
+    @Test
+    void aHostThatLeavesWithoutAuthenticatingGetsOneLineSayingWhy() throws Exception {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.locus.target.reject");
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            try (RawHost h = new RawHost(port)) {
+                h.icReq(false, false);
+                RawHost.Pdu c = h.connect(0, 31, 0xFFFF, TestTargets.NQN, RawHost.HOSTNQN, 5000, 0);
+                assertTrue((c.cqeDw0() & Dhchap.CONNECT_ATR) != 0, "ATR set");
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (lines.stream().noneMatch(l -> l.contains("without authenticating")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            String line = lines.stream().filter(l -> l.contains("without authenticating")).findFirst().orElse(null);
+            assertTrue(line != null, "one line says why: " + lines);
+            assertTrue(line.contains(RawHost.HOSTNQN) && line.contains("never started DH-HMAC-CHAP")
+                    && line.contains("no --dhchap-secret"), line);
+            assertEquals(1, lines.stream().filter(l -> l.contains("without authenticating")).count(), lines.toString());
+            // A host that authenticated and then left is no matter for the log.
+            lines.clear();
+            try (RawHost h = new RawHost(port)) {
+                h.icReq(false, false);
+                h.connect(0, 31, 0xFFFF, TestTargets.NQN, KEYLESS_HOST, 5000, 0);
+            }
+            Thread.sleep(200);
+            assertTrue(lines.stream().noneMatch(l -> l.contains("without authenticating")), lines.toString());
+        } finally {
+            log.removeHandler(handler);
+        }
+    }
+
     @Test
     void noCommonHashGetsFailure1HashUnusable() throws Exception {
         try (RawHost h = new RawHost(port)) {

@@ -1,5 +1,6 @@
 package io.locus.initiator.auth;
 
+import io.locus.initiator.HostStatus;
 import io.locus.initiator.NvmeException;
 import io.locus.protocol.auth.DhGroup;
 import io.locus.protocol.auth.Dhchap;
@@ -56,7 +57,8 @@ public final class DhchapHost {
         send(channel, new DhchapMessage.Negotiate(tid, 0, options.hashes().stream().map(DhchapHash::id).toList(),
                 options.dhGroups().stream().map(DhGroup::id).toList()).encode(), where);
 
-        DhchapMessage m = receive(channel, where);
+        DhchapMessage m = receive(channel, where, "the target closed the connection instead of sending its challenge "
+                + "(it refused the negotiation)");
         if (!(m instanceof DhchapMessage.Challenge c)) {
             throw unexpected(m, "a challenge", where);
         }
@@ -96,7 +98,10 @@ public final class DhchapHost {
         }
         send(channel, new DhchapMessage.Reply(tid, bidirectional, s2, r1, c2, publicValue).encode(), where);
 
-        m = receive(channel, where);
+        // Linux's nvmet answers a wrong response with AUTH_Failure1 and ends the controller in the same breath
+        // (nvmet_ctrl_fatal_error before the Receive completes): the connection may close before Failure1 arrives.
+        m = receive(channel, where, "the target closed the connection instead of answering the host's response "
+                + "(as Linux's nvmet does when it rejects it: wrong --dhchap-secret for host '" + hostNqn + "'?)");
         if (m instanceof DhchapMessage.Failure f) {
             wipe(sessionKey);
             throw fail(where + (f.explanation() == Dhchap.FAILED
@@ -130,10 +135,15 @@ public final class DhchapHost {
         }
     }
 
-    private static DhchapMessage receive(AuthChannel channel, String where) {
+    /** Authentication Receive; {@code ifClosed} says what it means when the connection was lost instead. */
+    private static DhchapMessage receive(AuthChannel channel, String where, String ifClosed) {
         byte[] data = channel.receive(RECEIVE_LENGTH);
         if (data == null) {
-            throw fail(where + "Authentication Receive: " + Status.describe(channel.lastStatus()));
+            int status = channel.lastStatus();
+            if ((status & 0x7FF) == HostStatus.HOST_PATH_ERROR) {
+                throw fail(where + ifClosed);
+            }
+            throw fail(where + "Authentication Receive: " + HostStatus.describe(status));
         }
         try {
             return DhchapMessage.decode(data);

@@ -1,5 +1,7 @@
 package io.locus.target.auth;
 
+import io.locus.target.model.RejectLog;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,11 +15,35 @@ public final class ControllerAuth {
     private final String hostNqn;
     private final String subsystemNqn;
     private final Map<Integer, QueueAuth> queues = new ConcurrentHashMap<>();
+    private final RejectLog rejects;
+    private final String peer;
 
-    ControllerAuth(DhchapHostConfig config, String hostNqn, String subsystemNqn) {
+    ControllerAuth(DhchapHostConfig config, String hostNqn, String subsystemNqn, RejectLog rejects, String peer) {
         this.config = config;
         this.hostNqn = hostNqn;
         this.subsystemNqn = subsystemNqn;
+        this.rejects = rejects;
+        this.peer = peer;
+    }
+
+    /**
+     * Called once by the controller's teardown. When the host had to authenticate and the admin queue never did, and
+     * no failure was logged (the host closed after Connect, or the keep-alive expired mid-exchange), writes the one
+     * line that says why: a Linux host without {@code --dhchap-secret} connects, sees ATR and leaves without a word.
+     */
+    public void controllerClosed(int cntlid, String reason) {
+        if (!required() || rejects == null) {
+            return;
+        }
+        QueueAuth admin = queues.get(0);
+        if (admin == null || admin.authenticated() || admin.failed()) {
+            return;
+        }
+        String what = admin.step() == QueueAuth.Step.NEGOTIATE
+                ? "the host never started DH-HMAC-CHAP, which its configured dhchap_key requires (no --dhchap-secret on the host?)"
+                : "DH-HMAC-CHAP was still under way (waiting for " + admin.step() + ")";
+        rejects.reject(peer, "host '" + hostNqn + "' left " + subsystemNqn + " (controller " + cntlid
+                + ") without authenticating: " + what + "; controller torn down: " + reason);
     }
 
     /** Whether the host has a secret configured, so its queues must authenticate. */

@@ -12,7 +12,8 @@ import io.netty.buffer.ByteBuf;
 import java.util.logging.Logger;
 
 /**
- * The target's DH-HMAC-CHAP entry points; the rest of the target calls only these three:
+ * The target's DH-HMAC-CHAP entry points; the rest of the target calls only these three (and the controller's
+ * teardown calls {@link ControllerAuth#controllerClosed}):
  * <ul>
  * <li>{@link #onConnect} from a successful Connect: returns the Connect response's ATR bit when the host has a secret
  *     configured (and starts that queue's exchange);</li>
@@ -37,16 +38,18 @@ public final class DhchapTarget {
 
     /**
      * Called when a Connect succeeded on queue {@code qid} of {@code controller}. Returns {@link Dhchap#CONNECT_ATR}
-     * to OR into the response's DW0 when the host must authenticate, else 0.
+     * to OR into the response's DW0 when the host must authenticate, else 0. {@code rejects} and {@code peer} are for
+     * the line that says why, should the host leave without authenticating.
      */
-    public static int onConnect(Controller controller, Subsystem subsystem, String hostNqn, int qid) {
+    public static int onConnect(Controller controller, Subsystem subsystem, String hostNqn, int qid, RejectLog rejects,
+                                String peer) {
         ControllerAuth auth;
         if (qid == 0) {
             DhchapHostConfig config = subsystem.isDiscovery() ? null : subsystem.hostAuth(hostNqn);
             if (config == null) {
                 return 0;
             }
-            auth = new ControllerAuth(config, hostNqn, subsystem.nqn());
+            auth = new ControllerAuth(config, hostNqn, subsystem.nqn(), rejects, peer);
             controller.auth(auth);
         } else {
             auth = controller.auth();
@@ -90,7 +93,7 @@ public final class DhchapTarget {
         ControllerAuth auth = controller.auth();
         if (auth == null) {
             // No secret for this host: the exchange can only end in AUTH_Failure1 (Linux answers so too).
-            auth = new ControllerAuth(null, controller.hostNqn(), controller.subsystem().nqn());
+            auth = new ControllerAuth(null, controller.hostNqn(), controller.subsystem().nqn(), rejects, r.queue.peer());
             controller.auth(auth);
         }
         QueueAuth queue = auth.queue(qid);

@@ -61,6 +61,11 @@ final class QueueAuth {
         return step;
     }
 
+    /** Whether the exchange ended in a failure (whose line was or will be logged by {@link DhchapTarget}). */
+    boolean failed() {
+        return fatal || step == Step.FAILURE1;
+    }
+
     /** Whether the controller must be torn down once the current command completed. */
     boolean fatal() {
         return fatal;

@@ -155,7 +155,8 @@ public final class FabricsCommands {
             controller.assignCntlid(id);
             controller.attachAdminQueue(queue);
             queue.bind(controller, 0, sqsize, flowControlDisabled);
-            r.complete(Status.SUCCESS, id | DhchapTarget.onConnect(controller, subsystem, hostnqn, 0));
+            r.complete(Status.SUCCESS,
+                    id | DhchapTarget.onConnect(controller, subsystem, hostnqn, 0, target.rejects(), r.queue.peer()));
             return;
         }
         if (subsystem.isDiscovery()) {
@@ -187,7 +188,8 @@ public final class FabricsCommands {
             return;
         }
         queue.bind(controller, qid, sqsize, flowControlDisabled);
-        r.complete(Status.SUCCESS, controller.cntlid() | DhchapTarget.onConnect(controller, subsystem, hostnqn, qid));
+        r.complete(Status.SUCCESS,
+                controller.cntlid() | DhchapTarget.onConnect(controller, subsystem, hostnqn, qid, target.rejects(), r.queue.peer()));
     }
 
     private static int ipo(int iattr, int offset) {

@@ -182,6 +182,9 @@ public final class Controller implements NamespaceListener {
         if (first != null) {
             first.run();
         }
+        if (auth != null) {
+            auth.controllerClosed(cntlid, reason);
+        }
         subsystem.removeListener(this);
         subsystem.unregister(cntlid, this);
         LOG.fine(() -> "controller " + cntlid + " of " + subsystem.nqn() + " for " + hostNqn + " torn down: " + reason);
