@@ -53,6 +53,9 @@ class UringDurabilityDrillTest {
     private final int[] durable = new int[REGION_BLOCKS];
     private long checkedDurable;
     private long acknowledged;
+    /** Writes acknowledged in the running round, counted by every writer. */
+    private final java.util.concurrent.atomic.AtomicInteger roundAcks = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MIN_ACKS_PER_ROUND = 60;
 
     @Test
     void shouldKeepEveryAcknowledgedWriteWhenTargetIsKilledMidLoad(@TempDir Path dir) throws Exception {
@@ -87,6 +90,7 @@ class UringDurabilityDrillTest {
 
     /** Runs the writers until the target is killed after {@code millis}. */
     private void load(TargetProcess target, int round, long millis) throws Exception {
+        roundAcks.set(0);
         List<CompletableFuture<Integer>> writers = new ArrayList<>();
         try (RawHost admin = new RawHost(target.port)) {
             int cntlid = admin.adminUp(TargetConfig.DEFAULT_NQN, 0);
@@ -104,6 +108,13 @@ class UringDurabilityDrillTest {
                     }
                 });
                 writers.add(f);
+            }
+            // Kill at a point that depends on progress, not on the machine's speed: once the round has seen enough
+            // acknowledged writes (a loaded CI machine is slow), then after the round's own delay.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (roundAcks.get() < MIN_ACKS_PER_ROUND && System.nanoTime() < deadline
+                    && writers.stream().noneMatch(CompletableFuture::isDone)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
             }
             Thread.sleep(millis);
             target.kill();
@@ -144,6 +155,7 @@ class UringDurabilityDrillTest {
                     throw new AssertionError("write failed: status 0x" + Integer.toHexString(resp.cqeStatus()));
                 }
                 acked++;
+                roundAcks.incrementAndGet();
                 synchronized (history) {
                     for (int i = 0; i < blocks; i++) {
                         if (fua) {
