@@ -82,6 +82,11 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
         return new TlsRecordHandler(null, new NvmeTlsClient(psk), null, endpoint);
     }
 
+    /** On a server, once established: the PSK identity the host authenticated with (its host and subsystem NQN). */
+    public io.locus.protocol.tls.PskIdentity peerIdentity() {
+        return established && server != null ? server.accepted : null;
+    }
+
     /** Whether the handshake has completed (application data flows). */
     public boolean established() {
         return established;
@@ -221,7 +226,7 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
         }
         if (failed) {
             buf.release();
-            promise.tryFailure(new TlsFailure("TLS connection failed"));
+            failQuietly(promise, new TlsFailure("TLS connection failed"));
             return;
         }
         if (!established) {
@@ -242,7 +247,7 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
                 recordPromises.add(promise);
             }
         } catch (IOException | RuntimeException e) {
-            promise.tryFailure(e);
+            failQuietly(promise, e);
             fail(ctx, e);
         } finally {
             buf.release();
@@ -313,12 +318,19 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
         Object[] w;
         while ((w = beforeHandshake.poll()) != null) {
             ((ByteBuf) w[0]).release();
-            ((ChannelPromise) w[1]).tryFailure(cause);
+            failQuietly((ChannelPromise) w[1], cause);
         }
         for (ChannelPromise p : recordPromises) {
-            p.tryFailure(cause);
+            failQuietly(p, cause);
         }
         recordPromises.clear();
+    }
+
+    /** A void promise would fire the failure down the pipeline again: the handler reports it once, itself. */
+    private static void failQuietly(ChannelPromise p, Throwable cause) {
+        if (!p.isVoid()) {
+            p.tryFailure(cause);
+        }
     }
 
     @Override
@@ -348,8 +360,8 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
         } catch (RuntimeException ignored) {
             // the connection is going anyway
         }
-        failWaitingWrites(cause);
         if (server != null) {
+            failWaitingWrites(new TlsFailure("TLS connection failed"));
             reject.accept(String.valueOf(ctx.channel().remoteAddress()), (established ? "TLS connection failed" : "TLS handshake failed")
                     + identity() + ": " + (server.failure != null ? server.failure : String.valueOf(cause.getMessage())));
             ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
@@ -358,6 +370,7 @@ public final class TlsRecordHandler extends ChannelDuplexHandler {
         TlsFailure failure = cause instanceof TlsFailure tf ? tf : new TlsFailure("TLS " + (established ? "connection" : "handshake")
                 + " with " + what + " failed: " + (client.receivedAlert != null ? refusal(client.receivedAlert)
                 : client.sentAlert != null ? client.sentAlert : String.valueOf(cause.getMessage())), cause);
+        failWaitingWrites(failure);
         ctx.flush();
         ctx.fireExceptionCaught(failure);
         ctx.close();

@@ -46,6 +46,21 @@ class TlsRecordHandlerTest {
         }
     }
 
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
+
+    private EmbeddedChannel channel(io.netty.channel.ChannelHandler... handlers) {
+        EmbeddedChannel c = new EmbeddedChannel(handlers);
+        channels.add(c);
+        return c;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void releaseAll() {
+        for (EmbeddedChannel c : channels) {
+            c.finishAndReleaseAll();
+        }
+    }
+
     private static void pump(EmbeddedChannel a, EmbeddedChannel b) {
         for (int round = 0; round < 100; round++) {
             boolean moved = move(a, b) | move(b, a);
@@ -76,10 +91,10 @@ class TlsRecordHandlerTest {
         List<String> rejects = new ArrayList<>();
         Sink serverSink = new Sink();
         Sink clientSink = new Sink();
-        EmbeddedChannel server = new EmbeddedChannel(TlsRecordHandler.server(
+        EmbeddedChannel server = channel(TlsRecordHandler.server(
                 id -> id.hostNqn().equals(HOST) ? NvmeTlsKeys.derive(psk, id.hostNqn(), id.subsystemNqn(), id.version()) : null,
                 (peer, why) -> rejects.add(why)), serverSink);
-        EmbeddedChannel client = new EmbeddedChannel(TlsRecordHandler.client(NvmeTlsKeys.derive(psk, HOST, SUB, 0), "target:4420"), clientSink);
+        EmbeddedChannel client = channel(TlsRecordHandler.client(NvmeTlsKeys.derive(psk, HOST, SUB, 0), "target:4420"), clientSink);
         byte[] icReq = new byte[128];
         icReq[2] = (byte) 128;
         client.writeAndFlush(Unpooled.wrappedBuffer(icReq)); // before the handshake: waits
@@ -114,9 +129,9 @@ class TlsRecordHandlerTest {
         other[0] = 1;
         TlsPsk hostKey = TlsPsk.of(1, other);
         Sink clientSink = new Sink();
-        EmbeddedChannel server = new EmbeddedChannel(TlsRecordHandler.server(
+        EmbeddedChannel server = channel(TlsRecordHandler.server(
                 id -> NvmeTlsKeys.derive(targetKey, id.hostNqn(), id.subsystemNqn(), id.version()), (peer, why) -> rejects.add(why)), new Sink());
-        EmbeddedChannel client = new EmbeddedChannel(TlsRecordHandler.client(NvmeTlsKeys.derive(hostKey, HOST, SUB, 0), "target:4420"), clientSink);
+        EmbeddedChannel client = channel(TlsRecordHandler.client(NvmeTlsKeys.derive(hostKey, HOST, SUB, 0), "target:4420"), clientSink);
         pump(client, server);
         assertEquals(1, rejects.size(), rejects.toString());
         assertTrue(rejects.get(0).contains("NVMe0R01 " + HOST + " " + SUB), rejects.get(0));
@@ -131,8 +146,8 @@ class TlsRecordHandlerTest {
     void shouldRefuseAnUnknownIdentity() {
         List<String> rejects = new ArrayList<>();
         Sink clientSink = new Sink();
-        EmbeddedChannel server = new EmbeddedChannel(TlsRecordHandler.server(id -> null, (peer, why) -> rejects.add(why)), new Sink());
-        EmbeddedChannel client = new EmbeddedChannel(TlsRecordHandler.client(NvmeTlsKeys.derive(TlsPsk.parse(KEY01), HOST, SUB, 0), "t"), clientSink);
+        EmbeddedChannel server = channel(TlsRecordHandler.server(id -> null, (peer, why) -> rejects.add(why)), new Sink());
+        EmbeddedChannel client = channel(TlsRecordHandler.client(NvmeTlsKeys.derive(TlsPsk.parse(KEY01), HOST, SUB, 0), "t"), clientSink);
         pump(client, server);
         assertEquals(1, rejects.size());
         assertTrue(rejects.get(0).contains("no TLS PSK configured for identity"), rejects.get(0));
@@ -142,14 +157,14 @@ class TlsRecordHandlerTest {
     @Test
     void shouldRefuseClearTextOnTheServerAndReportItOnTheClient() {
         List<String> rejects = new ArrayList<>();
-        EmbeddedChannel server = new EmbeddedChannel(TlsRecordHandler.server(id -> null, (peer, why) -> rejects.add(why)), new Sink());
+        EmbeddedChannel server = channel(TlsRecordHandler.server(id -> null, (peer, why) -> rejects.add(why)), new Sink());
         server.writeInbound(Unpooled.wrappedBuffer(new byte[128]));
         assertFalse(server.isActive());
         assertEquals(1, rejects.size());
         assertTrue(rejects.get(0).contains("clear text on a port that requires TLS"), rejects.get(0));
 
         Sink clientSink = new Sink();
-        EmbeddedChannel client = new EmbeddedChannel(TlsRecordHandler.client(NvmeTlsKeys.derive(TlsPsk.parse(KEY01), HOST, SUB, 0), "t:4420"), clientSink);
+        EmbeddedChannel client = channel(TlsRecordHandler.client(NvmeTlsKeys.derive(TlsPsk.parse(KEY01), HOST, SUB, 0), "t:4420"), clientSink);
         byte[] termReq = new byte[24];
         termReq[0] = 0x03;
         client.writeInbound(Unpooled.wrappedBuffer(termReq));
