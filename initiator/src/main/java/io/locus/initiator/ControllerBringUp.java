@@ -140,6 +140,7 @@ final class ControllerBringUp {
         if (address.isUnresolved()) {
             throw new NvmeException("cannot connect to " + id.endpoint() + ": unknown host '" + id.address() + "'");
         }
+        queue.tls(options.tls().handlers(host.hostNqn(), id.subsystemNqn(), id.endpoint()));
         try {
             queue.connect(address, id.endpoint(), options.connectTimeoutMs()).get(options.connectTimeoutMs() + 1000,
                     TimeUnit.MILLISECONDS);

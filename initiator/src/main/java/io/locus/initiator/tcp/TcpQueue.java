@@ -54,6 +54,7 @@ import java.util.logging.Logger;
  * (which may run the callback on another reactor).
  */
 public final class TcpQueue implements Poller {
+    private volatile java.util.function.Supplier<io.netty.channel.ChannelHandler> tlsHandlers;
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
     /** H2CData payloads up to this size are copied next to their header; larger ones are sent as a slice. */
     private static final int H2C_COPY_LIMIT = 16 * 1024;
@@ -290,6 +291,11 @@ public final class TcpQueue implements Poller {
         CompletableFuture<Void> f = new CompletableFuture<>();
         reactor.execute(() -> startConnect(address, endpoint, timeoutMs, f));
         return f;
+    }
+
+    /** Makes the TLS record handler placed first on each new connection; null (default) for clear text. */
+    public void tls(java.util.function.Supplier<io.netty.channel.ChannelHandler> handlers) {
+        this.tlsHandlers = handlers;
     }
 
     /** Fabrics Connect succeeded: set the limits learned from Identify and let every waiting command go. */
@@ -811,6 +817,9 @@ public final class TcpQueue implements Poller {
                 .handler(receiver);
         ChannelFuture cf = bootstrap.connect(address);
         channel = cf.channel();
+        if (tlsHandlers != null) {
+            channel.pipeline().addFirst(tlsHandlers.get()); // TLS before ICReq: the ICReq below waits for the handshake
+        }
         cf.addListener(done -> {
             if (cf.channel() != channel) {
                 return;
