@@ -153,6 +153,11 @@ final class ControllerBringUp {
         if (address.isUnresolved()) {
             throw new NvmeException("cannot connect to " + id.endpoint() + ": unknown host '" + id.address() + "'");
         }
+        if (queue.connection() instanceof io.locus.initiator.tcp.TcpQueue tcp) {
+            tcp.tls(options.tls().handlers(host.hostNqn(), id.subsystemNqn(), id.endpoint()));
+        } else if (options.tls().enabled()) {
+            throw new NvmeException("TLS is an NVMe/TCP feature; " + id.endpoint() + " is not a TCP transport");
+        }
         try {
             queue.connect(address, id.endpoint(), options.connectTimeoutMs()).get(options.connectTimeoutMs() + 1000,
                     TimeUnit.MILLISECONDS);

@@ -36,6 +36,7 @@ public final class ControllerOptions {
     private IdleMode idleMode = IdleMode.ADAPTIVE;
     private final List<ControllerListener> listeners = new ArrayList<>();
     private DhchapOptions dhchap = DhchapOptions.NONE;
+    private io.locus.initiator.tls.TlsOptions tls = io.locus.initiator.tls.TlsOptions.NONE;
 
     public static ControllerOptions defaults() {
         return new ControllerOptions();
@@ -143,6 +144,16 @@ public final class ControllerOptions {
 
     public DhchapOptions dhchap() {
         return dhchap;
+    }
+
+    /** NVMe/TCP over TLS 1.3 with a PSK on every queue; default none (clear text). */
+    public ControllerOptions tls(io.locus.initiator.tls.TlsOptions options) {
+        this.tls = options == null ? io.locus.initiator.tls.TlsOptions.NONE : options;
+        return this;
+    }
+
+    public io.locus.initiator.tls.TlsOptions tls() {
+        return tls;
     }
 
     public ControllerOptions listener(ControllerListener listener) {

@@ -73,6 +73,12 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--allow-host", paramLabel = "HOSTNQN", description = "Allow only these hosts (repeatable). Default: any host.")
     List<String> allowHosts = new ArrayList<>();
 
+    @Option(names = "--tls-psk", paramLabel = "KEY", description = "A TLS PSK any host may use (NVMeTLSkey-1:hh:...:, as 'nvme gen-tls-key' writes it; repeatable).")
+    List<String> tlsPsks = new ArrayList<>();
+
+    @Option(names = "--tls-required", description = "I/O ports take NVMe/TCP over TLS 1.3 only (needs --tls-psk, or tls_key/tls_keys in --config).")
+    boolean tlsRequired;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -180,7 +186,8 @@ public final class LocusTargetMain implements Callable<Integer> {
             reactors = reactors.withProvenance(provenance.equals("on"));
         }
         if (!quickStart) {
-            return new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(), base.limits());
+            return io.locus.target.tls.TlsFlags.apply(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(),
+                    base.limits(), base.tls()), tlsPsks, tlsRequired);
         }
         List<TargetConfig.Listen> ports = new ArrayList<>();
         for (String l : listen) {
@@ -226,7 +233,8 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
         TargetConfig.SubsystemConfig subsystem = new TargetConfig.SubsystemConfig(subnqn, TargetConfig.serialFor(subnqn),
                 TargetConfig.DEFAULT_MODEL, allowHosts.isEmpty(), allowHosts, 1024, namespaces);
-        return new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits());
+        return io.locus.target.tls.TlsFlags.apply(new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits()),
+                tlsPsks, tlsRequired);
     }
 
     /** PATH[:SIZE] for a file-backed namespace; a suffix that is not a size belongs to the path. */
@@ -296,7 +304,8 @@ public final class LocusTargetMain implements Callable<Integer> {
         Port io = null;
         Port disc = null;
         for (Port p : target.ports()) {
-            out.println("  listening on " + p.host() + ":" + p.address().getPort() + (p.discovery() ? " (discovery)" : " (nvme/tcp)"));
+            out.println("  listening on " + p.host() + ":" + p.address().getPort() + (p.discovery() ? " (discovery" : " (nvme/tcp")
+                    + (p.tlsRequired() ? ", TLS required)" : ")"));
             if (p.discovery() && disc == null) {
                 disc = p;
             } else if (!p.discovery() && io == null) {

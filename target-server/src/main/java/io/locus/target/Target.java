@@ -2,6 +2,7 @@ package io.locus.target;
 
 import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.DiscoveryLog;
+import io.locus.protocol.tls.TlsDiscovery;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorGroup;
@@ -48,7 +49,8 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private static final Logger LOG = Logger.getLogger(Target.class.getName());
     /**
      * TREQ of every discovery log entry: 0x4, secure channel "not specified" (b1:0 = 0) plus "SQ flow control disable
-     * supported" (b2; the target honours Connect CATTR b2). This is what Linux nvmet sends for TCP without TLS (its
+     * supported" (b2; the target honours Connect CATTR b2), on a target without TLS ports ({@link TlsDiscovery} says
+     * what TLS ports and their neighbours get). This is what Linux nvmet sends for TCP without TLS (its
      * configfs port default is NVMF_TREQ_DISABLE_SQFLOW). 0x6 ("not required" + b2) is as valid in the spec, but older
      * nvme-cli/libnvme (nvme-cli 2.3 among them) look the byte up in a table holding only 0, 1, 2 and 4 and print 0x6 as
      * "unrecognized". SPDK sends 0x2 for plain TCP and 0x1 with TLS; Locus has no TLS, so there is no secure channel to
@@ -101,6 +103,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             r.addPoller(timer);
         }
         this.tcp = new TcpTransport(this, reactors, completions, l.maxConnectionsPerPort(), l.stallTimeoutMillis());
+        tcp.tlsKeys(new io.locus.target.tls.TargetTlsKeys(config.tls()));
     }
 
     /** Builds and starts a target: opens backends, starts reactors, binds every port. */
@@ -113,10 +116,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         try {
             int id = 1;
             for (TargetConfig.Listen listen : config.ports()) {
-                t.bind(new Port(id++, new InetSocketAddress(listen.address(), listen.port()), false));
+                t.bind(new Port(id++, new InetSocketAddress(listen.address(), listen.port()), false, listen.tlsRequired()));
             }
             if (config.discovery() != null) {
-                t.bind(new Port(id, new InetSocketAddress(config.discovery().address(), config.discovery().port()), true));
+                t.bind(new Port(id, new InetSocketAddress(config.discovery().address(), config.discovery().port()), true,
+                        config.discovery().tlsRequired()));
             }
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -128,7 +132,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private void bind(Port port) throws IOException {
         tcp.listen(port);
         int bound = tcp.boundPorts().get(tcp.boundPorts().size() - 1);
-        ports.add(new Port(port.id(), new InetSocketAddress(port.address().getAddress(), bound), port.discovery()));
+        ports.add(new Port(port.id(), new InetSocketAddress(port.address().getAddress(), bound), port.discovery(), port.tlsRequired()));
     }
 
     private static Backend openBackend(TargetConfig.NamespaceConfig nc, int fileIoThreads) throws IOException {
@@ -258,14 +262,14 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             b.setByte(off + DiscoveryLog.TRTYPE_OFFSET, DiscoveryLog.TRTYPE_TCP);
             b.setByte(off + DiscoveryLog.ADRFAM_OFFSET, p.ipv6() ? DiscoveryLog.ADRFAM_IPV6 : DiscoveryLog.ADRFAM_IPV4);
             b.setByte(off + DiscoveryLog.SUBTYPE_OFFSET, isDiscovery ? DiscoveryLog.SUBTYPE_CURRENT_DISCOVERY : DiscoveryLog.SUBTYPE_NVME);
-            b.setByte(off + DiscoveryLog.TREQ_OFFSET, DISCOVERY_TREQ);
+            b.setByte(off + DiscoveryLog.TREQ_OFFSET, TlsDiscovery.treq(p.tlsRequired(), ports.stream().anyMatch(Port::tlsRequired)));
             b.setShortLE(off + DiscoveryLog.PORTID_OFFSET, p.id());
             b.setShortLE(off + DiscoveryLog.CNTLID_OFFSET, 0xFFFF);
             b.setShortLE(off + DiscoveryLog.ASQSZ_OFFSET, 32);
             ConnectData.writeString(b, off + DiscoveryLog.TRSVCID_OFFSET, DiscoveryLog.TRSVCID_LENGTH, String.valueOf(p.address().getPort()));
             ConnectData.writeString(b, off + DiscoveryLog.SUBNQN_OFFSET, 256, e[0]);
             ConnectData.writeString(b, off + DiscoveryLog.TRADDR_OFFSET, DiscoveryLog.TRADDR_LENGTH, p.host());
-            b.setByte(off + DiscoveryLog.TSAS_OFFSET, 0); // SECTYPE none
+            b.setByte(off + DiscoveryLog.TSAS_OFFSET, TlsDiscovery.sectype(p.tlsRequired()));
             off += DiscoveryLog.ENTRY_LENGTH;
         }
         return b;

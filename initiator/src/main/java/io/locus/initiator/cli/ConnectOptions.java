@@ -53,6 +53,12 @@ final class ConnectOptions {
     @Option(names = {"-C", "--dhchap-ctrl-secret"}, description = "DH-HMAC-CHAP secret of the controller: it must prove itself too (bidirectional).")
     String dhchapCtrlSecret;
 
+    @Option(names = "--tls", description = "NVMe/TCP over TLS 1.3 with a pre-shared key (needs --tls-key).")
+    boolean tls;
+
+    @Option(names = "--tls-key", description = "TLS PSK in interchange form (NVMeTLSkey-1:hh:...:, as 'nvme gen-tls-key' writes it); implies --tls.")
+    String tlsKey;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -75,7 +81,8 @@ final class ConnectOptions {
                 .ctrlLossTimeoutMs(ctrlLossSeconds < 0 ? -1 : (long) (ctrlLossSeconds * 1000))
                 .connectTimeoutMs((long) (connectTimeoutSeconds * 1000))
                 .disableSqFlowControl(disableSqFlow)
-                .dhchap(DhchapOptions.of(dhchapSecret, dhchapCtrlSecret));
+                .dhchap(DhchapOptions.of(dhchapSecret, dhchapCtrlSecret))
+                .tls(io.locus.initiator.tls.TlsOptions.of(tls, tlsKey));
         if (keepAliveSeconds != null) {
             o.keepAliveTimeoutMs(keepAliveSeconds * 1000);
         }

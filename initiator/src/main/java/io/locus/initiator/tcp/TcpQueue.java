@@ -42,6 +42,7 @@ import java.util.logging.Logger;
  * (one pooled buffer), written and flushed once per turn by {@link #flush()}; responses are parsed in place.
  */
 public final class TcpQueue implements HostConnection {
+    private volatile java.util.function.Supplier<io.netty.channel.ChannelHandler> tlsHandlers;
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
     /** H2CData payloads up to this size are copied next to their header; larger ones are sent as a slice. */
     private static final int H2C_COPY_LIMIT = 16 * 1024;
@@ -251,6 +252,11 @@ public final class TcpQueue implements HostConnection {
 
     // ---------------------------------------------------------------- connection
 
+    /** Makes the TLS record handler placed first on each new connection; null (default) for clear text. */
+    public void tls(java.util.function.Supplier<io.netty.channel.ChannelHandler> handlers) {
+        this.tlsHandlers = handlers;
+    }
+
     @Override
     public void open(InetSocketAddress address, String endpoint, long timeoutMs) {
         close();
@@ -268,6 +274,9 @@ public final class TcpQueue implements HostConnection {
                 .handler(receiver);
         ChannelFuture cf = bootstrap.connect(address);
         channel = cf.channel();
+        if (tlsHandlers != null) {
+            channel.pipeline().addFirst(tlsHandlers.get()); // TLS before ICReq: the ICReq below waits for the handshake
+        }
         cf.addListener(done -> {
             if (cf.channel() != channel) {
                 return;

@@ -134,6 +134,12 @@ public final class FabricsCommands {
             r.complete(Status.CONNECT_INVALID_HOST | Status.DNR, ipo(IATTR_DATA, ConnectData.HOSTNQN_OFFSET));
             return;
         }
+        io.locus.protocol.tls.PskIdentity tls = queue.tlsIdentity();
+        if (tls != null && !(tls.hostNqn().equals(hostnqn) && tls.subsystemNqn().equals(subnqn))) {
+            reject(r, "Connect as '" + hostnqn + "' to " + subnqn + " over TLS with the PSK identity of another host or subsystem ('" + tls.text() + "')");
+            r.complete(Status.CONNECT_INVALID_HOST | Status.DNR, ipo(IATTR_DATA, ConnectData.HOSTNQN_OFFSET));
+            return;
+        }
         boolean flowControlDisabled = (cattr & FabricsCommand.CATTR_DISABLE_SQ_FLOW_CONTROL) != 0;
         if (qid == 0) {
             if (cntlid != ConnectData.CNTLID_DYNAMIC) {

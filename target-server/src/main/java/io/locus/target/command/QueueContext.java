@@ -35,4 +35,9 @@ public interface QueueContext {
 
     /** Peer address for logs. */
     String peer();
+
+    /** The TLS PSK identity the connection authenticated with, or null on a clear-text connection. */
+    default io.locus.protocol.tls.PskIdentity tlsIdentity() {
+        return null;
+    }
 }

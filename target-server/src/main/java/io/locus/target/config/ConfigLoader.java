@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.protocol.auth.DhGroup;
 import io.locus.protocol.auth.DhchapHash;
 import io.locus.protocol.auth.DhchapSecret;
+import io.locus.protocol.tls.TlsPsk;
 import io.locus.target.auth.DhchapHostConfig;
+import io.locus.target.tls.TargetTlsConfig;
 import io.locus.target.config.TargetConfig.Limits;
 import io.locus.target.config.TargetConfig.Listen;
 import io.locus.target.config.TargetConfig.NamespaceConfig;
@@ -34,6 +36,8 @@ import java.util.UUID;
 public final class ConfigLoader {
     private static final Set<String> BACKENDS = Set.of("memory", "null", "file", "uring");
     private final String file;
+    /** TLS PSKs of host entries, by subsystem then host NQN. */
+    private final Map<String, Map<String, TlsPsk>> tlsHostKeys = new HashMap<>();
 
     private ConfigLoader(String file) {
         this.file = file;
@@ -66,7 +70,7 @@ public final class ConfigLoader {
     }
 
     private TargetConfig root(JsonNode root) throws ConfigException {
-        allowOnly(root, "", "reactors", "ports", "discovery", "subsystems", "limits");
+        allowOnly(root, "", "reactors", "ports", "discovery", "subsystems", "limits", "tls_keys");
         TargetConfig defaults = TargetConfig.embeddedDefault();
         Reactors reactors = root.has("reactors") ? reactors(root.get("reactors")) : defaults.reactors();
         List<Listen> ports = new ArrayList<>();
@@ -100,7 +104,40 @@ public final class ConfigLoader {
         if (ports.isEmpty() && discovery == null) {
             throw error("ports", "no ports and no discovery port: nothing to listen on");
         }
-        return new TargetConfig(reactors, ports, discovery, subsystems, limits);
+        TargetTlsConfig tls = tls(root, ports, discovery);
+        return new TargetConfig(reactors, ports, discovery, subsystems, limits, tls);
+    }
+
+    /** {@code "tls_keys"}: PSKs any host may use; and a port that requires TLS needs some key to accept. */
+    private TargetTlsConfig tls(JsonNode root, List<Listen> ports, Listen discovery) throws ConfigException {
+        List<TlsPsk> anyHost = new ArrayList<>();
+        if (root.has("tls_keys")) {
+            JsonNode list = array(root.get("tls_keys"), "tls_keys");
+            for (int i = 0; i < list.size(); i++) {
+                anyHost.add(tlsKey(list.get(i), "tls_keys[" + i + "]"));
+            }
+        }
+        TargetTlsConfig tls = new TargetTlsConfig(tlsHostKeys, anyHost);
+        for (int i = 0; i < ports.size(); i++) {
+            if (ports.get(i).tlsRequired() && !tls.hasKeys()) {
+                throw error("ports[" + i + "].tls", "is required, but no host entry has a tls_key and there are no tls_keys");
+            }
+        }
+        if (discovery != null && discovery.tlsRequired() && !tls.hasKeys()) {
+            throw error("discovery.tls", "is required, but no host entry has a tls_key and there are no tls_keys");
+        }
+        return tls;
+    }
+
+    private TlsPsk tlsKey(JsonNode n, String where) throws ConfigException {
+        if (!n.isTextual()) {
+            throw error(where, "must be a string (a TLS PSK in interchange form, NVMeTLSkey-1:...:, as 'nvme gen-tls-key' writes it)");
+        }
+        try {
+            return TlsPsk.parse(n.asText());
+        } catch (IllegalArgumentException e) {
+            throw error(where, e.getMessage());
+        }
     }
 
     private Reactors reactors(JsonNode n) throws ConfigException {
@@ -137,13 +174,21 @@ public final class ConfigLoader {
 
     private Listen listen(JsonNode n, String where) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "address", "port");
+        allowOnly(n, where, "address", "port", "tls");
         String address = n.has("address") ? text(n.get("address"), where + ".address") : "127.0.0.1";
         if (!n.has("port")) {
             throw error(where + ".port", "is required");
         }
         int port = intValue(n.get("port"), where + ".port", 0, 65535);
-        return new Listen(address, port);
+        boolean tls = false;
+        if (n.has("tls")) {
+            String mode = text(n.get("tls"), where + ".tls");
+            if (!mode.equals("required") && !mode.equals("none")) {
+                throw error(where + ".tls", "must be \"required\" (TLS 1.3 with a PSK before ICReq) or \"none\", not \"" + mode + "\"");
+            }
+            tls = mode.equals("required");
+        }
+        return new Listen(address, port, tls);
     }
 
     private SubsystemConfig subsystem(JsonNode n, String where) throws ConfigException {
@@ -170,7 +215,7 @@ public final class ConfigLoader {
         if (n.has("hosts")) {
             JsonNode list = array(n.get("hosts"), where + ".hosts");
             for (int i = 0; i < list.size(); i++) {
-                String h = list.get(i).isObject() ? hostEntry(list.get(i), where + ".hosts[" + i + "]", hostAuth)
+                String h = list.get(i).isObject() ? hostEntry(list.get(i), where + ".hosts[" + i + "]", hostAuth, nqn)
                         : text(list.get(i), where + ".hosts[" + i + "]");
                 String problem = Nqn.problem(h);
                 if (problem != null) {
@@ -202,12 +247,16 @@ public final class ConfigLoader {
      * "dhchap_hashes": ["sha256", ...], "dhchap_dhgroups": ["ffdhe2048", "null", ...]}}. Returns its NQN and records
      * its DH-HMAC-CHAP settings. Errors name the field, never the secret.
      */
-    private String hostEntry(JsonNode n, String where, Map<String, DhchapHostConfig> hostAuth) throws ConfigException {
-        allowOnly(n, where, "nqn", "dhchap_key", "dhchap_ctrl_key", "dhchap_hashes", "dhchap_dhgroups");
+    private String hostEntry(JsonNode n, String where, Map<String, DhchapHostConfig> hostAuth, String subnqn) throws ConfigException {
+        allowOnly(n, where, "nqn", "dhchap_key", "dhchap_ctrl_key", "dhchap_hashes", "dhchap_dhgroups", "tls_key");
         if (!n.has("nqn")) {
             throw error(where + ".nqn", "is required");
         }
         String nqn = text(n.get("nqn"), where + ".nqn");
+        if (n.has("tls_key")
+                && tlsHostKeys.computeIfAbsent(subnqn, k -> new HashMap<>()).put(nqn, tlsKey(n.get("tls_key"), where + ".tls_key")) != null) {
+            throw error(where + ".nqn", "'" + nqn + "' has a TLS key twice");
+        }
         if (!n.has("dhchap_key")) {
             for (String f : List.of("dhchap_ctrl_key", "dhchap_hashes", "dhchap_dhgroups")) {
                 if (n.has(f)) {

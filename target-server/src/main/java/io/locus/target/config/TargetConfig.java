@@ -7,7 +7,16 @@ import java.util.UUID;
  * The whole target configuration, as read from JSON or built from quick-start flags.
  */
 public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discovery, List<SubsystemConfig> subsystems,
-                           Limits limits) {
+                           Limits limits, io.locus.target.tls.TargetTlsConfig tls) {
+
+    public TargetConfig {
+        tls = tls == null ? io.locus.target.tls.TargetTlsConfig.NONE : tls;
+    }
+
+    public TargetConfig(Reactors reactors, List<Listen> ports, Listen discovery, List<SubsystemConfig> subsystems,
+                        Limits limits) {
+        this(reactors, ports, discovery, subsystems, limits, io.locus.target.tls.TargetTlsConfig.NONE);
+    }
 
     /**
      * Reactor placement and policy.
@@ -44,7 +53,12 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
-    public record Listen(String address, int port) {
+    /** @param tlsRequired the port takes NVMe/TCP over TLS 1.3 (PSK) only ({@code "tls": "required"}) */
+    public record Listen(String address, int port, boolean tlsRequired) {
+        public Listen(String address, int port) {
+            this(address, port, false);
+        }
+
         public String display() {
             return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
         }

@@ -9,8 +9,13 @@ import java.net.InetSocketAddress;
  * @param address   address to bind
  * @param discovery whether this port was configured for the discovery service (8009); the discovery subsystem
  *                  answers on every port, I/O subsystems on every port too
+ * @param tlsRequired the port takes NVMe/TCP over TLS only (TLS before ICReq; clear text is refused)
  */
-public record Port(int id, InetSocketAddress address, boolean discovery) {
+public record Port(int id, InetSocketAddress address, boolean discovery, boolean tlsRequired) {
+    public Port(int id, InetSocketAddress address, boolean discovery) {
+        this(id, address, discovery, false);
+    }
+
     public String host() {
         return address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
     }

@@ -176,6 +176,12 @@ public final class TcpQueue extends ByteToMessageDecoder implements QueueContext
     }
 
     @Override
+    public io.locus.protocol.tls.PskIdentity tlsIdentity() {
+        io.locus.runtime.tls.TlsRecordHandler tls = ctx == null ? null : ctx.pipeline().get(io.locus.runtime.tls.TlsRecordHandler.class);
+        return tls == null ? null : tls.peerIdentity();
+    }
+
+    @Override
     public void close(String reason) {
         if (ctx == null) {
             return;

@@ -41,6 +41,7 @@ public final class TcpTransport implements AutoCloseable {
     private final long stallTimeoutNanos;
     private final List<Channel> listeners = new ArrayList<>();
     private final Map<TcpQueue, Boolean> queues = new ConcurrentHashMap<>();
+    private volatile io.locus.runtime.tls.PskLookup tlsKeys = id -> null;
 
     public TcpTransport(TargetContext target, ReactorGroup reactors, Map<Reactor, ReactorCompletions> completions,
                         int maxConnectionsPerPort, long stallTimeoutMillis) {
@@ -90,6 +91,11 @@ public final class TcpTransport implements AutoCloseable {
      * new one (a test holds it there to send input mid-move).
      */
     volatile Runnable duringMove;
+
+    /** The TLS PSKs of hosts, for ports that require TLS. */
+    public void tlsKeys(io.locus.runtime.tls.PskLookup keys) {
+        this.tlsKeys = keys;
+    }
 
     /** Binds a port; throws with the address in the message when it cannot. */
     public void listen(Port port) throws IOException {
@@ -176,6 +182,9 @@ public final class TcpTransport implements AutoCloseable {
             // Responses are bounded by the queue depth, not by writability: a high mark keeps Netty from toggling
             // the channel's writability (and firing events) on every full-queue batch.
             child.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 << 20, 16 << 20));
+            if (port.tlsRequired()) {
+                child.pipeline().addLast(io.locus.runtime.tls.TlsRecordHandler.server(tlsKeys, target.rejects()::reject));
+            }
             child.pipeline().addLast(queue);
             child.closeFuture().addListener(f -> open.decrementAndGet());
             reactor.eventLoop().register(child).addListener(f -> {
