@@ -46,7 +46,6 @@ public final class UringBackend implements Backend {
     private final int[] slotByRing = new int[UringRings.MAX_RINGS];
     private final Set<UringRing> rings = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
-    private final AtomicBoolean offReactorLogged = new AtomicBoolean();
     private volatile boolean zeroRange = true;
     private volatile boolean punchHole = true;
     private volatile boolean discard;
@@ -219,14 +218,7 @@ public final class UringBackend implements Backend {
 
     @Override
     public void submit(BackendIo io) {
-        if (!(io.sink() instanceof ReactorCompletions completions)) {
-            if (offReactorLogged.compareAndSet(false, true)) {
-                LOG.warning("uring namespace " + path + ": a request without a reactor cannot be served");
-            }
-            io.complete(Status.INTERNAL_ERROR);
-            return;
-        }
-        Reactor reactor = completions.reactor();
+        Reactor reactor = io.sink().reactor();
         if (!reactor.inReactor()) {
             reactor.execute(() -> submit(io)); // not the data path: requests are submitted on their reactor
             return;

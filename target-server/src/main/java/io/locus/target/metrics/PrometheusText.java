@@ -2,7 +2,7 @@ package io.locus.target.metrics;
 
 import io.locus.runtime.Reactor;
 import io.locus.target.Target;
-import io.locus.target.backend.ReactorCompletions;
+import io.locus.target.core.PollGroup;
 import io.locus.target.backend.UringBackend;
 import org.HdrHistogram.Histogram;
 
@@ -38,7 +38,7 @@ public final class PrometheusText {
         }
         header(b, "locus_backend_completions_total", "counter", "Backend completions by where they arrived from.");
         for (Reactor r : target.reactors().reactors()) {
-            ReactorCompletions c = target.completions(r);
+            PollGroup c = target.completions(r);
             b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"local\"} ").append(c.localCompletions()).append('\n');
             b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"remote\"} ").append(c.remoteCompletions()).append('\n');
         }

@@ -6,16 +6,22 @@ import java.net.InetSocketAddress;
  * A listener: transport, address and the port id reported in discovery log entries.
  *
  * @param id        PORTID in discovery entries
+ * @param trtype    TRTYPE in discovery entries: the transport that serves the port ({@code DiscoveryLog.TRTYPE_*})
  * @param address   address to bind
  * @param discovery whether this port was configured for the discovery service (8009); the discovery subsystem
  *                  answers on every port, I/O subsystems on every port too
  */
-public record Port(int id, InetSocketAddress address, boolean discovery) {
+public record Port(int id, int trtype, InetSocketAddress address, boolean discovery) {
     public String host() {
         return address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
     }
 
     public boolean ipv6() {
         return address.getAddress() instanceof java.net.Inet6Address;
+    }
+
+    /** The same port at another address (the one the OS bound for a configured port 0). */
+    public Port at(InetSocketAddress bound) {
+        return new Port(id, trtype, bound, discovery);
     }
 }

@@ -1,10 +1,11 @@
-package io.locus.target.command;
+package io.locus.target.core;
 
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.target.backend.BackendCallback;
 import io.locus.target.backend.BackendIo;
+import io.locus.target.model.AsyncEventSlot;
 import io.locus.target.model.Namespace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -17,8 +18,8 @@ import io.netty.buffer.Unpooled;
  * <p>Lifecycle: FREE, then (transport) RECEIVED, [AWAITING_DATA via R2T], EXECUTING (handler / backend), then
  * COMPLETING (response queued) and FREE again.
  */
-public final class Request implements BackendCallback {
-    /** Slot lifecycle; every path ends in {@link QueueContext#complete(Request)}. */
+public final class Request implements BackendCallback, AsyncEventSlot {
+    /** Slot lifecycle; every path ends in {@link Queue#complete(Request)}. */
     public enum State {
         /** Unused slot. */
         FREE,
@@ -32,27 +33,26 @@ public final class Request implements BackendCallback {
         COMPLETING
     }
 
-    /** Headroom before read data so a C2HData header (24 + digest, padded to the host's HPDA of up to 128) fits in place. */
-    public static final int DATA_HEADROOM = 160;
-    /** Tailroom reserved after read data for a data digest. */
-    public static final int DATA_TAILROOM = 4;
-
     public final int slot;
     /** A private copy of the SQE (64 bytes). */
     public final ByteBuf sqe = Unpooled.buffer(Sqe.LENGTH, Sqe.LENGTH);
     public final BackendIo io;
-    public QueueContext queue;
+    public Queue queue;
     public State state = State.FREE;
 
     public int cid;
     public int opcode;
     /** Transfer length from SGL1. */
     public int transferLength;
-    /** Data: received (host to controller) or to send (controller to host); may be null. */
+    /**
+     * Data: received (host to controller; the transport fills it from its reader index) or to send (controller to
+     * host; its readable bytes). No room is reserved for transport headers: a transport sends them beside the data.
+     * May be null.
+     */
     public ByteBuf data;
-    /** Index in {@link #data} where the payload starts. */
-    public int dataStart;
     public Namespace namespace;
+    /** The dispatcher checked the command against its namespace (before asking for its data). */
+    public boolean validated;
 
     public int status;
     public int dw0;
@@ -78,10 +78,10 @@ public final class Request implements BackendCallback {
         void onBackendDone(Request request, BackendIo io);
     }
 
-    public Request(int slot, QueueContext queue) {
+    public Request(int slot, Queue queue) {
         this.slot = slot;
         this.queue = queue;
-        this.io = new BackendIo(this, queue.completions());
+        this.io = new BackendIo(this, queue.pollGroup());
     }
 
     public void reset() {
@@ -92,6 +92,7 @@ public final class Request implements BackendCallback {
         transferLength = 0;
         releaseData();
         namespace = null;
+        validated = false;
         status = Status.SUCCESS;
         backendSubmitNanos = 0;
         backendDoneNanos = 0;
@@ -142,25 +143,23 @@ public final class Request implements BackendCallback {
         return false;
     }
 
-    /**
-     * Allocates a zero-filled buffer for {@code length} bytes of data to return to the host, with headroom for the
-     * transport's data PDU header and tailroom for its digest.
-     */
+    /** Allocates a pooled buffer for {@code length} bytes of data to return to the host (empty, to be filled). */
     public ByteBuf allocateReadData(int length) {
         releaseData();
-        ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(DATA_HEADROOM + length + DATA_TAILROOM);
-        buf.writerIndex(DATA_HEADROOM);
-        buf.readerIndex(DATA_HEADROOM);
-        dataStart = DATA_HEADROOM;
-        data = buf;
-        return buf;
+        data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
+        return data;
     }
 
-    /** Same as {@link #allocateReadData} but filled with {@code length} zero bytes (admin structures). */
+    /** Allocates a buffer for {@code length} bytes of data to receive from the host (the transport fills it). */
+    public ByteBuf allocateWriteData(int length) {
+        return allocateReadData(length);
+    }
+
+    /** {@code length} zero bytes of data to return to the host, to be filled in place (admin structures). */
     public ByteBuf allocateZeroedReadData(int length) {
         ByteBuf buf = allocateReadData(length);
-        buf.setZero(DATA_HEADROOM, length);
-        buf.writerIndex(DATA_HEADROOM + length);
+        buf.setZero(0, length);
+        buf.writerIndex(length);
         return buf;
     }
 
@@ -180,7 +179,7 @@ public final class Request implements BackendCallback {
     public void submit(CompletionHandler then) {
         this.continuation = then;
         io.urgent = urgent();
-        io.sink(queue.completions());
+        io.sink(queue.pollGroup());
         backendSubmitNanos = System.nanoTime();
         namespace.backend().submit(io);
     }
@@ -200,6 +199,7 @@ public final class Request implements BackendCallback {
         queue.complete(this);
     }
 
+    @Override
     public void complete(int status, int dw0) {
         this.dw0 = dw0;
         complete(status);
