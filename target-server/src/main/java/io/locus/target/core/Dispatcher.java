@@ -2,6 +2,7 @@ package io.locus.target.core;
 
 import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.target.metrics.ReactorStats;
@@ -25,6 +26,17 @@ public final class Dispatcher {
         this.fabrics = fabrics;
         this.admin = admin;
         this.io = io;
+    }
+
+    /**
+     * The checks every command gets as it arrives, whatever carried it: SGLs only (PSDT 01b) and no fused commands,
+     * which are not supported — Invalid Field + DNR, as Linux nvmet answers both.
+     */
+    public int checkCommand(Request r) {
+        if (Sqe.psdt(r.sqe, 0) != 1 || Sqe.fuse(r.sqe, 0) != 0) {
+            return Status.INVALID_FIELD | Status.DNR;
+        }
+        return Status.SUCCESS;
     }
 
     /**

@@ -260,8 +260,9 @@ final class TcpReceiver extends ByteToMessageDecoder {
         int inCapsule = PduFraming.dataLength(in, base, headerDigest, dataDigest);
         r.transferLength = (int) Math.min(sglLength, Integer.MAX_VALUE);
 
-        if (Sqe.psdt(in, sqeBase) != 1 || Sqe.fuse(in, sqeBase) != 0) {
-            r.complete(Status.INVALID_FIELD | Status.DNR);
+        int status = dispatcher.checkCommand(r);
+        if (status != Status.SUCCESS) {
+            r.complete(status);
             return;
         }
         if (inCapsule > 0) {
