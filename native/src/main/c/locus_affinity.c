@@ -29,8 +29,12 @@ static void throw_errno(JNIEnv *env, const char *call, int err) {
     }
 }
 
-/* Returns false when the kernel finds no usable CPU in the mask (EINVAL: offline, absent or outside our cpuset). */
-JNIEXPORT jboolean JNICALL Java_io_locus_nativeio_Affinity_setAffinity0(JNIEnv *env, jclass cls, jlongArray mask) {
+/*
+ * Sets the mask of thread tid (0: the calling thread). Returns false when the kernel finds no usable CPU in the mask
+ * (EINVAL: offline, absent or outside our cpuset) or the thread is gone (ESRCH).
+ */
+JNIEXPORT jboolean JNICALL Java_io_locus_nativeio_Affinity_setAffinity0(JNIEnv *env, jclass cls, jint tid,
+                                                                        jlongArray mask) {
     (void) cls;
     jsize words = (*env)->GetArrayLength(env, mask);
     int cpus = words * 64;
@@ -53,11 +57,11 @@ JNIEXPORT jboolean JNICALL Java_io_locus_nativeio_Affinity_setAffinity0(JNIEnv *
             CPU_SET_S(cpu, size, set);
         }
     }
-    /* pid 0 is the calling thread, not the whole process */
-    int err = sched_setaffinity(0, size, set) == 0 ? 0 : errno;
+    /* pid 0 is the calling thread, not the whole process; any other id is one thread (task) too */
+    int err = sched_setaffinity((pid_t) tid, size, set) == 0 ? 0 : errno;
     free(bits);
     CPU_FREE(set);
-    if (err != 0 && err != EINVAL) {
+    if (err != 0 && err != EINVAL && err != ESRCH) {
         throw_errno(env, "sched_setaffinity", err);
     }
     return err == 0 ? JNI_TRUE : JNI_FALSE;

@@ -320,6 +320,14 @@ public final class Controller implements AutoCloseable, QueueOwner {
         return done.dw0();
     }
 
+    /**
+     * Runs DH-HMAC-CHAP again on the admin queue and every I/O queue (an AUTH_Negotiate on authenticated queues, as
+     * Linux does when its dhchap_secret is rewritten). Blocks; a failure throws, and the target ends the controller.
+     */
+    public void reauthenticate() {
+        QueueAuthChannel.reauthenticate(this);
+    }
+
     /** Drops the connections as if they were lost: the controller resets and reconnects (a drill). */
     public void reset(String reason) {
         control.execute(() -> onFailure(reason));

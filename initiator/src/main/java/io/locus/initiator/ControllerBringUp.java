@@ -1,5 +1,6 @@
 package io.locus.initiator;
 
+import io.locus.initiator.auth.DhchapHost;
 import io.locus.initiator.tcp.TcpQueue;
 import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.FabricsCommand;
@@ -164,6 +165,8 @@ final class ControllerBringUp {
         if (!done.ok()) {
             throw new NvmeException(describeConnectFailure(done, queue.qid()), done.status());
         }
+        DhchapHost.afterConnect(done.dw0(), id.isDiscovery(), options.dhchap(),
+                new QueueAuthChannel(queue, true, stepTimeoutMs, id.endpoint()), queue.qid(), host.hostNqn(), id.subsystemNqn(), id.endpoint());
         return done.dw0() & 0xFFFF;
     }
 

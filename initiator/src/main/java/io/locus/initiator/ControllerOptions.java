@@ -1,5 +1,6 @@
 package io.locus.initiator;
 
+import io.locus.initiator.auth.DhchapOptions;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.ReactorGroup;
 
@@ -34,6 +35,7 @@ public final class ControllerOptions {
     private ReactorGroup reactors;
     private IdleMode idleMode = IdleMode.ADAPTIVE;
     private final List<ControllerListener> listeners = new ArrayList<>();
+    private DhchapOptions dhchap = DhchapOptions.NONE;
 
     public static ControllerOptions defaults() {
         return new ControllerOptions();
@@ -133,6 +135,16 @@ public final class ControllerOptions {
     }
 
     /** A listener registered before the first connect, so it sees every state change. */
+    /** DH-HMAC-CHAP secrets (and the hashes and DH groups to offer); default none. */
+    public ControllerOptions dhchap(DhchapOptions options) {
+        this.dhchap = options == null ? DhchapOptions.NONE : options;
+        return this;
+    }
+
+    public DhchapOptions dhchap() {
+        return dhchap;
+    }
+
     public ControllerOptions listener(ControllerListener listener) {
         this.listeners.add(listener);
         return this;

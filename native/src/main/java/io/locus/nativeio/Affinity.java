@@ -48,7 +48,29 @@ public final class Affinity {
             throw new IllegalArgumentException("CPU " + (cpus.length() - 1) + " is above the limit of " + MAX_CPUS);
         }
         requireNativeThread();
-        return setAffinity0(cpus.toLongArray());
+        return setAffinity0(0, cpus.toLongArray());
+    }
+
+    /**
+     * Lets another OS thread of this process (a task id from {@code /proc/self/task}) run only on {@code cpus}; used to
+     * keep the JVM's own threads (JIT compilers, GC workers) off the CPUs reserved for reactors.
+     *
+     * @return false when the thread has exited or the kernel finds no usable CPU in the set
+     * @throws IllegalArgumentException when {@code tid} is not positive, the set is empty or names a CPU at or above
+     *                                  {@link #MAX_CPUS}
+     */
+    public static boolean pinThread(int tid, BitSet cpus) {
+        if (tid <= 0) {
+            throw new IllegalArgumentException("thread id must be > 0: " + tid);
+        }
+        if (cpus.isEmpty()) {
+            throw new IllegalArgumentException("empty CPU set");
+        }
+        if (cpus.length() > MAX_CPUS) {
+            throw new IllegalArgumentException("CPU " + (cpus.length() - 1) + " is above the limit of " + MAX_CPUS);
+        }
+        NativeLibrary.ensureAvailable();
+        return setAffinity0(tid, cpus.toLongArray());
     }
 
     /** The CPU the calling thread is running on right now (it may move unless pinned). */
@@ -76,7 +98,7 @@ public final class Affinity {
         }
     }
 
-    private static native boolean setAffinity0(long[] mask);
+    private static native boolean setAffinity0(int tid, long[] mask);
 
     private static native int currentCpu0();
 

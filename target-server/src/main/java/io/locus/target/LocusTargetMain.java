@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -57,6 +58,9 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--cores", paramLabel = "LIST", description = "Reserved CPUs, one reactor each, e.g. 0 or 0,1 or 2-3.")
     String cores;
 
+    @Option(names = "--reserve", paramLabel = "on|off", description = "With --cores or reactors.cores: keep the JVM's own threads (JIT, GC, Netty, main) off the reactors' CPUs (default on).")
+    String reserve;
+
     @Option(names = "--idle", paramLabel = "MODE", description = "Reactor idle mode: adaptive (default) or busy.")
     String idle;
 
@@ -90,6 +94,11 @@ public final class LocusTargetMain implements Callable<Integer> {
             System.err.println("locus-target: " + e.getMessage());
             return 2;
         }
+        if (reserve != null && !reserve.equals("on") && !reserve.equals("off")) {
+            System.err.println("locus-target: --reserve must be on or off, not '" + reserve + "'");
+            return 2;
+        }
+        BitSet allowed = allowedCpus();
         Target target;
         try {
             target = Target.start(cfg, NativePinning.load());
@@ -121,12 +130,30 @@ public final class LocusTargetMain implements Callable<Integer> {
         if (metricsServer != null) {
             System.out.println("Metrics: http://" + metrics + "/metrics");
         }
+        if (!"off".equals(reserve) && allowed != null && !cfg.reactors().cores().isEmpty()) {
+            BitSet reserved = new BitSet();
+            cfg.reactors().cores().forEach(reserved::set);
+            ReservedCores.Sweep sweep = ReservedCores.apply(reserved, allowed, Target.REACTOR_THREAD_PREFIX);
+            if (sweep != null) {
+                System.out.println("Reserved CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(reserved) + " run reactors only; " + sweep.moved()
+                        + " other JVM threads moved to CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(sweep.others()));
+            }
+        }
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The CPUs this process may use, read before reactors pin themselves; null without the native library. */
+    private static BitSet allowedCpus() {
+        try {
+            return io.locus.nativeio.NativeLibrary.isAvailable() ? io.locus.nativeio.Affinity.currentAffinity() : null;
+        } catch (IllegalStateException e) {
+            return null;
+        }
     }
 
     TargetConfig buildConfig() throws ConfigException {

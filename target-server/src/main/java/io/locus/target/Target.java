@@ -49,6 +49,8 @@ import java.util.logging.Logger;
  * the queues, and flushes file backends.
  */
 public final class Target implements TargetContext, DiscoveryLogSource, AutoCloseable {
+    /** Reactor threads are named this prefix plus their index ({@code locus-reactor-0}, ...). */
+    public static final String REACTOR_THREAD_PREFIX = "locus-reactor";
     private static final Logger LOG = Logger.getLogger(Target.class.getName());
     /**
      * TREQ of every discovery log entry: 0x4, secure channel "not specified" (b1:0 = 0) plus "SQ flow control disable
@@ -83,6 +85,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 "Locus discovery", true, List.of(), 0, true);
         for (TargetConfig.SubsystemConfig sc : config.subsystems()) {
             Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false);
+            s.hostAuth(sc.hostAuth());
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
                 Backend backend = openBackend(nc, l.fileIoThreads());
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
@@ -92,7 +95,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         }
         int[] cpus = config.reactors().cores().isEmpty() ? new int[] {-1}
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
-        this.reactors = new ReactorGroup("locus-reactor", cpus, IdleMode.parse(config.reactors().idle()),
+        this.reactors = new ReactorGroup(REACTOR_THREAD_PREFIX, cpus, IdleMode.parse(config.reactors().idle()),
                 config.reactors().windowMicros() * 1000L, pinning);
         this.groups = new PollGroups(reactors);
         for (int i = 0; i < reactors.size(); i++) {

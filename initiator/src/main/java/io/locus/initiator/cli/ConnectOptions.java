@@ -3,6 +3,7 @@ package io.locus.initiator.cli;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.HostIdentity;
 import io.locus.initiator.TransportId;
+import io.locus.initiator.auth.DhchapOptions;
 import picocli.CommandLine.Option;
 
 /** The nvme-cli style options every command that talks to a target shares. */
@@ -46,6 +47,12 @@ final class ConnectOptions {
     @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to wait for the target while connecting (default ${DEFAULT-VALUE}).")
     double connectTimeoutSeconds;
 
+    @Option(names = {"-S", "--dhchap-secret"}, description = "DH-HMAC-CHAP secret of this host (DHHC-1:hh:...:, as 'nvme gen-dhchap-key' writes it).")
+    String dhchapSecret;
+
+    @Option(names = {"-C", "--dhchap-ctrl-secret"}, description = "DH-HMAC-CHAP secret of the controller: it must prove itself too (bidirectional).")
+    String dhchapCtrlSecret;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -64,7 +71,8 @@ final class ConnectOptions {
                 .reconnectDelayMs((long) (reconnectDelaySeconds * 1000))
                 .ctrlLossTimeoutMs(ctrlLossSeconds < 0 ? -1 : (long) (ctrlLossSeconds * 1000))
                 .connectTimeoutMs((long) (connectTimeoutSeconds * 1000))
-                .disableSqFlowControl(disableSqFlow);
+                .disableSqFlowControl(disableSqFlow)
+                .dhchap(DhchapOptions.of(dhchapSecret, dhchapCtrlSecret));
         if (keepAliveSeconds != null) {
             o.keepAliveTimeoutMs(keepAliveSeconds * 1000);
         }

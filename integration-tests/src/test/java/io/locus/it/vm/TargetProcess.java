@@ -79,6 +79,26 @@ public final class TargetProcess implements AutoCloseable {
         launch();
     }
 
+    /** The process id of the target's JVM (the launcher execs it). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Waits until the target has printed {@code text} (it is another process: its log is all there is to watch).
+     *
+     * @throws IOException when it has not within {@code timeout}, with the log so far
+     */
+    public void awaitLog(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!log().contains(text)) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IOException("locus-target did not print '" + text + "':\n" + log());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** What the target printed so far. */
     public String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";

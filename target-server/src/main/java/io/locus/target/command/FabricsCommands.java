@@ -5,6 +5,7 @@ import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.fabrics.Property;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
+import io.locus.target.auth.DhchapTarget;
 import io.locus.target.core.CommandSet;
 import io.locus.target.core.Queue;
 import io.locus.target.core.Request;
@@ -49,6 +50,10 @@ public final class FabricsCommands implements CommandSet {
         }
         if (queue.controller() == null) {
             r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+            return;
+        }
+        if (DhchapTarget.isAuthentication(fctype)) {
+            DhchapTarget.execute(r, fctype, target.rejects());
             return;
         }
         if (queue.qid() != 0) {
@@ -155,7 +160,7 @@ public final class FabricsCommands implements CommandSet {
             controller.assignCntlid(id);
             controller.attachAdminQueue(queue);
             queue.bind(controller, 0, sqsize, flowControlDisabled);
-            r.complete(Status.SUCCESS, id);
+            r.complete(Status.SUCCESS, id | DhchapTarget.onConnect(controller, subsystem, hostnqn, 0));
             return;
         }
         if (subsystem.isDiscovery()) {
@@ -187,7 +192,7 @@ public final class FabricsCommands implements CommandSet {
             return;
         }
         queue.bind(controller, qid, sqsize, flowControlDisabled);
-        r.complete(Status.SUCCESS, controller.cntlid());
+        r.complete(Status.SUCCESS, controller.cntlid() | DhchapTarget.onConnect(controller, subsystem, hostnqn, qid));
     }
 
     private static int ipo(int iattr, int offset) {

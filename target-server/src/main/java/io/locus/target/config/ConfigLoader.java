@@ -3,6 +3,10 @@ package io.locus.target.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.locus.protocol.auth.DhGroup;
+import io.locus.protocol.auth.DhchapHash;
+import io.locus.protocol.auth.DhchapSecret;
+import io.locus.target.auth.DhchapHostConfig;
 import io.locus.target.config.TargetConfig.Limits;
 import io.locus.target.config.TargetConfig.Listen;
 import io.locus.target.config.TargetConfig.NamespaceConfig;
@@ -14,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -160,10 +166,12 @@ public final class ConfigLoader {
             throw error(where + ".model", "must be at most 40 printable ASCII characters");
         }
         List<String> hosts = new ArrayList<>();
+        Map<String, DhchapHostConfig> hostAuth = new HashMap<>();
         if (n.has("hosts")) {
             JsonNode list = array(n.get("hosts"), where + ".hosts");
             for (int i = 0; i < list.size(); i++) {
-                String h = text(list.get(i), where + ".hosts[" + i + "]");
+                String h = list.get(i).isObject() ? hostEntry(list.get(i), where + ".hosts[" + i + "]", hostAuth)
+                        : text(list.get(i), where + ".hosts[" + i + "]");
                 String problem = Nqn.problem(h);
                 if (problem != null) {
                     throw error(where + ".hosts[" + i + "]", problem);
@@ -186,7 +194,69 @@ public final class ConfigLoader {
                 namespaces.add(ns);
             }
         }
-        return new SubsystemConfig(nqn, serial, model, anyHost, hosts, maxNs, namespaces);
+        return new SubsystemConfig(nqn, serial, model, anyHost, hosts, maxNs, namespaces, hostAuth);
+    }
+
+    /**
+     * A host given as an object: {@code {"nqn": ..., "dhchap_key": "DHHC-1:...", "dhchap_ctrl_key": "DHHC-1:...",
+     * "dhchap_hashes": ["sha256", ...], "dhchap_dhgroups": ["ffdhe2048", "null", ...]}}. Returns its NQN and records
+     * its DH-HMAC-CHAP settings. Errors name the field, never the secret.
+     */
+    private String hostEntry(JsonNode n, String where, Map<String, DhchapHostConfig> hostAuth) throws ConfigException {
+        allowOnly(n, where, "nqn", "dhchap_key", "dhchap_ctrl_key", "dhchap_hashes", "dhchap_dhgroups");
+        if (!n.has("nqn")) {
+            throw error(where + ".nqn", "is required");
+        }
+        String nqn = text(n.get("nqn"), where + ".nqn");
+        if (!n.has("dhchap_key")) {
+            for (String f : List.of("dhchap_ctrl_key", "dhchap_hashes", "dhchap_dhgroups")) {
+                if (n.has(f)) {
+                    throw error(where + "." + f, "needs dhchap_key (the host's secret) too");
+                }
+            }
+            return nqn;
+        }
+        DhchapSecret hostKey = secret(n.get("dhchap_key"), where + ".dhchap_key");
+        DhchapSecret ctrlKey = n.has("dhchap_ctrl_key") ? secret(n.get("dhchap_ctrl_key"), where + ".dhchap_ctrl_key") : null;
+        List<DhchapHash> hashes = new ArrayList<>();
+        if (n.has("dhchap_hashes")) {
+            JsonNode list = array(n.get("dhchap_hashes"), where + ".dhchap_hashes");
+            for (int i = 0; i < list.size(); i++) {
+                String w = where + ".dhchap_hashes[" + i + "]";
+                try {
+                    hashes.add(DhchapHash.parse(text(list.get(i), w)));
+                } catch (IllegalArgumentException e) {
+                    throw error(w, e.getMessage());
+                }
+            }
+        }
+        List<DhGroup> groups = new ArrayList<>();
+        if (n.has("dhchap_dhgroups")) {
+            JsonNode list = array(n.get("dhchap_dhgroups"), where + ".dhchap_dhgroups");
+            for (int i = 0; i < list.size(); i++) {
+                String w = where + ".dhchap_dhgroups[" + i + "]";
+                try {
+                    groups.add(DhGroup.parse(text(list.get(i), w)));
+                } catch (IllegalArgumentException e) {
+                    throw error(w, e.getMessage());
+                }
+            }
+        }
+        if (hostAuth.put(nqn, new DhchapHostConfig(hostKey, ctrlKey, hashes, groups)) != null) {
+            throw error(where + ".nqn", "'" + nqn + "' has DH-HMAC-CHAP settings twice");
+        }
+        return nqn;
+    }
+
+    private DhchapSecret secret(JsonNode n, String where) throws ConfigException {
+        if (!n.isTextual()) {
+            throw error(where, "must be a string (a DHHC-1 secret, as 'nvme gen-dhchap-key' writes it)");
+        }
+        try {
+            return DhchapSecret.parse(n.asText());
+        } catch (IllegalArgumentException e) {
+            throw error(where, e.getMessage());
+        }
     }
 
     private NamespaceConfig namespace(JsonNode n, String where, int defaultNsid, int maxNs) throws ConfigException {

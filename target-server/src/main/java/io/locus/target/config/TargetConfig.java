@@ -50,8 +50,18 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
+    /** @param hostAuth DH-HMAC-CHAP settings by host NQN, for the hosts that have a secret */
     public record SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
-                                  int maxNamespaces, List<NamespaceConfig> namespaces) {
+                                  int maxNamespaces, List<NamespaceConfig> namespaces,
+                                  java.util.Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth) {
+        public SubsystemConfig {
+            hostAuth = hostAuth == null ? java.util.Map.of() : java.util.Map.copyOf(hostAuth);
+        }
+
+        public SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
+                               int maxNamespaces, List<NamespaceConfig> namespaces) {
+            this(nqn, serial, model, allowAnyHost, hosts, maxNamespaces, namespaces, java.util.Map.of());
+        }
     }
 
     /** A namespace: backend kind (memory, null, file), size in bytes (0: the file's size), path for files. */

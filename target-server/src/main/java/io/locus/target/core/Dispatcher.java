@@ -1,5 +1,6 @@
 package io.locus.target.core;
 
+import io.locus.protocol.auth.Dhchap;
 import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sqe;
@@ -61,6 +62,9 @@ public final class Dispatcher {
             fabrics.execute(r);
         } else if (controller == null) {
             r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+        } else if (!controller.authenticated(q.qid())) {
+            // DH-HMAC-CHAP: only fabrics commands until this queue has authenticated.
+            r.complete(Dhchap.AUTHENTICATION_REQUIRED | Status.DNR);
         } else if (q.qid() == 0) {
             admin.execute(r);
         } else {

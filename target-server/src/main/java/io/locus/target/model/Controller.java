@@ -58,6 +58,8 @@ public final class Controller implements NamespaceListener {
     // Written by Set Features on the admin reactor, read by every I/O queue's reactor: published with volatile.
     private volatile boolean volatileWriteCacheEnabled = true;
     private volatile boolean provenanceEnabled;
+    /** DH-HMAC-CHAP state (io.locus.target.auth); null when the host has no secret configured. */
+    private volatile io.locus.target.auth.ControllerAuth auth;
     private final ErrorLog errorLog = new ErrorLog(ERROR_LOG_ENTRIES);
 
     /** I/O counters for SMART, updated by I/O queues on several reactors (striped, so they do not contend). */
@@ -193,6 +195,23 @@ public final class Controller implements NamespaceListener {
             adminQueue.close(reason);
         }
         return true;
+    }
+
+    public io.locus.target.auth.ControllerAuth auth() {
+        return auth;
+    }
+
+    public void auth(io.locus.target.auth.ControllerAuth auth) {
+        this.auth = auth;
+    }
+
+    /**
+     * Whether a command other than a fabrics command may run on queue {@code qid}: true unless the host must
+     * authenticate (DH-HMAC-CHAP) and this queue has not yet (Linux: {@code nvmet_check_auth_status}).
+     */
+    public boolean authenticated(int qid) {
+        io.locus.target.auth.ControllerAuth a = auth;
+        return a == null || a.allows(qid);
     }
 
     public synchronized boolean isClosed() {

@@ -30,6 +30,8 @@ public final class Subsystem {
     private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
     private final List<NamespaceListener> listeners = new CopyOnWriteArrayList<>();
     private int nextCntlid = 1;
+    /** DH-HMAC-CHAP settings by host NQN (io.locus.target.auth); hosts absent here do not authenticate. */
+    private volatile Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth = Map.of();
 
     public Subsystem(String nqn, String serial, String model, boolean allowAnyHost, Collection<String> allowedHosts,
                      int maxNamespaces, boolean discovery) {
@@ -64,6 +66,15 @@ public final class Subsystem {
 
     public boolean hostAllowed(String hostNqn) {
         return allowAnyHost || allowedHosts.contains(hostNqn);
+    }
+
+    public void hostAuth(Map<String, io.locus.target.auth.DhchapHostConfig> byHostNqn) {
+        this.hostAuth = Map.copyOf(byHostNqn);
+    }
+
+    /** The host's DH-HMAC-CHAP settings, or null when it has none. */
+    public io.locus.target.auth.DhchapHostConfig hostAuth(String hostNqn) {
+        return hostAuth.get(hostNqn);
     }
 
     public boolean allowAnyHost() {
