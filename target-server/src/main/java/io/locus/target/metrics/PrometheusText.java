@@ -88,6 +88,13 @@ public final class PrometheusText {
                         .append(reasons[reason]).append("\"} ").append(s.responseFlushes(reason)).append('\n');
             }
         }
+        header(b, "locus_response_flush_buffers_total", "counter", "Buffers the response flushes handed to the socket: "
+                + "PDUs and data up to 16 KiB are batched into one buffer per flush, larger data goes as its own buffer. "
+                + "Buffers per flush = this over locus_response_flushes_total.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_response_flush_buffers_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flushedBuffers()).append('\n');
+        }
         header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
                 + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");
         for (Reactor r : target.reactors().reactors()) {

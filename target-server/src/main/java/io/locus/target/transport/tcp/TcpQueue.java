@@ -17,6 +17,7 @@ import io.locus.target.metrics.ReactorStats;
 import io.locus.target.model.Port;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -36,6 +37,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
     private final TcpReceiver receiver;
     private final ResponseBatching batching;
     private final PduWriter writer = new PduWriter();
+    private final SendBatch batch = new SendBatch();
     /** Right after Connect: the reactor this I/O queue belongs on, (qid - 1) mod n; null once there. */
     private PollGroup migrateTo;
     /** A move is under way: input waits in the receiver until the queue is on its new reactor. */
@@ -103,6 +105,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
 
     void attached(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.batch.attach(ctx);
         this.peer = String.valueOf(ctx.channel().remoteAddress());
     }
 
@@ -114,6 +117,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         if (timer != null) {
             timer.cancel(false);
         }
+        batch.discard();
         disconnected();
         transport.queueClosed(this);
     }
@@ -195,19 +199,24 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
 
     /** Sends one R2T for the whole transfer (the data arrives in H2CData PDUs tagged with the slot). */
     void sendR2t(Request r) {
-        int plen = writer.headerLength(DataPdu.HEADER_LENGTH);
-        ByteBuf pdu = ctx.alloc().directBuffer(plen);
-        writer.beginHeader(pdu, 0, PduType.R2T, 0, DataPdu.HEADER_LENGTH, 0);
-        DataPdu.writeFields(pdu, 0, r.cid, r.slot, 0, r.transferLength);
-        pdu.writerIndex(writer.sealHeader(pdu, 0));
-        ctx.write(pdu, ctx.voidPromise());
+        ByteBuf out = batch.space(writer.headerLength(DataPdu.HEADER_LENGTH));
+        int base = out.writerIndex();
+        writer.beginHeader(out, base, PduType.R2T, 0, DataPdu.HEADER_LENGTH, 0);
+        DataPdu.writeFields(out, base, r.cid, r.slot, 0, r.transferLength);
+        out.writerIndex(writer.sealHeader(out, base));
         scheduleFlush();
     }
 
     /** Writes a PDU the receiver built (ICResp), to go with this turn's flush. */
     void send(ByteBuf pdu) {
-        ctx.write(pdu, ctx.voidPromise());
+        batch.append(pdu);
         scheduleFlush();
+    }
+
+    /** Sends a last PDU (C2HTermReq) after everything queued so far, then closes the connection. */
+    void sendLast(ByteBuf pdu) {
+        batch.end();
+        ctx.writeAndFlush(pdu).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
@@ -253,46 +262,51 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
     }
 
     /**
-     * Writes the data as one C2HData PDU: its header in a small buffer, then the request's data as it is (no copy),
-     * then its digest. Returns true when the PDU also carried the completion (SUCCESS flag, only on queues whose
-     * Connect disabled SQ flow control).
+     * Writes the data as one C2HData PDU into this flush's batch: the header, then the data — copied when small, else
+     * the request's buffer as it is (no copy) — then its digest. Returns true when the PDU also carried the completion
+     * (SUCCESS flag, only on queues whose Connect disabled SQ flow control).
      */
     private boolean sendC2hData(Request r) {
         ByteBuf data = r.data;
         r.data = null;
+        int index = data.readerIndex();
         int length = Math.min(data.readableBytes(), r.transferLength);
         // The SUCCESS flag drops the CQE, so it is used only when the CQE would carry nothing (no provenance timing).
         boolean successFlag = sqFlowControlDisabled() && !r.hasProvenance && r.dw0 == 0 && r.dw1 == 0;
         int flags = CommonHeader.FLAG_LAST_PDU | (successFlag ? CommonHeader.FLAG_SUCCESS : 0);
-        int pdo = writer.dataOffset(DataPdu.HEADER_LENGTH);
-        ByteBuf header = ctx.alloc().directBuffer(pdo);
-        writer.beginHeader(header, 0, PduType.C2H_DATA, flags, DataPdu.HEADER_LENGTH, length);
-        DataPdu.writeFields(header, 0, r.cid, 0, 0, length);
-        header.writerIndex(writer.sealHeader(header, 0));
-        ctx.write(header, ctx.voidPromise());
-        if (data.readableBytes() != length) {
-            data.writerIndex(data.readerIndex() + length);
+        boolean copy = SendBatch.copies(length);
+        ByteBuf out = batch.space(copy ? writer.pduLength(DataPdu.HEADER_LENGTH, length)
+                : writer.dataOffset(DataPdu.HEADER_LENGTH));
+        int base = out.writerIndex();
+        int plen = writer.beginHeader(out, base, PduType.C2H_DATA, flags, DataPdu.HEADER_LENGTH, length);
+        DataPdu.writeFields(out, base, r.cid, 0, 0, length);
+        int dataAt = writer.sealHeader(out, base);
+        if (copy) {
+            out.setBytes(dataAt, data, index, length);
+            writer.sealData(out, dataAt, length);
+            out.writerIndex(base + plen);
+            data.release();
+            return successFlag;
         }
+        out.writerIndex(dataAt);
+        data.writerIndex(index + length);
+        int digest = writer.dataDigest() ? writer.dataDigest(data, index, length) : 0;
+        batch.append(data);
         if (writer.dataDigest()) {
-            int digest = writer.dataDigest(data, data.readerIndex(), length);
-            ctx.write(data, ctx.voidPromise());
-            ByteBuf ddgst = ctx.alloc().directBuffer(CommonHeader.DIGEST_LENGTH);
+            ByteBuf ddgst = batch.space(CommonHeader.DIGEST_LENGTH);
             ddgst.writeIntLE(digest);
-            ctx.write(ddgst, ctx.voidPromise());
-        } else {
-            ctx.write(data, ctx.voidPromise());
         }
         return successFlag;
     }
 
     private void sendCapsuleResp(Request r) {
         r.releaseData();
-        int plen = writer.headerLength(CapsulePdu.RESP_HEADER_LENGTH);
-        ByteBuf pdu = ctx.alloc().directBuffer(plen);
-        writer.beginHeader(pdu, 0, PduType.CAPSULE_RESP, 0, CapsulePdu.RESP_HEADER_LENGTH, 0);
-        Cqe.write(pdu, CapsulePdu.CQE_OFFSET, r.dw0, r.dw1, sqHeadForCompletion(), Math.max(qid(), 0), r.cid, r.status);
-        pdu.writerIndex(writer.sealHeader(pdu, 0));
-        ctx.write(pdu, ctx.voidPromise());
+        ByteBuf out = batch.space(writer.headerLength(CapsulePdu.RESP_HEADER_LENGTH));
+        int base = out.writerIndex();
+        writer.beginHeader(out, base, PduType.CAPSULE_RESP, 0, CapsulePdu.RESP_HEADER_LENGTH, 0);
+        Cqe.write(out, base + CapsulePdu.CQE_OFFSET, r.dw0, r.dw1, sqHeadForCompletion(), Math.max(qid(), 0), r.cid,
+                r.status);
+        out.writerIndex(writer.sealHeader(out, base));
     }
 
     void scheduleFlush() {
@@ -314,8 +328,10 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
 
     /** One flush of the queued responses, counted by why it happened when it carries any. */
     private void flushResponses(int reason) {
+        batch.end();
+        int buffers = batch.takeWrites();
         if (pendingResponses > 0) {
-            pollGroup().stats().recordFlush(reason);
+            pollGroup().stats().recordFlush(reason, buffers);
         }
         flushScheduled = false;
         pendingResponses = 0;

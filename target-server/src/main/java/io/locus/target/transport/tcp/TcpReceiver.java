@@ -19,7 +19,6 @@ import io.locus.target.core.TransportLimits;
 import io.locus.target.model.RejectLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -384,6 +383,6 @@ final class TcpReceiver extends ByteToMessageDecoder {
         ByteBuf pdu = ctx.alloc().directBuffer(TermReqPdu.HEADER_LENGTH + copy);
         TermReqPdu.write(pdu, PduType.C2H_TERM_REQ, fes, fei, in, base, copy);
         in.skipBytes(in.readableBytes());
-        ctx.writeAndFlush(pdu).addListener(ChannelFutureListener.CLOSE);
+        queue.sendLast(pdu);
     }
 }
