@@ -6,6 +6,7 @@ import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.PduType;
 import io.locus.runtime.Reactor;
+import io.locus.target.config.TargetConfig;
 import io.locus.target.metrics.ReactorStats;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,23 @@ class ResponseWritesTest {
             long[] after = counters(t);
             assertEquals(1, after[0] - before[0], "flushes");
             assertEquals(3, after[1] - before[1], "the header; the data; its digest with the CapsuleResp");
+        }
+    }
+
+    @Test
+    void shouldSendNullNamespaceReadsFromTheSharedZeroes() throws Exception {
+        TargetConfig config = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "null", 64L << 20, null, BLOCK, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        try (Target t = Target.start(config);
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost host = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            host.icReq(false, true);
+            assertEquals(0, host.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            // Copied into the batch (4 KiB) and sent as the shared slice itself (128 KiB), each with its digest.
+            for (int blocks : new int[] {1, 32, 1, 32}) {
+                assertArrayEquals(new byte[blocks * BLOCK], (byte[]) host.readBlocks(1, 7, blocks, BLOCK)[0]);
+            }
         }
     }
 

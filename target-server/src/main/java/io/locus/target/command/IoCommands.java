@@ -80,7 +80,8 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
         switch (r.opcode) {
             case NvmOpcode.READ -> {
                 int length = r.transferLength;
-                ByteBuf data = r.allocateReadData(length);
+                ByteBuf constant = ns.backend().constantReadData(length);
+                ByteBuf data = constant != null ? r.readData(constant) : r.allocateReadData(length);
                 io.reset(BackendOp.READ, slba(r) << ns.blockShift(), length, data);
                 c.readCommands.increment();
                 c.blocksRead512.add(length >>> 9);

@@ -150,6 +150,13 @@ public final class Request implements BackendCallback, AsyncEventSlot {
         return data;
     }
 
+    /** Takes {@code data} (one reference, already filled) as the data to return to the host. */
+    public ByteBuf readData(ByteBuf data) {
+        releaseData();
+        this.data = data;
+        return data;
+    }
+
     /** Allocates a buffer for {@code length} bytes of data to receive from the host (the transport fills it). */
     public ByteBuf allocateWriteData(int length) {
         return allocateReadData(length);
