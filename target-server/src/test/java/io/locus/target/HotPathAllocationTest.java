@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * CapsuleCmd → dispatcher → backend → C2HData/CapsuleResp must not allocate per request on the target's reactor:
- * its allocated bytes, over thousands of reads and in-capsule writes after a warm-up, stay far below one small
+ * CapsuleCmd [→ R2T → H2CData] → dispatcher → backend → C2HData/CapsuleResp must not allocate per request on the target's reactor:
+ * its allocated bytes, over thousands of reads, in-capsule writes and R2T writes after a warm-up, stay far below one small
  * object per I/O. The host is a plain socket on the test thread, so only the target is measured.
  */
 @Timeout(60)
@@ -40,9 +40,10 @@ class HotPathAllocationTest {
             byte[] small = new byte[BLOCK];
             measure(backend, "4 KiB in-capsule writes", (h, i) ->
                     assertEquals(0, h.writeBlocks(1, i % 1024, small, BLOCK, 8192, 0).cqeStatus()));
-            // Not yet: writes through R2T/H2CData allocate about 43 bytes per I/O on the reactor (either backend), in
-            // the TCP receive path that cumulates H2CData before copying it; a receiver that reads data straight into
-            // the request's buffer, as the host's PduReceiver does, is what removes it.
+            // inCapsuleMax 0: every write asks for its data with an R2T and gets it in one H2CData PDU, which the
+            // receiver reads straight into the request's buffer.
+            measure(backend, "4 KiB R2T/H2CData writes", (h, i) ->
+                    assertEquals(0, h.writeBlocks(1, i % 1024, small, BLOCK, 0, 0).cqeStatus()));
         }
     }
 

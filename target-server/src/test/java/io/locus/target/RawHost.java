@@ -68,16 +68,20 @@ final class RawHost implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** When above 0: every PDU is sent in writes of this many bytes, so the target receives it in pieces. */
+    int dribble;
+
     void send(ByteBuf b) throws IOException {
         byte[] bytes = new byte[b.readableBytes()];
         b.getBytes(b.readerIndex(), bytes);
-        out.write(bytes);
-        out.flush();
+        sendRaw(bytes);
     }
 
     void sendRaw(byte[] bytes) throws IOException {
-        out.write(bytes);
-        out.flush();
+        for (int at = 0; at < bytes.length; at += dribble > 0 ? dribble : bytes.length) {
+            out.write(bytes, at, dribble > 0 ? Math.min(dribble, bytes.length - at) : bytes.length);
+            out.flush();
+        }
     }
 
     Pdu icReq(boolean hdgst, boolean ddgst) throws IOException {

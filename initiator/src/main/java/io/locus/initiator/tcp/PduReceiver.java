@@ -4,6 +4,7 @@ import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.Crc32cDigest;
 import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.PduFraming;
+import io.locus.protocol.tcp.PduHeaderReader;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
 import io.netty.buffer.ByteBuf;
@@ -32,16 +33,13 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
     private static final int DATA_DIGEST = 3;
     private static final int FAILED = 4;
 
-    /** Largest header we ever collect: a C2HTermReq with 128 bytes of offending header. */
-    private static final int HEADER_CAPACITY = TermReqPdu.HEADER_LENGTH + TermReqPdu.MAX_ERROR_DATA;
 
     private final TcpQueue queue;
-    private final ByteBuf header = Unpooled.buffer(HEADER_CAPACITY, HEADER_CAPACITY);
+    private final PduHeaderReader headers = new PduHeaderReader();
+    private final ByteBuf header = headers.header();
     private final ByteBuf digest = Unpooled.buffer(4, 4);
     private final Crc32cDigest crc = new Crc32cDigest();
     private int state = HEADER;
-    /** Header bytes this PDU needs (8 until the common header is in). */
-    private int headerNeeded = CommonHeader.LENGTH;
     private boolean initialized;
     private boolean headerDigest;
     private boolean dataDigest;
@@ -100,22 +98,16 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        header.release();
+        headers.release();
         digest.release();
     }
 
     private void readHeader(ByteBuf in) {
-        int take = Math.min(headerNeeded - header.writerIndex(), in.readableBytes());
-        header.writeBytes(in, take);
-        if (header.writerIndex() < headerNeeded) {
-            return;
+        switch (headers.read(in)) {
+            case PduHeaderReader.COMMON_HEADER -> commonHeaderAccepted();
+            case PduHeaderReader.WHOLE_HEADER -> onHeader();
+            default -> { }
         }
-        if (headerNeeded == CommonHeader.LENGTH) {
-            // Every full header is longer than the common header: accept it, then collect the rest.
-            commonHeaderAccepted();
-            return;
-        }
-        onHeader();
     }
 
     /** Validates the common header and sets how many header bytes to collect; false when it failed. */
@@ -135,17 +127,8 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
                     + TermReqPdu.describe(PduFraming.fes(check)) + " at byte " + PduFraming.fei(check) + ")");
             return false;
         }
-        headerNeeded = fullHeaderLength();
+        headers.expectWholeHeader(headerDigest);
         return true;
-    }
-
-    private int fullHeaderLength() {
-        int type = CommonHeader.type(header, 0);
-        if (type == PduType.C2H_TERM_REQ) {
-            return (int) CommonHeader.plen(header, 0);
-        }
-        int hlen = CommonHeader.hlen(header, 0);
-        return hlen + (headerDigest && PduType.mayCarryHeaderDigest(type) ? CommonHeader.DIGEST_LENGTH : 0);
     }
 
     private void onHeader() {
@@ -291,8 +274,7 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
 
     private void nextPdu() {
         state = HEADER;
-        headerNeeded = CommonHeader.LENGTH;
-        header.clear();
+        headers.next();
     }
 
     private void fail(int fes, long fei, String reason) {
