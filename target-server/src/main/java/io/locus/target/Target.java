@@ -219,13 +219,17 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         s.addNamespace(ns);
     }
 
-    /** Removes a namespace; its backend is closed. */
+    /**
+     * Removes a namespace: new commands no longer find it, its I/O in flight is drained (the namespace pauses), then
+     * its backend is closed. Blocks until then, so never call it on a reactor.
+     */
     public void removeNamespace(String nqn, int nsid) {
         Subsystem s = subsystems.get(nqn);
         Namespace removed = s == null ? null : s.removeNamespace(nsid);
         if (removed == null) {
             throw new IllegalArgumentException("no namespace " + nsid + " in " + nqn);
         }
+        removed.pause().join();
         removed.backend().close();
     }
 

@@ -7,6 +7,7 @@ import io.locus.target.backend.BackendCallback;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.model.AsyncEventSlot;
 import io.locus.target.model.Namespace;
+import io.locus.target.model.NamespaceChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -72,6 +73,8 @@ public final class Request implements BackendCallback, AsyncEventSlot {
     public long backendDoneNanos;
 
     private CompletionHandler continuation;
+    /** The namespace channel the backend I/O went through, until it completes. */
+    private NamespaceChannel channel;
 
     /** Called when the backend finishes a request the handler submitted. */
     public interface CompletionHandler {
@@ -184,15 +187,26 @@ public final class Request implements BackendCallback, AsyncEventSlot {
 
     /** Submits the I/O prepared in {@link #io} to the namespace's backend; {@code then} runs on completion. */
     public void submit(CompletionHandler then) {
+        PollGroup group = queue.pollGroup();
+        NamespaceChannel c = namespace.channel(group.index(), group);
+        if (c == null) {
+            // Removed between the command's validation and now: answered as if it had been gone then.
+            complete(Status.INVALID_NAMESPACE | Status.DNR);
+            return;
+        }
         this.continuation = then;
+        this.channel = c;
         io.urgent = urgent();
-        io.sink(queue.pollGroup());
+        io.sink(group);
         backendSubmitNanos = System.nanoTime();
-        namespace.backend().submit(io);
+        c.submit(io);
     }
 
     @Override
     public void onBackendComplete(BackendIo done) {
+        NamespaceChannel through = channel;
+        channel = null;
+        through.completed();
         backendDoneNanos = done.completeNanos;
         CompletionHandler c = continuation;
         continuation = null;
