@@ -58,8 +58,7 @@ class HotPathAllocationTest {
              RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost host = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            host.icReq(false, false);
-            assertEquals(0, host.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            host.ioQueueUp(cntlid, false, false);
             // One reactor: the admin and the I/O queue, the backend completions and the responses all run on it.
             long reactorThread = threadId(t.reactors().get(0));
             for (int i = 0; i < WARM_UP; i++) {

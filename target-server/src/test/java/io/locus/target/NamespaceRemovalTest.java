@@ -93,8 +93,7 @@ class NamespaceRemovalTest {
             Namespace ns = new Namespace(TestTargets.NQN, 2, backend, BLOCK, null, "held");
             t.addNamespace(TestTargets.NQN, ns);
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            host.icReq(false, false);
-            assertEquals(0, host.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            host.ioQueueUp(cntlid, false, false);
 
             host.capsule(read(host, 2), null, true);
             BackendIo inFlight = backend.held.poll(10, TimeUnit.SECONDS);

@@ -250,6 +250,15 @@ final class RawHost implements AutoCloseable {
         return r.cqeDw0() & 0xFFFF;
     }
 
+    /** ICReq with these digests, then Connect of I/O queue 1 (SQSIZE 127) to controller {@code cntlid}. */
+    void ioQueueUp(int cntlid, boolean hdgst, boolean ddgst) throws IOException {
+        icReq(hdgst, ddgst);
+        Pdu r = connect(1, 127, cntlid, TestTargets.NQN, HOSTNQN, 0, 0);
+        if (r.cqeStatus() != 0) {
+            throw new IOException("I/O queue connect failed: status 0x" + Integer.toHexString(r.cqeStatus()));
+        }
+    }
+
     Pdu propertySet(int offset, long value) throws IOException {
         ByteBuf s = sqe(AdminOpcode.FABRICS, ++cid, 0);
         s.setByte(Sqe.FCTYPE_OFFSET, FabricsCommand.PROPERTY_SET);

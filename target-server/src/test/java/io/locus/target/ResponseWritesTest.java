@@ -39,8 +39,7 @@ class ResponseWritesTest {
                  RawHost admin = new RawHost(TestTargets.ioPort(t));
                  RawHost host = new RawHost(TestTargets.ioPort(t))) {
                 int cntlid = admin.adminUp(TestTargets.NQN, 0);
-                host.icReq(digests == 1, digests == 1);
-                assertEquals(0, host.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+                host.ioQueueUp(cntlid, digests == 1, digests == 1);
                 byte[] block = new byte[BLOCK];
                 for (int i = 0; i < BLOCK; i++) {
                     block[i] = (byte) (i * 7 + 3);
@@ -73,8 +72,7 @@ class ResponseWritesTest {
              RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost host = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            host.icReq(true, true);
-            assertEquals(0, host.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            host.ioQueueUp(cntlid, true, true);
             byte[] data = new byte[length];
             for (int i = 0; i < length; i++) {
                 data[i] = (byte) (i * 31 + 1);
@@ -97,8 +95,7 @@ class ResponseWritesTest {
              RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost host = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            host.icReq(false, true);
-            assertEquals(0, host.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            host.ioQueueUp(cntlid, false, true);
             // Copied into the batch (4 KiB) and sent as the shared slice itself (128 KiB), each with its digest.
             for (int blocks : new int[] {1, 32, 1, 32}) {
                 assertArrayEquals(new byte[blocks * BLOCK], (byte[]) host.readBlocks(1, 7, blocks, BLOCK)[0]);

@@ -129,8 +129,7 @@ class TcpTargetProtocolTest {
         for (boolean digests : new boolean[] {false, true}) {
             try (RawHost admin = new RawHost(port); RawHost io = new RawHost(port)) {
                 int cntlid = admin.adminUp(TestTargets.NQN, 5000);
-                io.icReq(digests, digests);
-                assertEquals(0, io.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+                io.ioQueueUp(cntlid, digests, digests);
                 byte[] small = pattern(4096, 1);
                 assertEquals(0, io.writeBlocks(1, 10, small, 4096, 8192, 0).cqeStatus());
                 byte[] large = pattern(128 * 1024, 2);
@@ -154,8 +153,7 @@ class TcpTargetProtocolTest {
              RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost h = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            h.icReq(true, true);
-            assertEquals(0, h.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            h.ioQueueUp(cntlid, true, true);
             byte[] small = pattern(4096, 5);
             byte[] large = pattern(16384, 11);
             h.dribble = 3;
