@@ -12,9 +12,15 @@ import io.locus.target.backend.Backend;
 import io.locus.target.backend.FileBackend;
 import io.locus.target.backend.MemoryBackend;
 import io.locus.target.backend.NullBackend;
-import io.locus.target.backend.ReactorCompletions;
 import io.locus.target.backend.UringBackend;
+import io.locus.target.command.AdminCommands;
+import io.locus.target.command.FabricsCommands;
+import io.locus.target.command.IoCommands;
 import io.locus.target.config.TargetConfig;
+import io.locus.target.core.Dispatcher;
+import io.locus.target.core.PollGroup;
+import io.locus.target.core.PollGroups;
+import io.locus.target.core.Transport;
 import io.locus.target.model.Controller;
 import io.locus.target.model.DiscoveryLogSource;
 import io.locus.target.model.Namespace;
@@ -49,8 +55,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private static final Logger LOG = Logger.getLogger(Target.class.getName());
     /**
      * TREQ of every discovery log entry: 0x4, secure channel "not specified" (b1:0 = 0) plus "SQ flow control disable
-     * supported" (b2; the target honours Connect CATTR b2), on a target without TLS ports ({@link TlsDiscovery} says
-     * what TLS ports and their neighbours get). This is what Linux nvmet sends for TCP without TLS (its
+     * supported" (b2; the target honours Connect CATTR b2). This is what Linux nvmet sends for TCP without TLS (its
      * configfs port default is NVMF_TREQ_DISABLE_SQFLOW). 0x6 ("not required" + b2) is as valid in the spec, but older
      * nvme-cli/libnvme (nvme-cli 2.3 among them) look the byte up in a table holding only 0, 1, 2 and 4 and print 0x6 as
      * "unrecognized". SPDK sends 0x2 for plain TCP and 0x1 with TLS; Locus has no TLS, so there is no secure channel to
@@ -64,7 +69,8 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private final Subsystem discovery;
     private final List<Port> ports = new ArrayList<>();
     private final ReactorGroup reactors;
-    private final Map<Reactor, ReactorCompletions> completions = new HashMap<>();
+    private final PollGroups groups;
+    private final Dispatcher dispatcher;
     private final Map<Reactor, TurnTimer> turnTimers = new HashMap<>();
     private final TcpTransport tcp;
     private final RejectLog rejects = new RejectLog(10);
@@ -92,17 +98,17 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
         this.reactors = new ReactorGroup(REACTOR_THREAD_PREFIX, cpus, IdleMode.parse(config.reactors().idle()),
                 config.reactors().windowMicros() * 1000L, pinning);
+        this.groups = new PollGroups(reactors);
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
-            ReactorCompletions c = new ReactorCompletions(r, i, reactors.size());
-            completions.put(r, c);
-            r.addPoller(c);
+            r.addPoller(groups.at(i));
             // Two significant digits, like the request statistics: turn durations to 1%.
             TurnTimer timer = new TurnTimer(2);
             turnTimers.put(r, timer);
             r.addPoller(timer);
         }
-        this.tcp = new TcpTransport(this, reactors, completions, l.maxConnectionsPerPort(), l.stallTimeoutMillis());
+        this.dispatcher = new Dispatcher(new FabricsCommands(this), new AdminCommands(), new IoCommands());
+        this.tcp = new TcpTransport(groups, dispatcher, limits, rejects, l.maxConnectionsPerPort(), l.stallTimeoutMillis());
         tcp.tlsKeys(new io.locus.target.tls.TargetTlsKeys(config.tls()));
     }
 
@@ -116,10 +122,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         try {
             int id = 1;
             for (TargetConfig.Listen listen : config.ports()) {
-                t.bind(new Port(id++, new InetSocketAddress(listen.address(), listen.port()), false, listen.tlsRequired()));
+                t.bind(t.tcp, new Port(id++, t.tcp.trtype(), new InetSocketAddress(listen.address(), listen.port()), false,
+                        listen.tlsRequired()));
             }
             if (config.discovery() != null) {
-                t.bind(new Port(id, new InetSocketAddress(config.discovery().address(), config.discovery().port()), true,
+                t.bind(t.tcp, new Port(id, t.tcp.trtype(), new InetSocketAddress(config.discovery().address(), config.discovery().port()), true,
                         config.discovery().tlsRequired()));
             }
         } catch (IOException | RuntimeException e) {
@@ -129,10 +136,8 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         return t;
     }
 
-    private void bind(Port port) throws IOException {
-        tcp.listen(port);
-        int bound = tcp.boundPorts().get(tcp.boundPorts().size() - 1);
-        ports.add(new Port(port.id(), new InetSocketAddress(port.address().getAddress(), bound), port.discovery(), port.tlsRequired()));
+    private void bind(Transport transport, Port port) throws IOException {
+        ports.add(transport.listen(port));
     }
 
     private static Backend openBackend(TargetConfig.NamespaceConfig nc, int fileIoThreads) throws IOException {
@@ -162,9 +167,19 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         return tcp;
     }
 
-    /** The backend-completion poller (and its statistics) of a reactor. */
-    public ReactorCompletions completions(Reactor reactor) {
-        return completions.get(reactor);
+    /** The poll group (backend completions, deferred work, keep-alive, statistics) of a reactor. */
+    public PollGroup completions(Reactor reactor) {
+        return groups.of(reactor);
+    }
+
+    /** The poll groups of the reactors. */
+    public PollGroups pollGroups() {
+        return groups;
+    }
+
+    /** The dispatcher every transport hands its requests to (a transport built outside, e.g. the loop, needs it). */
+    public Dispatcher dispatcher() {
+        return dispatcher;
     }
 
     /** The turn-duration timer of a reactor (snapshots from any thread). */
@@ -208,13 +223,17 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         s.addNamespace(ns);
     }
 
-    /** Removes a namespace; its backend is closed. */
+    /**
+     * Removes a namespace: new commands no longer find it, its I/O in flight is drained (the namespace pauses), then
+     * its backend is closed. Blocks until then, so never call it on a reactor.
+     */
     public void removeNamespace(String nqn, int nsid) {
         Subsystem s = subsystems.get(nqn);
         Namespace removed = s == null ? null : s.removeNamespace(nsid);
         if (removed == null) {
             throw new IllegalArgumentException("no namespace " + nsid + " in " + nqn);
         }
+        removed.pause().join();
         removed.backend().close();
     }
 
@@ -259,7 +278,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         for (String[] e : entries) {
             Port p = portById(Integer.parseInt(e[1]));
             boolean isDiscovery = DiscoveryLog.DISCOVERY_NQN.equals(e[0]);
-            b.setByte(off + DiscoveryLog.TRTYPE_OFFSET, DiscoveryLog.TRTYPE_TCP);
+            b.setByte(off + DiscoveryLog.TRTYPE_OFFSET, p.trtype());
             b.setByte(off + DiscoveryLog.ADRFAM_OFFSET, p.ipv6() ? DiscoveryLog.ADRFAM_IPV6 : DiscoveryLog.ADRFAM_IPV4);
             b.setByte(off + DiscoveryLog.SUBTYPE_OFFSET, isDiscovery ? DiscoveryLog.SUBTYPE_CURRENT_DISCOVERY : DiscoveryLog.SUBTYPE_NVME);
             b.setByte(off + DiscoveryLog.TREQ_OFFSET, TlsDiscovery.treq(p.tlsRequired(), ports.stream().anyMatch(Port::tlsRequired)));

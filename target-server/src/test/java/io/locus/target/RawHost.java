@@ -68,16 +68,20 @@ final class RawHost implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** When above 0: every PDU is sent in writes of this many bytes, so the target receives it in pieces. */
+    int dribble;
+
     void send(ByteBuf b) throws IOException {
         byte[] bytes = new byte[b.readableBytes()];
         b.getBytes(b.readerIndex(), bytes);
-        out.write(bytes);
-        out.flush();
+        sendRaw(bytes);
     }
 
     void sendRaw(byte[] bytes) throws IOException {
-        out.write(bytes);
-        out.flush();
+        for (int at = 0; at < bytes.length; at += dribble > 0 ? dribble : bytes.length) {
+            out.write(bytes, at, dribble > 0 ? Math.min(dribble, bytes.length - at) : bytes.length);
+            out.flush();
+        }
     }
 
     Pdu icReq(boolean hdgst, boolean ddgst) throws IOException {
@@ -244,6 +248,15 @@ final class RawHost implements AutoCloseable {
             throw new IOException("CC set failed");
         }
         return r.cqeDw0() & 0xFFFF;
+    }
+
+    /** ICReq with these digests, then Connect of I/O queue 1 (SQSIZE 127) to controller {@code cntlid}. */
+    void ioQueueUp(int cntlid, boolean hdgst, boolean ddgst) throws IOException {
+        icReq(hdgst, ddgst);
+        Pdu r = connect(1, 127, cntlid, TestTargets.NQN, HOSTNQN, 0, 0);
+        if (r.cqeStatus() != 0) {
+            throw new IOException("I/O queue connect failed: status 0x" + Integer.toHexString(r.cqeStatus()));
+        }
     }
 
     Pdu propertySet(int offset, long value) throws IOException {

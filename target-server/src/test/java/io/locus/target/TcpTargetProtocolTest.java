@@ -11,7 +11,9 @@ import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.provenance.ProvenanceWire;
+import io.locus.protocol.tcp.CapsulePdu;
 import io.locus.protocol.tcp.CommonHeader;
+import io.locus.protocol.tcp.Crc32cDigest;
 import io.locus.protocol.tcp.IcPdu;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
@@ -127,8 +129,7 @@ class TcpTargetProtocolTest {
         for (boolean digests : new boolean[] {false, true}) {
             try (RawHost admin = new RawHost(port); RawHost io = new RawHost(port)) {
                 int cntlid = admin.adminUp(TestTargets.NQN, 5000);
-                io.icReq(digests, digests);
-                assertEquals(0, io.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+                io.ioQueueUp(cntlid, digests, digests);
                 byte[] small = pattern(4096, 1);
                 assertEquals(0, io.writeBlocks(1, 10, small, 4096, 8192, 0).cqeStatus());
                 byte[] large = pattern(128 * 1024, 2);
@@ -139,6 +140,46 @@ class TcpTargetProtocolTest {
                 read = io.readBlocks(1, 100, 32, 4096);
                 assertArrayEquals(large, (byte[]) read[0]);
             }
+        }
+    }
+
+    /**
+     * The receiver's states (header, padding, data, data digest) resume wherever a read ends: a padded in-capsule
+     * write and an R2T write, with digests, sent a few bytes per write, land intact.
+     */
+    @Test
+    void shouldReceivePdusInPiecesWithPaddingAndDigests() throws IOException {
+        try (Target t = TestTargets.memory(1 << 20);
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost h = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            h.ioQueueUp(cntlid, true, true);
+            byte[] small = pattern(4096, 5);
+            byte[] large = pattern(16384, 11);
+            h.dribble = 3;
+            // In-capsule with PDO 128: 52 bytes of padding after the header and its digest.
+            ByteBuf sqe = RawHost.sqe(NvmOpcode.WRITE, ++h.cid, 1);
+            Sqe.setCdw(sqe, 0, 10, 2);
+            Sgl.write(sqe, Sqe.SGL1_OFFSET, 0, small.length, Sgl.ID_IN_CAPSULE);
+            int pdo = 128;
+            int plen = pdo + small.length + 4;
+            ByteBuf pdu = Unpooled.buffer(plen);
+            CommonHeader.write(pdu, 0, PduType.CAPSULE_CMD, CommonHeader.FLAG_HDGST | CommonHeader.FLAG_DDGST,
+                    CapsulePdu.CMD_HEADER_LENGTH, pdo, plen);
+            pdu.setBytes(8, sqe, 0, 64);
+            Crc32cDigest crc = new Crc32cDigest();
+            pdu.setIntLE(72, crc.compute(pdu, 0, 72));
+            pdu.setZero(76, pdo - 76);
+            pdu.setBytes(pdo, small);
+            pdu.setIntLE(pdo + small.length, crc.compute(pdu, pdo, small.length));
+            pdu.writerIndex(plen);
+            h.send(pdu);
+            assertEquals(0, h.expect(PduType.CAPSULE_RESP).cqeStatus());
+            h.dribble = 7;
+            assertEquals(0, h.writeBlocks(1, 8, large, 4096, 0, 0).cqeStatus());
+            h.dribble = 0;
+            assertArrayEquals(small, (byte[]) h.readBlocks(1, 2, 1, 4096)[0]);
+            assertArrayEquals(large, (byte[]) h.readBlocks(1, 8, 4, 4096)[0]);
         }
     }
 

@@ -81,6 +81,11 @@ public final class ControllerAuth {
         return q != null && q.authenticated();
     }
 
+    /** Whether commands other than fabrics ones may run on queue {@code qid}: no secret required, or it authenticated. */
+    public boolean allows(int qid) {
+        return !required() || authenticated(qid);
+    }
+
     @Override
     public String toString() {
         return "ControllerAuth[" + hostNqn + " -> " + subsystemNqn + ", " + config + "]";

@@ -3,7 +3,7 @@ package io.locus.target.auth;
 import io.locus.protocol.auth.Dhchap;
 import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.nvme.Status;
-import io.locus.target.command.Request;
+import io.locus.target.core.Request;
 import io.locus.target.model.Controller;
 import io.locus.target.model.RejectLog;
 import io.locus.target.model.Subsystem;
@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * <ul>
  * <li>{@link #onConnect} from a successful Connect: returns the Connect response's ATR bit when the host has a secret
  *     configured (and starts that queue's exchange);</li>
- * <li>{@link #allows} from command dispatch: false for a command other than a fabrics one on a queue that has not
+ * <li>{@link #allows} (as {@link Controller#authenticated}, which the transport-neutral dispatcher asks): false for a command other than a fabrics one on a queue that has not
  *     authenticated (answer {@link Dhchap#AUTHENTICATION_REQUIRED}, as Linux's {@code nvmet_check_auth_status});</li>
  * <li>{@link #execute} for Authentication Send/Receive (FCTYPE 0x05/0x06), on the admin and I/O queues.</li>
  * </ul>
@@ -63,8 +63,7 @@ public final class DhchapTarget {
 
     /** Whether a command other than a fabrics command may run on queue {@code qid} of {@code controller}. */
     public static boolean allows(Controller controller, int qid) {
-        ControllerAuth auth = controller.auth();
-        return auth == null || !auth.required() || auth.authenticated(qid);
+        return controller.authenticated(qid);
     }
 
     /** Whether {@code fctype} is one of the two authentication commands. */

@@ -1,5 +1,7 @@
 package io.locus.target.backend;
 
+import io.netty.buffer.ByteBuf;
+
 /**
  * Storage behind a namespace. {@link #submit} never blocks the reactor; the completion arrives on the submitting
  * reactor through the I/O's sink. Implementations are shared by the reactors of every queue that maps the namespace,
@@ -27,6 +29,26 @@ public interface Backend extends AutoCloseable {
     }
 
     void submit(BackendIo io);
+
+    /**
+     * A channel for the reactor of {@code group}, which submits through it from then on (opened once per reactor,
+     * on that reactor). The default submits straight to {@link #submit}; backends that keep state per reactor find
+     * it once here instead of per I/O.
+     */
+    default BackendChannel openChannel(CompletionSink group) {
+        return this::submit;
+    }
+
+    /**
+     * What every read of {@code length} bytes returns, wherever it reads, already in a buffer: a read-only view the
+     * caller owns one reference to and releases (sending it is enough), or null (the default) when reads go to
+     * storage and the request brings the buffer {@link #submit} fills. The null backend answers with slices of one
+     * zeroed buffer (SPDK's null bdev reads into one shared zero buffer too), so its reads neither allocate nor zero
+     * memory per I/O.
+     */
+    default ByteBuf constantReadData(int length) {
+        return null;
+    }
 
     /** A short description for logs: kind and location. */
     String describe();

@@ -1,7 +1,15 @@
 package io.locus.target.backend;
 
-/** Where a backend delivers finished I/Os: the owning reactor's completion poller. */
+import io.locus.runtime.Reactor;
+
+/**
+ * Where a backend delivers finished I/Os: the poll group of the reactor that submitted them. Backends see the poll
+ * group only through this, so the backend package depends on nothing of the target's core.
+ */
 public interface CompletionSink {
     /** Callable from any thread. */
     void deliver(BackendIo io);
+
+    /** The reactor the completions are delivered on. */
+    Reactor reactor();
 }

@@ -9,9 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -20,6 +19,9 @@ import java.util.logging.Logger;
  * pool of I/O threads and the completion goes back to the submitting reactor: that hop is the reason this backend
  * exists beside the io_uring one, which completes on the reactor itself. Writes go to the page cache (volatile write
  * cache reported); FUA writes and Flush force data to stable storage with fdatasync.
+ *
+ * <p>Reactors hand I/Os to the threads through one bounded array queue of the I/Os themselves: nothing is allocated
+ * per I/O (no task object, no queue node).
  */
 public final class FileBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(FileBackend.class.getName());
@@ -28,7 +30,14 @@ public final class FileBackend implements Backend {
     private final Path path;
     private final FileChannel channel;
     private final long size;
-    private final ExecutorService workers;
+    /** Far above any sum of queue depths; an I/O that finds it full fails rather than blocking a reactor. */
+    private static final int QUEUED_MAX = 1 << 16;
+    /** Tells one I/O thread to stop, behind the I/Os queued before it. */
+    private static final BackendIo STOP = new BackendIo(null, null);
+
+    private final BlockingQueue<BackendIo> queued = new ArrayBlockingQueue<>(QUEUED_MAX);
+    private final Thread[] workers;
+    private volatile boolean closed;
     private final ByteBuffer zeroes = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
     /**
@@ -56,7 +65,22 @@ public final class FileBackend implements Backend {
             channel.close();
             throw new IOException(path + " has size 0");
         }
-        this.workers = Executors.newFixedThreadPool(ioThreads, Thread.ofPlatform().daemon(true).name("locus-file-io-", 0).factory());
+        this.workers = new Thread[Math.max(1, ioThreads)];
+        Thread.Builder threads = Thread.ofPlatform().daemon(true).name("locus-file-io-", 0);
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = threads.start(this::work);
+        }
+    }
+
+    /** An I/O thread: runs queued I/Os until told to stop. */
+    private void work() {
+        try {
+            for (BackendIo io = queued.take(); io != STOP; io = queued.take()) {
+                execute(io);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -81,9 +105,7 @@ public final class FileBackend implements Backend {
 
     @Override
     public void submit(BackendIo io) {
-        try {
-            workers.execute(() -> execute(io));
-        } catch (RejectedExecutionException e) {
+        if (closed || !queued.offer(io)) {
             io.complete(Status.INTERNAL_ERROR);
         }
     }
@@ -171,9 +193,19 @@ public final class FileBackend implements Backend {
 
     @Override
     public void close() {
-        workers.shutdown();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // The I/Os already queued run first; then each thread takes one STOP.
+        for (Thread ignored : workers) {
+            queued.offer(STOP);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
+            for (Thread t : workers) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,10 +1,15 @@
 package io.locus.target.backend;
 
 import io.locus.protocol.nvme.Status;
+import io.netty.buffer.ByteBuf;
 
-/** Discards writes and reads zeroes: the target's own cost with no storage behind it (speed tests). */
+/**
+ * Discards writes and reads zeroes: the target's own cost with no storage behind it (speed tests). Reads are served
+ * from one zeroed buffer ({@link SharedZeroes}) instead of a buffer allocated and zeroed per I/O.
+ */
 public final class NullBackend implements Backend {
     private final long size;
+    private final SharedZeroes zeroes = new SharedZeroes();
 
     public NullBackend(long size) {
         this.size = size;
@@ -31,8 +36,14 @@ public final class NullBackend implements Backend {
     }
 
     @Override
+    public ByteBuf constantReadData(int length) {
+        return zeroes.slice(length);
+    }
+
+    @Override
     public void submit(BackendIo io) {
-        if (io.op == BackendOp.READ) {
+        if (io.op == BackendOp.READ && io.data.isWritable()) {
+            // A read larger than the shared zeroes came with a buffer of its own to fill.
             int index = io.data.writerIndex();
             io.data.setZero(index, (int) io.length);
             io.data.writerIndex(index + (int) io.length);
@@ -47,5 +58,6 @@ public final class NullBackend implements Backend {
 
     @Override
     public void close() {
+        zeroes.close();
     }
 }

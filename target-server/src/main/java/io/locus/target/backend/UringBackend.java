@@ -46,7 +46,6 @@ public final class UringBackend implements Backend {
     private final int[] slotByRing = new int[UringRings.MAX_RINGS];
     private final Set<UringRing> rings = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
-    private final AtomicBoolean offReactorLogged = new AtomicBoolean();
     private volatile boolean zeroRange = true;
     private volatile boolean punchHole = true;
     private volatile boolean discard;
@@ -219,33 +218,54 @@ public final class UringBackend implements Backend {
 
     @Override
     public void submit(BackendIo io) {
-        if (!(io.sink() instanceof ReactorCompletions completions)) {
-            if (offReactorLogged.compareAndSet(false, true)) {
-                LOG.warning("uring namespace " + path + ": a request without a reactor cannot be served");
-            }
-            io.complete(Status.INTERNAL_ERROR);
-            return;
-        }
-        Reactor reactor = completions.reactor();
+        Reactor reactor = io.sink().reactor();
         if (!reactor.inReactor()) {
             reactor.execute(() -> submit(io)); // not the data path: requests are submitted on their reactor
             return;
         }
+        UringRing ring = ringFor(io);
+        if (ring != null) {
+            ring.submit(this, io);
+        }
+    }
+
+    /** The ring of the submitting reactor (on that reactor), or null when the I/O was failed instead. */
+    private UringRing ringFor(BackendIo io) {
         if (closed) {
             io.complete(Status.ABORTED_SQ_DELETION);
-            return;
+            return null;
         }
-        UringRing ring;
+        Reactor reactor = io.sink().reactor();
         try {
-            ring = UringRings.forReactor(reactor);
+            return UringRings.forReactor(reactor);
         } catch (RuntimeException e) {
             if (failureLogged.compareAndSet(false, true)) {
                 LOG.warning("uring namespace " + path + ": no io_uring on " + reactor.name() + ": " + e.getMessage());
             }
             io.complete(Status.INTERNAL_ERROR);
-            return;
+            return null;
         }
-        ring.submit(this, io);
+    }
+
+    /** A reactor's channel: its ring, found on the channel's first I/O and kept (no registry lookup per submit). */
+    @Override
+    public BackendChannel openChannel(CompletionSink group) {
+        return new BackendChannel() {
+            private UringRing ring;
+
+            @Override
+            public void submit(BackendIo io) {
+                UringRing r = ring;
+                if (r == null || r.closed() || closed) {
+                    r = ringFor(io);
+                    if (r == null) {
+                        return;
+                    }
+                    ring = r;
+                }
+                r.submit(UringBackend.this, io);
+            }
+        };
     }
 
     /** This backend's fixed-file slot on {@code ring}, registering the file there on first use (-1: use the fd). */

@@ -1,5 +1,6 @@
 package io.locus.target.backend;
 
+import io.locus.target.core.PollGroup;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorConfig;
@@ -40,7 +41,7 @@ public final class UringBench {
         final BackendIo io;
         final ByteBuf buffer;
 
-        Slot(ReactorCompletions completions, byte[] pattern) {
+        Slot(PollGroup completions, byte[] pattern) {
             io = new BackendIo(this, completions);
             buffer = PooledByteBufAllocator.DEFAULT.directBuffer(blockSize, blockSize);
             buffer.writeBytes(pattern);
@@ -79,7 +80,7 @@ public final class UringBench {
         }
     }
 
-    private UringBench(Backend backend, ReactorCompletions completions, BackendOp op, boolean random, int blockSize, int depth) {
+    private UringBench(Backend backend, PollGroup completions, BackendOp op, boolean random, int blockSize, int depth) {
         this.backend = backend;
         this.op = op;
         this.random = random;
@@ -143,7 +144,7 @@ public final class UringBench {
         ThreadPinning pinning = cpu >= 0 ? io.locus.nativeio.NativeThreadPinning.instance() : ThreadPinning.NONE;
         Reactor reactor = new Reactor(new ReactorConfig("bench-reactor", cpu, IdleMode.BUSY, 0, 10_000_000, 64, 64,
                 ReactorConfig.DEFAULT_WINDOW_NANOS), pinning).start();
-        ReactorCompletions completions = new ReactorCompletions(reactor);
+        PollGroup completions = new PollGroup(reactor);
         reactor.addPoller(completions);
         try (UringBackend backend = new UringBackend(Path.of(file), size, 4096, direct)) {
             UringBench bench = new UringBench(backend, completions, op, random, bs, qd);

@@ -6,6 +6,8 @@ import io.locus.protocol.nvme.IdentifyController;
 import io.locus.protocol.nvme.IdentifyNamespace;
 import io.locus.protocol.nvme.LogPage;
 import io.locus.protocol.nvme.Status;
+import io.locus.target.core.CommandSet;
+import io.locus.target.core.Request;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Namespace;
 import io.locus.target.model.Subsystem;
@@ -20,9 +22,10 @@ import io.netty.buffer.ByteBufAllocator;
  * none but the Host Identifier, the rest none), and SGL1 must describe exactly that: Data SGL Length Invalid otherwise,
  * as Linux nvmet answers (SGLS b18 is not advertised; see {@link Request#checkTransferLength}).
  */
-public final class AdminCommands {
+public final class AdminCommands implements CommandSet {
     private static final int IDENTIFY_LENGTH = 4096;
 
+    @Override
     public void execute(Request r) {
         Controller c = r.queue.controller();
         if (!c.isEnabled()) {
@@ -50,7 +53,7 @@ public final class AdminCommands {
                 if (c.katoMillis() == 0) {
                     r.complete(Status.KEEP_ALIVE_INVALID);
                 } else {
-                    c.keepAlive();
+                    c.keepAlive(r.queue.pollGroup().nanoTime());
                     r.complete(Status.SUCCESS);
                 }
             }
@@ -218,7 +221,7 @@ public final class AdminCommands {
         boolean discovery = c.isDiscovery();
         switch (fid) {
             case Feature.KEEP_ALIVE_TIMER -> {
-                c.setKatoMillis(cdw11 & 0xFFFFFFFFL);
+                c.setKatoMillis(cdw11 & 0xFFFFFFFFL, r.queue.pollGroup().nanoTime());
                 r.complete(Status.SUCCESS);
             }
             case Feature.ASYNC_EVENT_CONFIG -> {

@@ -6,6 +6,9 @@ import io.locus.protocol.fabrics.Property;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.target.auth.DhchapTarget;
+import io.locus.target.core.CommandSet;
+import io.locus.target.core.Queue;
+import io.locus.target.core.Request;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
@@ -21,7 +24,7 @@ import io.netty.buffer.ByteBuf;
  * constant HOSTID (Linux {@code nvmf_host.id}, SPDK {@code default_extended_host_id}) and NUL-terminated NQNs of at
  * most 223 bytes, so they pass; an empty HOSTNQN, which spdk_nvme_perf sends, is admitted where any host is.
  */
-public final class FabricsCommands {
+public final class FabricsCommands implements CommandSet {
     /** Discovery controllers with KATO 0 get this keep-alive (Linux target default). */
     static final long DISCOVERY_DEFAULT_KATO_MS = 120_000;
     /** Connect-data IATTR value naming an offset in the Connect data rather than the SQE. */
@@ -33,9 +36,10 @@ public final class FabricsCommands {
         this.target = target;
     }
 
+    @Override
     public void execute(Request r) {
         int fctype = Sqe.fctype(r.sqe, 0);
-        QueueContext queue = r.queue;
+        Queue queue = r.queue;
         if (fctype == FabricsCommand.CONNECT) {
             if (queue.controller() != null) {
                 r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
@@ -79,7 +83,7 @@ public final class FabricsCommands {
         int sqsize = sqe.getUnsignedShortLE(FabricsCommand.CONNECT_SQSIZE_OFFSET);
         int cattr = sqe.getUnsignedByte(FabricsCommand.CONNECT_CATTR_OFFSET);
         long kato = sqe.getUnsignedIntLE(FabricsCommand.CONNECT_KATO_OFFSET);
-        QueueContext queue = r.queue;
+        Queue queue = r.queue;
         if (recfmt != 0) {
             reject(r, "Connect RECFMT " + recfmt);
             r.complete(Status.CONNECT_INCOMPATIBLE_FORMAT | Status.DNR);
@@ -152,7 +156,8 @@ public final class FabricsCommands {
             }
             byte[] hostId = new byte[ConnectData.HOSTID_LENGTH];
             data.getBytes(base + ConnectData.HOSTID_OFFSET, hostId);
-            Controller controller = new Controller(subsystem, target.limits(), hostnqn, hostId, queue.port(), kato, target.discoveryLog());
+            Controller controller = new Controller(subsystem, target.limits(), hostnqn, hostId, queue.port(), kato, target.discoveryLog(),
+                    queue.pollGroup().nanoTime());
             int id = subsystem.register(controller);
             if (id < 0) {
                 r.complete(Status.CONNECT_CONTROLLER_BUSY);

@@ -4,6 +4,8 @@ import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Status;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.backend.BackendOp;
+import io.locus.target.core.CommandSet;
+import io.locus.target.core.Request;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Namespace;
 import io.netty.buffer.ByteBuf;
@@ -13,11 +15,12 @@ import io.netty.buffer.ByteBuf;
  * {@link #validate} runs before any data moves (so a bad write gets no R2T); {@link #execute} once the data is there.
  * One instance per queue; no allocation per command.
  */
-public final class IoCommands implements Request.CompletionHandler {
+public final class IoCommands implements CommandSet, Request.CompletionHandler {
     private static final int BROADCAST_NSID = 0xFFFFFFFF;
     private static final int MAX_DSM_RANGES = 256;
 
     /** Checks the command against its namespace and transfer; returns a status and sets {@link Request#namespace}. */
+    @Override
     public int validate(Request r) {
         Controller c = r.queue.controller();
         int nsid = r.nsid();
@@ -69,6 +72,7 @@ public final class IoCommands implements Request.CompletionHandler {
     }
 
     /** Runs a validated command; the request completes through the backend. */
+    @Override
     public void execute(Request r) {
         Namespace ns = r.namespace;
         Controller c = r.queue.controller();
@@ -76,7 +80,8 @@ public final class IoCommands implements Request.CompletionHandler {
         switch (r.opcode) {
             case NvmOpcode.READ -> {
                 int length = r.transferLength;
-                ByteBuf data = r.allocateReadData(length);
+                ByteBuf constant = ns.backend().constantReadData(length);
+                ByteBuf data = constant != null ? r.readData(constant) : r.allocateReadData(length);
                 io.reset(BackendOp.READ, slba(r) << ns.blockShift(), length, data);
                 c.readCommands.increment();
                 c.blocksRead512.add(length >>> 9);

@@ -2,7 +2,7 @@ package io.locus.target.metrics;
 
 import io.locus.runtime.Reactor;
 import io.locus.target.Target;
-import io.locus.target.backend.ReactorCompletions;
+import io.locus.target.core.PollGroup;
 import io.locus.target.backend.UringBackend;
 import org.HdrHistogram.Histogram;
 
@@ -38,7 +38,7 @@ public final class PrometheusText {
         }
         header(b, "locus_backend_completions_total", "counter", "Backend completions by where they arrived from.");
         for (Reactor r : target.reactors().reactors()) {
-            ReactorCompletions c = target.completions(r);
+            PollGroup c = target.completions(r);
             b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"local\"} ").append(c.localCompletions()).append('\n');
             b.append("locus_backend_completions_total{reactor=\"").append(r.name()).append("\",origin=\"remote\"} ").append(c.remoteCompletions()).append('\n');
         }
@@ -87,6 +87,13 @@ public final class PrometheusText {
                 b.append("locus_response_flushes_total{reactor=\"").append(r.name()).append("\",reason=\"")
                         .append(reasons[reason]).append("\"} ").append(s.responseFlushes(reason)).append('\n');
             }
+        }
+        header(b, "locus_response_flush_buffers_total", "counter", "Buffers the response flushes handed to the socket: "
+                + "PDUs and data up to 16 KiB are batched into one buffer per flush, larger data goes as its own buffer. "
+                + "Buffers per flush = this over locus_response_flushes_total.");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_response_flush_buffers_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flushedBuffers()).append('\n');
         }
         header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
                 + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");

@@ -26,6 +26,7 @@ public final class ReactorStats {
 
     private final String reactor;
     private final long[] responseFlushes = new long[3];
+    private final long[] flushedBuffers = new long[1];
     private final long[] commands = new long[2];
     private final long[] bytesRead = new long[1];
     private final long[] bytesWritten = new long[1];
@@ -90,9 +91,19 @@ public final class ReactorStats {
         flowMoves[0] += flowsCarried;
     }
 
-    /** Records one flush of queued responses (reactor thread only). */
-    public void recordFlush(int reason) {
+    /**
+     * Records one flush of queued responses (reactor thread only).
+     *
+     * @param buffers the buffers it handed to the socket: one per flush when every PDU and its data were batched
+     */
+    public void recordFlush(int reason, int buffers) {
         responseFlushes[reason]++;
+        flushedBuffers[0] += buffers;
+    }
+
+    /** Buffers handed to the socket by the flushes of queued responses; over their sum, buffers per flush. */
+    public long flushedBuffers() {
+        return flushedBuffers[0];
     }
 
     /** Flushes of queued responses for {@code reason} ({@link #FLUSH_LATENCY}, {@link #FLUSH_LIMIT}, {@link #FLUSH_BATCH_END}). */

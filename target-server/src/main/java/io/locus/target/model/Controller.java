@@ -6,8 +6,6 @@ import io.locus.protocol.nvme.AsyncEvent;
 import io.locus.protocol.nvme.IdentifyController;
 import io.locus.protocol.nvme.LogPage;
 import io.locus.protocol.nvme.Status;
-import io.locus.target.command.QueueContext;
-import io.locus.target.command.Request;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
@@ -38,26 +36,28 @@ public final class Controller implements NamespaceListener {
     private final DiscoveryLogSource discoveryLog;
     private int cntlid;
 
-    private QueueContext adminQueue;
-    private final QueueContext[] ioQueues;
+    private ControllerQueue adminQueue;
+    private final ControllerQueue[] ioQueues;
     private boolean closed;
 
     // Admin-reactor state.
     private int cc;
     private int csts;
     private long katoMillis;
-    private volatile long lastKeepAliveNanos = System.nanoTime();
+    /** When the host last sent Keep Alive, on the admin poll group's clock (admin reactor only). */
+    private long lastKeepAliveNanos;
     private int grantedIoQueues;
     private int asyncEventConfig;
-    private final ArrayDeque<Request> outstandingAers = new ArrayDeque<>(MAX_OUTSTANDING_AERS);
+    private final ArrayDeque<AsyncEventSlot> outstandingAers = new ArrayDeque<>(MAX_OUTSTANDING_AERS);
     private final ArrayDeque<Integer> pendingEvents = new ArrayDeque<>();
     /** Event types (by log page) masked until the host reads that log page with RAE=0. */
     private int maskedLogPages;
     private final int[] changedNamespaces = new int[CHANGED_NS_MAX];
     private int changedNamespaceCount;
     private boolean changedNamespaceOverflow;
-    private boolean volatileWriteCacheEnabled = true;
-    private boolean provenanceEnabled;
+    // Written by Set Features on the admin reactor, read by every I/O queue's reactor: published with volatile.
+    private volatile boolean volatileWriteCacheEnabled = true;
+    private volatile boolean provenanceEnabled;
     /** DH-HMAC-CHAP state (io.locus.target.auth); null when the host has no secret configured. */
     private volatile io.locus.target.auth.ControllerAuth auth;
     private final ErrorLog errorLog = new ErrorLog(ERROR_LOG_ENTRIES);
@@ -69,7 +69,7 @@ public final class Controller implements NamespaceListener {
     public final LongAdder writeCommands = new LongAdder();
 
     public Controller(Subsystem subsystem, TargetLimits limits, String hostNqn, byte[] hostId, Port port,
-                      long katoMillis, DiscoveryLogSource discoveryLog) {
+                      long katoMillis, DiscoveryLogSource discoveryLog, long nowNanos) {
         this.subsystem = subsystem;
         this.limits = limits;
         this.hostNqn = hostNqn;
@@ -77,7 +77,8 @@ public final class Controller implements NamespaceListener {
         this.port = port;
         this.discoveryLog = discoveryLog;
         this.katoMillis = katoMillis;
-        this.ioQueues = new QueueContext[limits.maxIoQueues() + 1];
+        this.lastKeepAliveNanos = nowNanos;
+        this.ioQueues = new ControllerQueue[limits.maxIoQueues() + 1];
         this.grantedIoQueues = limits.maxIoQueues();
     }
 
@@ -124,17 +125,17 @@ public final class Controller implements NamespaceListener {
 
     // ---- queues -------------------------------------------------------------------------------------------
 
-    public synchronized void attachAdminQueue(QueueContext queue) {
+    public synchronized void attachAdminQueue(ControllerQueue queue) {
         this.adminQueue = queue;
         subsystem.addListener(this);
     }
 
-    public QueueContext adminQueue() {
+    public ControllerQueue adminQueue() {
         return adminQueue;
     }
 
     /** Attaches an I/O queue; returns a status (success, or why not). */
-    public synchronized int attachIoQueue(int qid, QueueContext queue) {
+    public synchronized int attachIoQueue(int qid, ControllerQueue queue) {
         if (closed) {
             return Status.CONNECT_INVALID_PARAMETERS | Status.DNR;
         }
@@ -149,7 +150,7 @@ public final class Controller implements NamespaceListener {
     }
 
     /** Called by a queue whose connection went away. Losing the admin queue ends the controller. */
-    public void queueClosed(QueueContext queue, int qid) {
+    public void queueClosed(ControllerQueue queue, int qid) {
         boolean admin;
         synchronized (this) {
             admin = queue == adminQueue;
@@ -169,7 +170,7 @@ public final class Controller implements NamespaceListener {
 
     /** Tears down as {@link #shutdown(String)}; {@code first} runs only in the call that does it, before queues close. */
     private boolean shutdown(String reason, Runnable first) {
-        QueueContext[] toClose;
+        ControllerQueue[] toClose;
         synchronized (this) {
             if (closed) {
                 return false;
@@ -188,7 +189,7 @@ public final class Controller implements NamespaceListener {
         subsystem.removeListener(this);
         subsystem.unregister(cntlid, this);
         LOG.fine(() -> "controller " + cntlid + " of " + subsystem.nqn() + " for " + hostNqn + " torn down: " + reason);
-        for (QueueContext q : toClose) {
+        for (ControllerQueue q : toClose) {
             if (q != null) {
                 q.close(reason);
             }
@@ -207,18 +208,27 @@ public final class Controller implements NamespaceListener {
         this.auth = auth;
     }
 
+    /**
+     * Whether a command other than a fabrics command may run on queue {@code qid}: true unless the host must
+     * authenticate (DH-HMAC-CHAP) and this queue has not yet (Linux: {@code nvmet_check_auth_status}).
+     */
+    public boolean authenticated(int qid) {
+        io.locus.target.auth.ControllerAuth a = auth;
+        return a == null || a.allows(qid);
+    }
+
     public synchronized boolean isClosed() {
         return closed;
     }
 
     /** Disconnects the I/O queues (CC.EN 1 to 0, or shutdown notification), keeping the admin queue. */
     private void dropIoQueues(String reason) {
-        QueueContext[] toClose;
+        ControllerQueue[] toClose;
         synchronized (this) {
             toClose = Arrays.copyOf(ioQueues, ioQueues.length);
             Arrays.fill(ioQueues, null);
         }
-        for (QueueContext q : toClose) {
+        for (ControllerQueue q : toClose) {
             if (q != null) {
                 q.close(reason);
             }
@@ -287,13 +297,14 @@ public final class Controller implements NamespaceListener {
         return katoMillis;
     }
 
-    public void setKatoMillis(long kato) {
+    public void setKatoMillis(long kato, long nowNanos) {
         this.katoMillis = kato;
-        keepAlive();
+        keepAlive(nowNanos);
     }
 
-    public void keepAlive() {
-        lastKeepAliveNanos = System.nanoTime();
+    /** The host sent Keep Alive at {@code nowNanos} (admin reactor). */
+    public void keepAlive(long nowNanos) {
+        lastKeepAliveNanos = nowNanos;
     }
 
     /** True when keep-alive is enabled and the host has been silent longer than KATO (rounded up to a second). */
@@ -357,7 +368,7 @@ public final class Controller implements NamespaceListener {
     // ---- asynchronous events ------------------------------------------------------------------------------
 
     /** Queues an AER (admin reactor). Returns false when AERL+1 are already outstanding. */
-    public boolean addAer(Request request) {
+    public boolean addAer(AsyncEventSlot request) {
         if (outstandingAers.size() >= MAX_OUTSTANDING_AERS) {
             return false;
         }
@@ -372,15 +383,15 @@ public final class Controller implements NamespaceListener {
 
     /** Completes outstanding AERs with "aborted by SQ deletion" (teardown). */
     public void abortAers() {
-        Request r;
+        AsyncEventSlot r;
         while ((r = outstandingAers.pollFirst()) != null) {
-            r.complete(Status.ABORTED_SQ_DELETION);
+            r.complete(Status.ABORTED_SQ_DELETION, 0);
         }
     }
 
     @Override
     public void namespaceChanged(int nsid) {
-        QueueContext admin = adminQueue;
+        ControllerQueue admin = adminQueue;
         if (admin == null) {
             return;
         }
@@ -407,7 +418,7 @@ public final class Controller implements NamespaceListener {
 
     /** Discovery log changed: raise the discovery AEN when the host enabled it. */
     public void discoveryLogChanged() {
-        QueueContext admin = adminQueue;
+        ControllerQueue admin = adminQueue;
         if (admin == null) {
             return;
         }

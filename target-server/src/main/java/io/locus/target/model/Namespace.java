@@ -1,10 +1,14 @@
 package io.locus.target.model;
 
 import io.locus.target.backend.Backend;
+import io.locus.target.backend.CompletionSink;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A namespace: an NSID, a block size and the backend that stores it, and its identity (UUID, and the NGUID with the
@@ -16,8 +20,25 @@ import java.util.UUID;
  * with the same NSID under the same subsystem NQN when its IDs are equal, and refuses it ("IDs don't match for shared
  * namespace") when they differ (drivers/nvme/host/core.c {@code nvme_init_ns_head}). Two unrelated targets started
  * from the same default configuration would otherwise be merged into one block device.
+ *
+ * <p>Each reactor reaches the backend through its own {@link NamespaceChannel}, which counts the I/O in flight
+ * there. Removal is pause, drain, close (SPDK pauses a subsystem the same way): {@link #pause} stops new I/O and
+ * completes once every channel's I/O has finished; only then may the backend close.
  */
 public final class Namespace {
+    /** Lifecycle of the namespace's I/O. */
+    public enum State {
+        /** I/O is submitted to the backend. */
+        ACTIVE,
+        /** Removed: no new I/O reaches the backend; waiting for the I/O in flight to finish. */
+        PAUSING,
+        /** Nothing is in flight and nothing will be: the backend may close. */
+        PAUSED
+    }
+
+    /** Reactors a namespace can have channels on (poll group indexes). */
+    private static final int MAX_REACTORS = 1024;
+
     private final int nsid;
     private final Backend backend;
     private final int blockSize;
@@ -26,6 +47,9 @@ public final class Namespace {
     private final UUID uuid;
     private final byte[] nguid;
     private final String source;
+    /** Per poll group index; each entry written once, under this object's lock, and then read by its reactor only. */
+    private final NamespaceChannel[] channels = new NamespaceChannel[MAX_REACTORS];
+    private volatile State state = State.ACTIVE;
 
     public Namespace(String subsystemNqn, int nsid, Backend backend, int blockSize, UUID configuredUuid, String source) {
         if (blockSize != 512 && blockSize != 4096) {
@@ -83,5 +107,56 @@ public final class Namespace {
 
     public String source() {
         return source;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /**
+     * The channel of the reactor of poll group {@code index} (on that reactor), opened on its first I/O; null once
+     * the namespace is pausing, when the I/O must not reach the backend.
+     */
+    public NamespaceChannel channel(int index, CompletionSink group) {
+        NamespaceChannel c = channels[index];
+        if (c != null && state == State.ACTIVE) {
+            return c;
+        }
+        return open(index, group);
+    }
+
+    private synchronized NamespaceChannel open(int index, CompletionSink group) {
+        if (state != State.ACTIVE) {
+            return null;
+        }
+        NamespaceChannel c = channels[index];
+        if (c == null) {
+            c = new NamespaceChannel(backend.openChannel(group), group);
+            channels[index] = c;
+        }
+        return c;
+    }
+
+    /**
+     * Stops new I/O to the backend and returns what completes, on some reactor, once the I/O in flight on every
+     * channel has finished (then the state is {@link State#PAUSED}). A reactor that read ACTIVE just before submits
+     * before the drain check that follows on its own thread, so its I/O is waited for too.
+     */
+    public CompletableFuture<Void> pause() {
+        List<CompletableFuture<Void>> drained = new ArrayList<>();
+        synchronized (this) {
+            if (state != State.ACTIVE) {
+                throw new IllegalStateException("namespace " + nsid + " is already " + state);
+            }
+            state = State.PAUSING;
+            for (NamespaceChannel c : channels) {
+                if (c != null) {
+                    CompletableFuture<Void> f = new CompletableFuture<>();
+                    c.group().reactor().execute(() -> c.whenIdle(() -> f.complete(null)));
+                    drained.add(f);
+                }
+            }
+        }
+        return CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new)).thenRun(() -> state = State.PAUSED);
     }
 }

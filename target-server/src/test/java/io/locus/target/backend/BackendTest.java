@@ -1,5 +1,6 @@
 package io.locus.target.backend;
 
+import io.locus.target.core.PollGroup;
 import io.locus.protocol.nvme.Status;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
@@ -26,12 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Backends complete on the submitting reactor and store what they are given. */
 class BackendTest {
     private Reactor reactor;
-    private ReactorCompletions completions;
+    private PollGroup completions;
 
     @BeforeEach
     void start() {
         reactor = new Reactor(ReactorConfig.defaults("test", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start();
-        completions = new ReactorCompletions(reactor);
+        completions = new PollGroup(reactor);
         reactor.addPoller(completions);
     }
 

@@ -1,5 +1,6 @@
 package io.locus.target.backend;
 
+import io.locus.target.core.PollGroup;
 import io.locus.nativeio.IoUring;
 import io.locus.protocol.nvme.Status;
 import io.locus.runtime.IdleMode;
@@ -41,13 +42,13 @@ class UringBackendTest {
     private static final int BLOCK = 4096;
 
     private Reactor reactor;
-    private ReactorCompletions completions;
+    private PollGroup completions;
 
     @BeforeEach
     void start() {
         assumeTrue(IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause().orElse("?"));
         reactor = newReactor("uring-test");
-        completions = new ReactorCompletions(reactor);
+        completions = new PollGroup(reactor);
         reactor.addPoller(completions);
     }
 
@@ -63,7 +64,7 @@ class UringBackendTest {
     }
 
     /** Submits on the reactor and waits; fails when the completion runs anywhere but that reactor's thread. */
-    private static int run(Reactor r, ReactorCompletions c, Backend backend, BackendOp op, long offset, long length, ByteBuf data,
+    private static int run(Reactor r, PollGroup c, Backend backend, BackendOp op, long offset, long length, ByteBuf data,
                            boolean fua) throws Exception {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         BackendIo io = new BackendIo(x -> {
@@ -293,7 +294,7 @@ class UringBackendTest {
     @Test
     void shouldCompleteOnEachSubmittingReactorWhenSeveralShareANamespace(@TempDir Path dir) throws Exception {
         Reactor other = newReactor("uring-test-2");
-        ReactorCompletions otherCompletions = new ReactorCompletions(other);
+        PollGroup otherCompletions = new PollGroup(other);
         other.addPoller(otherCompletions);
         try (UringBackend b = new UringBackend(dir.resolve("s.img"), 1L << 20, BLOCK, true)) {
             assertEquals(Status.SUCCESS, run(b, BackendOp.WRITE, 0, BLOCK, Unpooled.wrappedBuffer(random(BLOCK, 6)), false));

@@ -1,13 +1,15 @@
 package io.locus.target.transport.tcp;
 
-import io.locus.runtime.Reactor;
+import io.locus.protocol.fabrics.DiscoveryLog;
 import io.locus.runtime.NettyTransports;
-import io.locus.runtime.ReactorGroup;
-import io.locus.target.backend.ReactorCompletions;
-import io.locus.target.command.AdminCommands;
-import io.locus.target.command.FabricsCommands;
+import io.locus.target.core.Dispatcher;
+import io.locus.target.core.PollGroup;
+import io.locus.target.core.PollGroups;
+import io.locus.target.core.Transport;
+import io.locus.target.core.TransportLimits;
 import io.locus.target.model.Port;
-import io.locus.target.model.TargetContext;
+import io.locus.target.model.RejectLog;
+import io.locus.target.model.TargetLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +19,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,61 +32,66 @@ import java.util.logging.Logger;
  * The NVMe/TCP transport: listens on ports, and hands each accepted connection (one queue) to a reactor, which
  * then does all its work. The listening sockets live on the first reactor's event loop.
  */
-public final class TcpTransport implements AutoCloseable {
+public final class TcpTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(TcpTransport.class.getName());
 
-    private final TargetContext target;
-    private final ReactorGroup reactors;
-    private final Map<Reactor, ReactorCompletions> completions;
-    private final FabricsCommands fabrics;
-    private final AdminCommands admin = new AdminCommands();
+    private final PollGroups groups;
+    private final Dispatcher dispatcher;
+    private final TargetLimits targetLimits;
+    private final TransportLimits limits;
+    private final RejectLog rejects;
     private final int maxConnectionsPerPort;
     private final long stallTimeoutNanos;
-    private final List<Channel> listeners = new ArrayList<>();
+    private final Map<Port, Channel> listeners = new ConcurrentHashMap<>();
     private final Map<TcpQueue, Boolean> queues = new ConcurrentHashMap<>();
     private volatile io.locus.runtime.tls.PskLookup tlsKeys = id -> null;
 
-    public TcpTransport(TargetContext target, ReactorGroup reactors, Map<Reactor, ReactorCompletions> completions,
+    public TcpTransport(PollGroups groups, Dispatcher dispatcher, TargetLimits targetLimits, RejectLog rejects,
                         int maxConnectionsPerPort, long stallTimeoutMillis) {
-        this.target = target;
-        this.reactors = reactors;
-        this.completions = completions;
-        this.fabrics = new FabricsCommands(target);
+        this.groups = groups;
+        this.dispatcher = dispatcher;
+        this.targetLimits = targetLimits;
+        this.limits = new TransportLimits(targetLimits.ioInCapsuleBytes(), targetLimits.adminInCapsuleBytes(),
+                targetLimits.maxH2cData(), targetLimits.maxTransferBytes(),
+                TransportLimits.SGL_IN_CAPSULE | TransportLimits.SGL_TRANSPORT);
+        this.rejects = rejects;
         this.maxConnectionsPerPort = maxConnectionsPerPort;
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMillis);
     }
 
-    TargetContext target() {
-        return target;
+    @Override
+    public int trtype() {
+        return DiscoveryLog.TRTYPE_TCP;
     }
 
-    FabricsCommands fabrics() {
-        return fabrics;
+    @Override
+    public TransportLimits limits() {
+        return limits;
     }
 
-    AdminCommands admin() {
-        return admin;
+    TargetLimits targetLimits() {
+        return targetLimits;
+    }
+
+    /** The TLS PSKs of hosts, for ports that require TLS. */
+    public void tlsKeys(io.locus.runtime.tls.PskLookup keys) {
+        this.tlsKeys = keys;
+    }
+
+    RejectLog rejects() {
+        return rejects;
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    PollGroups groups() {
+        return groups;
     }
 
     long stallTimeoutNanos() {
         return stallTimeoutNanos;
-    }
-
-    /**
-     * The reactor an I/O queue belongs on: qid q on reactor (q - 1) mod n. A host that homes flows on CPU c and sends
-     * them on queue index c mod queues (what the Locus initiator does) meets the same reactor index on both sides.
-     */
-    Reactor homeReactor(int qid) {
-        return reactors.get((qid - 1) % reactors.size());
-    }
-
-    ReactorCompletions completions(Reactor reactor) {
-        return completions.get(reactor);
-    }
-
-    /** The reactor at {@code index} (as {@link ReactorCompletions#index()} numbers them). */
-    Reactor reactorAt(int index) {
-        return reactors.get(index);
     }
 
     /**
@@ -92,19 +100,13 @@ public final class TcpTransport implements AutoCloseable {
      */
     volatile Runnable duringMove;
 
-    /** The TLS PSKs of hosts, for ports that require TLS. */
-    public void tlsKeys(io.locus.runtime.tls.PskLookup keys) {
-        this.tlsKeys = keys;
-    }
-
-    /** Binds a port; throws with the address in the message when it cannot. */
-    public void listen(Port port) throws IOException {
-        Reactor acceptor = reactors.get(0);
+    @Override
+    public Port listen(Port port) throws IOException {
         ServerChannel server = NettyTransports.newServerChannel();
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
         server.config().setOption(ChannelOption.SO_BACKLOG, 1024);
         server.pipeline().addLast(new Acceptor(port));
-        ChannelFuture registered = acceptor.eventLoop().register(server).awaitUninterruptibly();
+        ChannelFuture registered = groups.at(0).reactor().eventLoop().register(server).awaitUninterruptibly();
         if (!registered.isSuccess()) {
             throw new IOException("cannot register listener for " + port.address() + ": " + registered.cause());
         }
@@ -113,30 +115,39 @@ public final class TcpTransport implements AutoCloseable {
             server.close();
             throw new IOException("cannot listen on " + port.host() + ":" + port.address().getPort() + ": " + bound.cause().getMessage());
         }
-        synchronized (listeners) {
-            listeners.add(server);
+        int actual = ((InetSocketAddress) server.localAddress()).getPort();
+        Port boundPort = port.at(new InetSocketAddress(port.address().getAddress(), actual));
+        listeners.put(boundPort, server);
+        return boundPort;
+    }
+
+    @Override
+    public void stop(Port port) {
+        Channel c = listeners.remove(port);
+        if (c != null) {
+            c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Stops accepting new connections. */
+    public void stopListening() {
+        for (Port p : List.copyOf(listeners.keySet())) {
+            stop(p);
         }
     }
 
     /** The actual bound port of each listener (for tests that bind port 0). */
     public List<Integer> boundPorts() {
         List<Integer> ports = new ArrayList<>();
-        synchronized (listeners) {
-            for (Channel c : listeners) {
-                ports.add(((java.net.InetSocketAddress) c.localAddress()).getPort());
-            }
+        for (Port p : listeners.keySet()) {
+            ports.add(p.address().getPort());
         }
         return ports;
     }
 
-    /** Stops accepting new connections. */
-    public void stopListening() {
-        synchronized (listeners) {
-            for (Channel c : listeners) {
-                c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-            }
-            listeners.clear();
-        }
+    @Override
+    public int queueCount() {
+        return queues.size();
     }
 
     public int connectionCount() {
@@ -168,14 +179,15 @@ public final class TcpTransport implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
             if (open.get() >= maxConnectionsPerPort) {
-                target.rejects().reject(String.valueOf(child.remoteAddress()),
+                rejects.reject(String.valueOf(child.remoteAddress()),
                         "connection limit of " + maxConnectionsPerPort + " reached on port " + port.address().getPort());
                 child.unsafe().closeForcibly();
                 return;
             }
             open.incrementAndGet();
-            Reactor reactor = reactors.next();
-            TcpQueue queue = new TcpQueue(TcpTransport.this, reactor, completions.get(reactor), port);
+            PollGroup group = groups.next();
+            Port bound = port.at((InetSocketAddress) ctx.channel().localAddress());
+            TcpQueue queue = new TcpQueue(TcpTransport.this, group, bound);
             queues.put(queue, Boolean.TRUE);
             child.config().setOption(ChannelOption.TCP_NODELAY, true);
             child.config().setOption(ChannelOption.SO_KEEPALIVE, true);
@@ -183,11 +195,11 @@ public final class TcpTransport implements AutoCloseable {
             // the channel's writability (and firing events) on every full-queue batch.
             child.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 << 20, 16 << 20));
             if (port.tlsRequired()) {
-                child.pipeline().addLast(io.locus.runtime.tls.TlsRecordHandler.server(tlsKeys, target.rejects()::reject));
+                child.pipeline().addLast(io.locus.runtime.tls.TlsRecordHandler.server(tlsKeys, rejects::reject));
             }
-            child.pipeline().addLast(queue);
+            child.pipeline().addLast(queue.receiver());
             child.closeFuture().addListener(f -> open.decrementAndGet());
-            reactor.eventLoop().register(child).addListener(f -> {
+            group.reactor().eventLoop().register(child).addListener(f -> {
                 if (!f.isSuccess()) {
                     LOG.warning("cannot register connection from " + child.remoteAddress() + ": " + f.cause());
                     child.unsafe().closeForcibly();

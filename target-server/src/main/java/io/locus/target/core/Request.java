@@ -1,11 +1,13 @@
-package io.locus.target.command;
+package io.locus.target.core;
 
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.target.backend.BackendCallback;
 import io.locus.target.backend.BackendIo;
+import io.locus.target.model.AsyncEventSlot;
 import io.locus.target.model.Namespace;
+import io.locus.target.model.NamespaceChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -17,8 +19,8 @@ import io.netty.buffer.Unpooled;
  * <p>Lifecycle: FREE, then (transport) RECEIVED, [AWAITING_DATA via R2T], EXECUTING (handler / backend), then
  * COMPLETING (response queued) and FREE again.
  */
-public final class Request implements BackendCallback {
-    /** Slot lifecycle; every path ends in {@link QueueContext#complete(Request)}. */
+public final class Request implements BackendCallback, AsyncEventSlot {
+    /** Slot lifecycle; every path ends in {@link Queue#complete(Request)}. */
     public enum State {
         /** Unused slot. */
         FREE,
@@ -32,27 +34,26 @@ public final class Request implements BackendCallback {
         COMPLETING
     }
 
-    /** Headroom before read data so a C2HData header (24 + digest, padded to the host's HPDA of up to 128) fits in place. */
-    public static final int DATA_HEADROOM = 160;
-    /** Tailroom reserved after read data for a data digest. */
-    public static final int DATA_TAILROOM = 4;
-
     public final int slot;
     /** A private copy of the SQE (64 bytes). */
     public final ByteBuf sqe = Unpooled.buffer(Sqe.LENGTH, Sqe.LENGTH);
     public final BackendIo io;
-    public QueueContext queue;
+    public Queue queue;
     public State state = State.FREE;
 
     public int cid;
     public int opcode;
     /** Transfer length from SGL1. */
     public int transferLength;
-    /** Data: received (host to controller) or to send (controller to host); may be null. */
+    /**
+     * Data: received (host to controller; the transport fills it from its reader index) or to send (controller to
+     * host; its readable bytes). No room is reserved for transport headers: a transport sends them beside the data.
+     * May be null.
+     */
     public ByteBuf data;
-    /** Index in {@link #data} where the payload starts. */
-    public int dataStart;
     public Namespace namespace;
+    /** The dispatcher checked the command against its namespace (before asking for its data). */
+    public boolean validated;
 
     public int status;
     public int dw0;
@@ -72,16 +73,18 @@ public final class Request implements BackendCallback {
     public long backendDoneNanos;
 
     private CompletionHandler continuation;
+    /** The namespace channel the backend I/O went through, until it completes. */
+    private NamespaceChannel channel;
 
     /** Called when the backend finishes a request the handler submitted. */
     public interface CompletionHandler {
         void onBackendDone(Request request, BackendIo io);
     }
 
-    public Request(int slot, QueueContext queue) {
+    public Request(int slot, Queue queue) {
         this.slot = slot;
         this.queue = queue;
-        this.io = new BackendIo(this, queue.completions());
+        this.io = new BackendIo(this, queue.pollGroup());
     }
 
     public void reset() {
@@ -92,6 +95,7 @@ public final class Request implements BackendCallback {
         transferLength = 0;
         releaseData();
         namespace = null;
+        validated = false;
         status = Status.SUCCESS;
         backendSubmitNanos = 0;
         backendDoneNanos = 0;
@@ -142,25 +146,30 @@ public final class Request implements BackendCallback {
         return false;
     }
 
-    /**
-     * Allocates a zero-filled buffer for {@code length} bytes of data to return to the host, with headroom for the
-     * transport's data PDU header and tailroom for its digest.
-     */
+    /** Allocates a pooled buffer for {@code length} bytes of data to return to the host (empty, to be filled). */
     public ByteBuf allocateReadData(int length) {
         releaseData();
-        ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(DATA_HEADROOM + length + DATA_TAILROOM);
-        buf.writerIndex(DATA_HEADROOM);
-        buf.readerIndex(DATA_HEADROOM);
-        dataStart = DATA_HEADROOM;
-        data = buf;
-        return buf;
+        data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
+        return data;
     }
 
-    /** Same as {@link #allocateReadData} but filled with {@code length} zero bytes (admin structures). */
+    /** Takes {@code data} (one reference, already filled) as the data to return to the host. */
+    public ByteBuf readData(ByteBuf data) {
+        releaseData();
+        this.data = data;
+        return data;
+    }
+
+    /** Allocates a buffer for {@code length} bytes of data to receive from the host (the transport fills it). */
+    public ByteBuf allocateWriteData(int length) {
+        return allocateReadData(length);
+    }
+
+    /** {@code length} zero bytes of data to return to the host, to be filled in place (admin structures). */
     public ByteBuf allocateZeroedReadData(int length) {
         ByteBuf buf = allocateReadData(length);
-        buf.setZero(DATA_HEADROOM, length);
-        buf.writerIndex(DATA_HEADROOM + length);
+        buf.setZero(0, length);
+        buf.writerIndex(length);
         return buf;
     }
 
@@ -178,15 +187,26 @@ public final class Request implements BackendCallback {
 
     /** Submits the I/O prepared in {@link #io} to the namespace's backend; {@code then} runs on completion. */
     public void submit(CompletionHandler then) {
+        PollGroup group = queue.pollGroup();
+        NamespaceChannel c = namespace.channel(group.index(), group);
+        if (c == null) {
+            // Removed between the command's validation and now: answered as if it had been gone then.
+            complete(Status.INVALID_NAMESPACE | Status.DNR);
+            return;
+        }
         this.continuation = then;
+        this.channel = c;
         io.urgent = urgent();
-        io.sink(queue.completions());
+        io.sink(group);
         backendSubmitNanos = System.nanoTime();
-        namespace.backend().submit(io);
+        c.submit(io);
     }
 
     @Override
     public void onBackendComplete(BackendIo done) {
+        NamespaceChannel through = channel;
+        channel = null;
+        through.completed();
         backendDoneNanos = done.completeNanos;
         CompletionHandler c = continuation;
         continuation = null;
@@ -200,6 +220,7 @@ public final class Request implements BackendCallback {
         queue.complete(this);
     }
 
+    @Override
     public void complete(int status, int dw0) {
         this.dw0 = dw0;
         complete(status);

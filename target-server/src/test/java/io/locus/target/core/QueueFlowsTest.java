@@ -1,4 +1,4 @@
-package io.locus.target.transport.tcp;
+package io.locus.target.core;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.locus.target.transport.tcp;
+package io.locus.target.core;
 
 /**
  * The provenance flows one queue carries, for the target's {@code migrations_per_flow}: which flow ids the queue has
@@ -6,7 +6,7 @@ package io.locus.target.transport.tcp;
  * the rest of the queue: no locks, no shared writes, no allocation. A fixed open-addressing table; flows beyond
  * {@link #CAPACITY} are not tracked (a queue carrying that many flows is not a placement question).
  */
-final class QueueFlows {
+public final class QueueFlows {
     /** Flows tracked per queue. */
     static final int CAPACITY = 48;
     private static final int SLOTS = 64;
@@ -24,7 +24,7 @@ final class QueueFlows {
     private int lastEpoch;
 
     /** Notes one request of flow {@code id}; true the first time this queue sees the flow. */
-    boolean note(int id) {
+    public boolean note(int id) {
         if (id == lastId && lastEpoch == epoch) {
             return false; // the common case: the same flow as the previous request, already counted
         }
@@ -55,7 +55,7 @@ final class QueueFlows {
     }
 
     /** The queue moves: returns the flows it served since its previous move (they move with it) and starts anew. */
-    int moved() {
+    public int moved() {
         int c = carried;
         carried = 0;
         epoch = epoch == Integer.MAX_VALUE ? 1 : epoch + 1;

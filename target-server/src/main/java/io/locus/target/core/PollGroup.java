@@ -1,22 +1,28 @@
-package io.locus.target.backend;
+package io.locus.target.core;
 
 import io.locus.runtime.Poller;
 import io.locus.runtime.Reactor;
-import io.locus.target.command.Request;
+import io.locus.target.backend.BackendIo;
+import io.locus.target.backend.CompletionSink;
 import io.locus.target.metrics.ReactorStats;
+import io.locus.target.model.Controller;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * The backend-completion poller of one reactor. Backends that complete on the reactor (memory, null, io_uring)
+ * The per-reactor poll group (SPDK's {@code spdk_nvmf_poll_group}): the backend-completion poller of one reactor,
+ * the throughput work deferred behind latency-class work, the keep-alive of the controllers whose admin queue lives
+ * here, and the reactor's statistics. Backends that complete on the reactor (memory, null, io_uring)
  * queue here without crossing threads; completions from other threads (the file backend's I/O pool) arrive through
  * the reactor's MPSC queue and are counted there as remote. After each batch, queues that produced responses are
  * flushed once, so responses of one turn share a syscall.
  */
-public final class ReactorCompletions implements Poller, CompletionSink {
+public final class PollGroup implements Poller, CompletionSink {
     /** Something with pending writes to flush once a batch is done. */
     public interface Flushable {
         void flushPending();
@@ -27,6 +33,10 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private final ArrayDeque<BackendIo> ready = new ArrayDeque<>(1024);
     private final ArrayDeque<Request> deferred = new ArrayDeque<>(1024);
     private final List<Flushable> dirty = new ArrayList<>();
+    /** Controllers whose admin queue this reactor owns: their keep-alive is checked here. */
+    private final List<Controller> keepAlives = new ArrayList<>();
+    private final LongSupplier clock;
+    private long nextKeepAliveCheck;
     private long localCompletions;
     private long deferredCommands;
     private final AtomicLong remoteCompletions = new AtomicLong();
@@ -36,18 +46,32 @@ public final class ReactorCompletions implements Poller, CompletionSink {
     private final int reactorCount;
 
     /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
-    public static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
+    static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
 
-    public ReactorCompletions(Reactor reactor) {
-        this(reactor, 0, 1);
+    /** How often the keep-alive of the controllers here is checked; KATO is rounded up to whole seconds anyway. */
+    static final long KEEP_ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    public PollGroup(Reactor reactor) {
+        this(reactor, 0, 1, System::nanoTime);
     }
 
     /** @param reactorIndex this reactor's place among {@code reactorCount}: flows homed on CPU c belong to reactor c mod count */
-    public ReactorCompletions(Reactor reactor, int reactorIndex, int reactorCount) {
+    public PollGroup(Reactor reactor, int reactorIndex, int reactorCount) {
+        this(reactor, reactorIndex, reactorCount, System::nanoTime);
+    }
+
+    /** @param clock the time keep-alive is measured in (nanoseconds; tests pass a manual one) */
+    public PollGroup(Reactor reactor, int reactorIndex, int reactorCount, LongSupplier clock) {
         this.reactor = reactor;
         this.reactorIndex = reactorIndex;
         this.reactorCount = reactorCount;
         this.stats = new ReactorStats(reactor.name());
+        this.clock = clock;
+    }
+
+    /** Now, on this group's clock. */
+    public long nanoTime() {
+        return clock.getAsLong();
     }
 
     public ReactorStats stats() {
@@ -73,10 +97,33 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         return reactorCount;
     }
 
+    @Override
     public Reactor reactor() {
         return reactor;
     }
 
+    /** Starts checking {@code controller}'s keep-alive here (its admin queue's reactor; reactor thread only). */
+    public void watchKeepAlive(Controller controller) {
+        keepAlives.add(controller);
+    }
+
+    public void unwatchKeepAlive(Controller controller) {
+        keepAlives.remove(controller);
+    }
+
+    /**
+     * Tears down the controllers here whose host sent no Keep Alive within KATO; returns how many. A teardown closes
+     * the admin queue, which unwatches its controller: the list is walked from the end so that removal is safe.
+     */
+    public int checkKeepAlives(long now) {
+        int expired = 0;
+        for (int i = keepAlives.size() - 1; i >= 0; i--) {
+            if (i < keepAlives.size() && keepAlives.get(i).expireKeepAliveIfDue(now)) {
+                expired++;
+            }
+        }
+        return expired;
+    }
     @Override
     public void deliver(BackendIo io) {
         if (reactor.inReactor()) {
@@ -144,13 +191,20 @@ public final class ReactorCompletions implements Poller, CompletionSink {
         budget = done + maxItems;
         Request r;
         while (done < budget && (r = deferred.pollFirst()) != null) {
-            r.queue.runDeferred(r);
+            r.queue.dispatcher.runDeferred(r);
             done++;
             if (Poller.expired(deadlineNanos)) {
                 break;
             }
         }
         flushDirty();
+        if (!keepAlives.isEmpty()) {
+            long now = clock.getAsLong();
+            if (now - nextKeepAliveCheck >= 0) {
+                nextKeepAliveCheck = now + KEEP_ALIVE_CHECK_NANOS;
+                done += checkKeepAlives(now);
+            }
+        }
         return done;
     }
 
@@ -179,6 +233,6 @@ public final class ReactorCompletions implements Poller, CompletionSink {
 
     @Override
     public String name() {
-        return "backend-completions";
+        return "poll-group";
     }
 }

@@ -1,6 +1,7 @@
-package io.locus.target.backend;
+package io.locus.target.core;
 
 import io.locus.runtime.IdleMode;
+import io.locus.target.backend.BackendIo;
 import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorConfig;
 import io.locus.runtime.ThreadPinning;
@@ -14,12 +15,12 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The completion micro-window serves latency-class work first and stays within its bound. */
-class ReactorCompletionsTest {
+class PollGroupTest {
     @Test
     void shouldDispatchUrgentCompletionsBeforeThroughputOnesAndBoundEachTurn() throws Exception {
         // A busy reactor whose pollers we drive by hand: nothing registered, so poll() runs only when we call it.
         try (Reactor reactor = new Reactor(ReactorConfig.defaults("rc", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
-            ReactorCompletions completions = new ReactorCompletions(reactor);
+            PollGroup completions = new PollGroup(reactor);
             List<String> order = new ArrayList<>();
             CompletableFuture<int[]> result = new CompletableFuture<>();
             reactor.execute(() -> {
@@ -46,7 +47,7 @@ class ReactorCompletionsTest {
     void shouldStopThroughputWorkWhenTheTimeWindowIsUsed() throws Exception {
         try (Reactor reactor = new Reactor(ReactorConfig.defaults("rw", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
             // A window that has already closed: each stage handles one item, then the turn is over.
-            ReactorCompletions completions = new ReactorCompletions(reactor, 0, 1);
+            PollGroup completions = new PollGroup(reactor, 0, 1);
             CompletableFuture<int[]> result = new CompletableFuture<>();
             reactor.execute(() -> {
                 for (int i = 0; i < 4; i++) {

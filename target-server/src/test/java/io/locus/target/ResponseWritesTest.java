@@ -1,0 +1,143 @@
+package io.locus.target;
+
+import io.locus.protocol.nvme.NvmOpcode;
+import io.locus.protocol.nvme.Sgl;
+import io.locus.protocol.nvme.Sqe;
+import io.locus.protocol.tcp.CommonHeader;
+import io.locus.protocol.tcp.PduType;
+import io.locus.runtime.Reactor;
+import io.locus.target.config.TargetConfig;
+import io.locus.target.metrics.ReactorStats;
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The responses of a batch of reads leave as one buffer per flush: C2HData headers, small data and CapsuleResps are
+ * encoded into one batch buffer, so a flush is one socket write, not one buffer per PDU. Counted by the reactors'
+ * {@link ReactorStats#flushedBuffers()} against their flushes; whatever way TCP splits the host's commands into
+ * reads, every flush must have carried exactly one buffer.
+ */
+@Timeout(60)
+class ResponseWritesTest {
+    private static final int BLOCK = 4096;
+    private static final int QD = 32;
+
+    @Test
+    void shouldSendOneBufferPerFlushWhenReadsAreSmall() throws Exception {
+        for (int digests = 0; digests < 2; digests++) {
+            try (Target t = TestTargets.memory(16L << 20);
+                 RawHost admin = new RawHost(TestTargets.ioPort(t));
+                 RawHost host = new RawHost(TestTargets.ioPort(t))) {
+                int cntlid = admin.adminUp(TestTargets.NQN, 0);
+                host.ioQueueUp(cntlid, digests == 1, digests == 1);
+                byte[] block = new byte[BLOCK];
+                for (int i = 0; i < BLOCK; i++) {
+                    block[i] = (byte) (i * 7 + 3);
+                }
+                assertEquals(0, host.writeBlocks(1, 5, block, BLOCK, 8192, 0).cqeStatus());
+                long[] before = counters(t);
+                if (digests == 0) {
+                    host.capsulesInOneWrite(reads(host, QD, 5));
+                    for (int i = 0; i < QD; i++) {
+                        assertArrayEquals(block, readResponse(host));
+                    }
+                } else {
+                    for (int i = 0; i < QD; i++) {
+                        assertArrayEquals(block, (byte[]) host.readBlocks(1, 5, 1, BLOCK)[0]);
+                    }
+                }
+                long[] after = counters(t);
+                long flushes = after[0] - before[0];
+                long buffers = after[1] - before[1];
+                assertTrue(flushes > 0 && flushes <= QD, "flushes: " + flushes);
+                assertEquals(flushes, buffers, "buffers per flush (digests " + (digests == 1) + ")");
+            }
+        }
+    }
+
+    @Test
+    void shouldSendLargeDataAsItIsBesideTheBatch() throws Exception {
+        int length = 64 * 1024;
+        try (Target t = TestTargets.memory(16L << 20);
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost host = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            host.ioQueueUp(cntlid, true, true);
+            byte[] data = new byte[length];
+            for (int i = 0; i < length; i++) {
+                data[i] = (byte) (i * 31 + 1);
+            }
+            assertEquals(0, host.writeBlocks(1, 0, data, BLOCK, 8192, 0).cqeStatus());
+            long[] before = counters(t);
+            // Read back with digests: the header and the data digest go in the batch, the data as its own buffer.
+            assertArrayEquals(data, (byte[]) host.readBlocks(1, 0, length / BLOCK, BLOCK)[0]);
+            long[] after = counters(t);
+            assertEquals(1, after[0] - before[0], "flushes");
+            assertEquals(3, after[1] - before[1], "the header; the data; its digest with the CapsuleResp");
+        }
+    }
+
+    @Test
+    void shouldSendNullNamespaceReadsFromTheSharedZeroes() throws Exception {
+        TargetConfig config = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "null", 64L << 20, null, BLOCK, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        try (Target t = Target.start(config);
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost host = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            host.ioQueueUp(cntlid, false, true);
+            // Copied into the batch (4 KiB) and sent as the shared slice itself (128 KiB), each with its digest.
+            for (int blocks : new int[] {1, 32, 1, 32}) {
+                assertArrayEquals(new byte[blocks * BLOCK], (byte[]) host.readBlocks(1, 7, blocks, BLOCK)[0]);
+            }
+        }
+    }
+
+    private static List<ByteBuf> reads(RawHost host, int n, long lba) {
+        List<ByteBuf> sqes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ByteBuf s = RawHost.sqe(NvmOpcode.READ, ++host.cid, 1);
+            Sqe.setCdw(s, 0, 10, (int) lba);
+            Sgl.write(s, Sqe.SGL1_OFFSET, 0, BLOCK, Sgl.ID_TRANSPORT);
+            sqes.add(s);
+        }
+        return sqes;
+    }
+
+    /** One read's C2HData and CapsuleResp (SQ flow control is on, so the completion is never folded in). */
+    private static byte[] readResponse(RawHost host) throws Exception {
+        RawHost.Pdu data = host.read();
+        assertEquals(PduType.C2H_DATA, data.type());
+        assertEquals(0, data.flags() & CommonHeader.FLAG_SUCCESS);
+        RawHost.Pdu resp = host.expect(PduType.CAPSULE_RESP);
+        assertEquals(0, resp.cqeStatus());
+        return data.data();
+    }
+
+    /** {flushes, buffers flushed} summed over the reactors, read on each reactor's thread. */
+    private static long[] counters(Target t) throws Exception {
+        long[] sum = new long[2];
+        for (Reactor r : t.reactors().reactors()) {
+            CompletableFuture<long[]> f = new CompletableFuture<>();
+            r.execute(() -> {
+                ReactorStats s = t.completions(r).stats();
+                f.complete(new long[] {s.responseFlushes(ReactorStats.FLUSH_LATENCY) + s.responseFlushes(ReactorStats.FLUSH_LIMIT)
+                        + s.responseFlushes(ReactorStats.FLUSH_BATCH_END), s.flushedBuffers()});
+            });
+            long[] c = f.get(5, TimeUnit.SECONDS);
+            sum[0] += c[0];
+            sum[1] += c[1];
+        }
+        return sum;
+    }
+}
