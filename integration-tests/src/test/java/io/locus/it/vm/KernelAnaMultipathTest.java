@@ -58,12 +58,12 @@ class KernelAnaMultipathTest {
         vm = KernelVm.boot(dir.resolve("vm"), List.of(port1 + ":4420", port2 + ":4421"), Duration.ofMinutes(5));
         vm.ok("""
                 modprobe nvmet-tcp
-                truncate -s 64M /tmp/nvmet.img
+                truncate -s 64M /dev/shm/nvmet.img
                 cd %2$s
                 mkdir subsystems/%1$s
                 echo 1 > subsystems/%1$s/attr_allow_any_host
                 mkdir subsystems/%1$s/namespaces/1
-                echo /tmp/nvmet.img > subsystems/%1$s/namespaces/1/device_path
+                echo /dev/shm/nvmet.img > subsystems/%1$s/namespaces/1/device_path
                 echo 1 > subsystems/%1$s/namespaces/1/buffered_io
                 echo 1 > subsystems/%1$s/namespaces/1/enable
                 for p in 1 2; do

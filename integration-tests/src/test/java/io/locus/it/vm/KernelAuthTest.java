@@ -113,7 +113,7 @@ class KernelAuthTest {
         vm.ok("""
                 modprobe nvme-tcp
                 modprobe nvmet-tcp
-                truncate -s 64M /tmp/nvmet.img
+                truncate -s 64M /dev/shm/nvmet.img
                 cd /sys/kernel/config/nvmet
                 mkdir hosts/%1$s hosts/%2$s
                 echo '%3$s' > hosts/%1$s/dhchap_key
@@ -127,7 +127,7 @@ class KernelAuthTest {
                 ln -s /sys/kernel/config/nvmet/hosts/%1$s subsystems/%6$s/allowed_hosts/%1$s
                 ln -s /sys/kernel/config/nvmet/hosts/%2$s subsystems/%6$s/allowed_hosts/%2$s
                 mkdir subsystems/%6$s/namespaces/1
-                echo /tmp/nvmet.img > subsystems/%6$s/namespaces/1/device_path
+                echo /dev/shm/nvmet.img > subsystems/%6$s/namespaces/1/device_path
                 echo 1 > subsystems/%6$s/namespaces/1/buffered_io
                 echo 1 > subsystems/%6$s/namespaces/1/enable
                 mkdir ports/1

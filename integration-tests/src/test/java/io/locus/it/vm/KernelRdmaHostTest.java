@@ -42,12 +42,12 @@ class KernelRdmaHostTest {
                     modprobe rdma_rxe
                     modprobe nvmet-rdma
                     rdma link add rxe0 type rxe netdev eth0
-                    truncate -s 64M /tmp/nvmet.img
+                    truncate -s 64M /dev/shm/nvmet.img
                     cd /sys/kernel/config/nvmet
                     mkdir subsystems/%1$s
                     echo 1 > subsystems/%1$s/attr_allow_any_host
                     mkdir subsystems/%1$s/namespaces/1
-                    echo /tmp/nvmet.img > subsystems/%1$s/namespaces/1/device_path
+                    echo /dev/shm/nvmet.img > subsystems/%1$s/namespaces/1/device_path
                     # tmpfs has no O_DIRECT, which nvmet's file backend uses unless told to buffer
                     echo 1 > subsystems/%1$s/namespaces/1/buffered_io
                     echo 1 > subsystems/%1$s/namespaces/1/enable

@@ -52,13 +52,13 @@ class KernelTargetTest {
         vm = KernelVm.boot(dir.resolve("vm"), List.of(port + ":4420"), Duration.ofMinutes(10));
         vm.ok("""
                 modprobe nvmet-tcp
-                truncate -s 256M /tmp/nvmet.img
+                truncate -s 256M /dev/shm/nvmet.img
                 cd /sys/kernel/config/nvmet
                 mkdir subsystems/%1$s
                 echo 1 > subsystems/%1$s/attr_allow_any_host
                 mkdir subsystems/%1$s/namespaces/1
-                echo /tmp/nvmet.img > subsystems/%1$s/namespaces/1/device_path
-                # tmpfs has no O_DIRECT, which nvmet's file backend uses unless told to buffer
+                echo /dev/shm/nvmet.img > subsystems/%1$s/namespaces/1/device_path
+                # /dev/shm is tmpfs (the guest root is an overlay, which nvmet cannot serve files from); tmpfs has no O_DIRECT, which nvmet's file backend uses unless told to buffer
                 echo 1 > subsystems/%1$s/namespaces/1/buffered_io
                 echo 1 > subsystems/%1$s/namespaces/1/enable
                 mkdir ports/1
