@@ -123,7 +123,12 @@ class DhchapTargetTest {
                 h.icReq(false, false);
                 h.connect(0, 31, 0xFFFF, TestTargets.NQN, KEYLESS_HOST, 5000, 0);
             }
-            Thread.sleep(200);
+            // The check runs as the controller is torn down: wait for that, then look.
+            long gone = System.nanoTime() + 10_000_000_000L;
+            while (!target.subsystem(TestTargets.NQN).controllers().isEmpty() && System.nanoTime() < gone) {
+                Thread.onSpinWait();
+            }
+            assertTrue(target.subsystem(TestTargets.NQN).controllers().isEmpty(), "the keyless host's controller is gone");
             assertTrue(lines.stream().noneMatch(l -> l.contains("without authenticating")), lines.toString());
         } finally {
             log.removeHandler(handler);
