@@ -7,7 +7,6 @@ import io.locus.initiator.Namespace;
 import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.initiator.auth.DhchapOptions;
-import io.locus.initiator.cli.LocusCli;
 import io.locus.protocol.auth.DhGroup;
 import io.locus.protocol.auth.DhchapHash;
 import io.locus.protocol.auth.DhchapSecret;
@@ -21,13 +20,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
+import static io.locus.it.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -185,12 +183,5 @@ class DhchapEndToEndTest {
         assertFalse("0".equals(typo[0]));
         assertTrue(typo[2].contains("--dhchap-secret"), typo[2]);
         assertFalse(typo[2].contains("AAAA"), typo[2]);
-    }
-
-    private static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 }

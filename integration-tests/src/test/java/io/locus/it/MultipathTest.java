@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.locus.it.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -161,13 +162,5 @@ class MultipathTest {
         for (com.fasterxml.jackson.databind.JsonNode p : r.get("multipath").get("paths")) {
             assertTrue(p.get("commands").asLong() > 0, "round-robin uses both paths: " + perf[1]);
         }
-    }
-
-    private static String[] cli(String args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int rc = io.locus.initiator.cli.LocusCli.run(args.split(" "), new java.io.PrintWriter(out, true),
-                new java.io.PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 }

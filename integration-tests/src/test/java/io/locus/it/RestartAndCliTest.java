@@ -1,13 +1,11 @@
 package io.locus.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.ControllerState;
 import io.locus.initiator.HostIdentity;
 import io.locus.initiator.TransportId;
-import io.locus.initiator.cli.LocusCli;
 import io.locus.initiator.perf.Perf;
 import io.locus.initiator.perf.PerfConfig;
 import io.locus.initiator.perf.PerfResult;
@@ -19,8 +17,6 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +25,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.locus.it.CliRun.cli;
+import static io.locus.it.CliRun.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,20 +113,8 @@ class RestartAndCliTest {
         }
     }
 
-    private static JsonNode json(String[] result) throws Exception {
-        assertEquals("0", result[0], result[2]);
-        return new ObjectMapper().readTree(result[1]);
-    }
-
     private static int code(String args) {
         return Integer.parseInt(cli(args)[0]);
     }
 
-    /** Runs the CLI in-process: {exit code, stdout, stderr}. */
-    private static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
-    }
 }

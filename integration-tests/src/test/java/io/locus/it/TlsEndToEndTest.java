@@ -21,8 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -31,6 +29,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static io.locus.it.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -240,12 +239,5 @@ class TlsEndToEndTest {
             java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
         } while (System.nanoTime() < deadline);
         return false;
-    }
-
-    static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 }

@@ -8,7 +8,6 @@ import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.HostIdentity;
 import io.locus.initiator.MultipathNamespace;
 import io.locus.initiator.TransportId;
-import io.locus.initiator.cli.LocusCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,8 +17,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import static io.locus.it.CliRun.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -168,11 +166,4 @@ class KernelAnaMultipathTest {
         }
     }
 
-    /** Runs the CLI in-process: {exit code, stdout, stderr}. */
-    private static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
-    }
 }

@@ -1,8 +1,6 @@
 package io.locus.it.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.locus.initiator.cli.LocusCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -13,8 +11,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.locus.it.CliRun.cli;
+import static io.locus.it.CliRun.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -299,18 +297,5 @@ class KernelAuthTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 && out.startsWith("DHHC-1:"), "nvme gen-dhchap-key: " + out);
         return out;
-    }
-
-    private static JsonNode json(String[] result) throws Exception {
-        assertEquals("0", result[0], result[2]);
-        return new ObjectMapper().readTree(result[1]);
-    }
-
-    /** Runs the CLI in-process: {exit code, stdout, stderr}. */
-    private static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 }

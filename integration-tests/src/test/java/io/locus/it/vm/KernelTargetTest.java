@@ -1,8 +1,6 @@
 package io.locus.it.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.locus.initiator.cli.LocusCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -12,8 +10,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +18,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.locus.it.CliRun.cli;
+import static io.locus.it.CliRun.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -142,18 +140,5 @@ class KernelTargetTest {
         JsonNode id = json(cli("identify " + addr + " -n " + NQN + " --json"));
         JsonNode ns = id.findValue("lba_size");
         return ns == null ? 4096 : ns.asInt();
-    }
-
-    private static JsonNode json(String[] result) throws Exception {
-        assertEquals("0", result[0], result[2]);
-        return new ObjectMapper().readTree(result[1]);
-    }
-
-    /** Runs the CLI in-process: {exit code, stdout, stderr}. */
-    private static String[] cli(String args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = LocusCli.run(args.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 }
