@@ -1,10 +1,10 @@
 package io.locus.protocol.auth;
 
+import io.locus.protocol.keys.KeyInterchange;
+
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.zip.CRC32;
 
 /**
  * A DH-HMAC-CHAP secret in the interchange form {@code nvme gen-dhchap-key} writes (NVMe base spec, in-band
@@ -58,30 +58,9 @@ public final class DhchapSecret {
         if (body.endsWith(":")) {
             body = body.substring(0, body.length() - 1);
         }
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(body);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the DH-HMAC-CHAP secret's key is not valid base64");
-        }
-        try {
-            int len = raw.length - 4;
-            if (len != 32 && len != 48 && len != 64) {
-                throw new IllegalArgumentException("the DH-HMAC-CHAP secret's key has " + Math.max(len, 0)
-                        + " bytes; it must have 32, 48 or 64 (plus a 4-byte CRC-32)");
-            }
-            CRC32 crc = new CRC32();
-            crc.update(raw, 0, len);
-            long expected = crc.getValue();
-            long carried = (raw[len] & 0xFFL) | (raw[len + 1] & 0xFFL) << 8 | (raw[len + 2] & 0xFFL) << 16
-                    | (raw[len + 3] & 0xFFL) << 24;
-            if (expected != carried) {
-                throw new IllegalArgumentException("the DH-HMAC-CHAP secret's CRC-32 does not match its key (mistyped or truncated?)");
-            }
-            return new DhchapSecret(hashId, Arrays.copyOf(raw, len));
-        } finally {
-            Arrays.fill(raw, (byte) 0);
-        }
+        byte[] key = KeyInterchange.decode(body, "the DH-HMAC-CHAP secret", len -> len == 32 || len == 48 || len == 64,
+                "it must have 32, 48 or 64");
+        return new DhchapSecret(hashId, key);
     }
 
     /** A new random secret, as {@code nvme gen-dhchap-key --hmac=hashId --key-length=length} makes one. */
@@ -99,17 +78,7 @@ public final class DhchapSecret {
 
     /** The interchange text {@code DHHC-1:hh:...:}. It carries the secret: for the user who asked for it, never for logs. */
     public String encode() {
-        CRC32 crc = new CRC32();
-        crc.update(key);
-        long c = crc.getValue();
-        byte[] raw = Arrays.copyOf(key, key.length + 4);
-        raw[key.length] = (byte) c;
-        raw[key.length + 1] = (byte) (c >>> 8);
-        raw[key.length + 2] = (byte) (c >>> 16);
-        raw[key.length + 3] = (byte) (c >>> 24);
-        String text = PREFIX + String.format("%02d", hashId) + ":" + Base64.getEncoder().encodeToString(raw) + ":";
-        Arrays.fill(raw, (byte) 0);
-        return text;
+        return PREFIX + String.format("%02d", hashId) + ":" + KeyInterchange.encode(key) + ":";
     }
 
     /** 0 (no transformation) or the {@link DhchapHash#id()} the secret is transformed with. */

@@ -1,8 +1,8 @@
 package io.locus.protocol.tls;
 
+import io.locus.protocol.keys.KeyInterchange;
+
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.zip.CRC32;
 
 /**
  * A configured NVMe/TCP TLS PSK in the interchange form {@code nvme gen-tls-key} writes and libnvme's
@@ -55,32 +55,13 @@ public final class TlsPsk {
             throw new IllegalArgumentException("a TLS PSK ends with ':' after its base64 key (truncated?)");
         }
         String body = s.substring(colon + 1, s.length() - 1);
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(body);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the TLS PSK's key is not valid base64");
-        }
-        try {
-            int len = raw.length - 4;
-            PskHash hash = transform == 0 ? PskHash.byLength(len) : PskHash.byId(transform);
-            if (hash == null || len != hash.length()) {
-                String want = transform == 0 ? "32 or 48" : String.valueOf(PskHash.byId(transform).length());
-                throw new IllegalArgumentException("the TLS PSK's key has " + Math.max(len, 0) + " bytes; with hash identifier "
-                        + hh + " it must have " + want + " (plus a 4-byte CRC-32)");
-            }
-            CRC32 crc = new CRC32();
-            crc.update(raw, 0, len);
-            long expected = crc.getValue();
-            long carried = (raw[len] & 0xFFL) | (raw[len + 1] & 0xFFL) << 8 | (raw[len + 2] & 0xFFL) << 16
-                    | (raw[len + 3] & 0xFFL) << 24;
-            if (expected != carried) {
-                throw new IllegalArgumentException("the TLS PSK's CRC-32 does not match its key (mistyped or truncated?)");
-            }
-            return new TlsPsk(transform, Arrays.copyOf(raw, len));
-        } finally {
-            Arrays.fill(raw, (byte) 0);
-        }
+        PskHash named = transform == 0 ? null : PskHash.byId(transform);
+        String rule = "with hash identifier " + hh + " it must have " + (named == null ? "32 or 48" : String.valueOf(named.length()));
+        byte[] key = KeyInterchange.decode(body, "the TLS PSK", len -> {
+            PskHash hash = named == null ? PskHash.byLength(len) : named;
+            return hash != null && hash.length() == len;
+        }, rule);
+        return new TlsPsk(transform, key);
     }
 
     /** A PSK from raw key bytes (tests, and key generation): {@code transform} 0, 1 or 2. */
@@ -94,16 +75,7 @@ public final class TlsPsk {
 
     /** The interchange form (what {@code nvme gen-tls-key} prints); holds the key, so never log it. */
     public String interchange() {
-        byte[] raw = Arrays.copyOf(key, key.length + 4);
-        CRC32 crc = new CRC32();
-        crc.update(key);
-        long v = crc.getValue();
-        for (int i = 0; i < 4; i++) {
-            raw[key.length + i] = (byte) (v >>> (8 * i));
-        }
-        String s = String.format("%s%02d:%s:", PREFIX, transform, Base64.getEncoder().encodeToString(raw));
-        Arrays.fill(raw, (byte) 0);
-        return s;
+        return String.format("%s%02d:%s:", PREFIX, transform, KeyInterchange.encode(key));
     }
 
     /** 0 (use as retained PSK), 1 (SHA-256) or 2 (SHA-384). */
