@@ -3,7 +3,6 @@ package io.locus.initiator;
 import io.locus.initiator.queue.QueueConfig;
 import io.locus.initiator.queue.QueueOwner;
 import io.locus.initiator.queue.QueuePair;
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.initiator.queue.HostConnection;
 import io.locus.initiator.rdma.RdmaConnection;
 import io.locus.initiator.tcp.TcpQueue;
