@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * Sends Keep Alive every KATO/2 from the control thread (Linux host behaviour) while the admin queue is connected.
+ * Sends Keep Alive every KATO/2 (Linux host behaviour) while the admin queue is connected: a fixed-rate timer on the
+ * admin queue's reactor ({@link Controller#timerReactor()}), so the cadence follows that reactor's clock.
  * A Keep Alive that gets no answer within KATO trips the admin queue's time-out check, which resets the
  * controller; one that completes with an error status resets it too.
  */
@@ -19,20 +20,19 @@ final class KeepAlive implements IoCallback {
     private final Controller controller;
     private final AtomicBoolean outstanding = new AtomicBoolean();
     private ScheduledFuture<?> task;
-    private long katoNanos;
-    private volatile long sent;
+    private volatile long katoNanos;
 
     KeepAlive(Controller controller) {
         this.controller = controller;
     }
 
-    /** Control thread. */
+    /** Control thread; the ticks run on the timer reactor. */
     void start(int katoMs) {
         stop();
         katoNanos = TimeUnit.MILLISECONDS.toNanos(katoMs);
         outstanding.set(false);
         long period = Math.max(1, katoMs / 2);
-        task = controller.controlExecutor().scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+        task = controller.timerReactor().eventLoop().scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Control thread. */
@@ -41,11 +41,6 @@ final class KeepAlive implements IoCallback {
             task.cancel(false);
             task = null;
         }
-    }
-
-    /** Keep Alive commands sent so far (for tests and stats). */
-    long sentCount() {
-        return sent;
     }
 
     private void tick() {
@@ -57,7 +52,6 @@ final class KeepAlive implements IoCallback {
         if (!outstanding.compareAndSet(false, true)) {
             return; // the previous one is still out; its own deadline (KATO) catches a dead controller
         }
-        sent++;
         AsyncCall.submit(admin, AdminCommands::keepAlive, this, true, katoNanos);
     }
 
