@@ -134,7 +134,9 @@ public final class NativeVerbs implements Verbs {
 
     @Override
     public void accept(byte[] privateData) throws IOException {
-        id.accept(ConnectionParameters.forDevice(device.attributes()), privateData);
+        // 255 = RDMA_MAX_RESP_RES / RDMA_MAX_INIT_DEPTH: librdmacm takes the smaller of the request's and the
+        // device's (nvmet-rdma caps its initiator depth the same way); RNR retries forever, as the hosts ask.
+        id.accept(new ConnectionParameters(255, 255, 7, 7), privateData);
     }
 
     @Override
