@@ -1,5 +1,6 @@
 package io.locus.target;
 
+import io.locus.protocol.fabrics.DiscoveryLog;
 import io.locus.target.config.ConfigException;
 import io.locus.target.config.ConfigLoader;
 import io.locus.target.config.CpuList;
@@ -31,7 +32,8 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file (see config/target.example.json).")
     Path config;
 
-    @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "I/O listener (repeatable). Default 127.0.0.1:4420.")
+    @Option(names = "--listen", paramLabel = "[rdma:|tcp:]ADDR:PORT", description = "I/O listener (repeatable), NVMe/TCP "
+            + "unless prefixed rdma: (NVMe/RDMA, on an address of an RDMA device). Default 127.0.0.1:4420.")
     List<String> listen = new ArrayList<>();
 
     @Option(names = "--nqn", paramLabel = "NQN", description = "Subsystem NQN. Default " + TargetConfig.DEFAULT_NQN + ".")
@@ -274,6 +276,11 @@ public final class LocusTargetMain implements Callable<Integer> {
     }
 
     static TargetConfig.Listen parseListen(String text, String option) {
+        String transport = TargetConfig.Listen.TCP;
+        if (text.startsWith("rdma:") || text.startsWith("tcp:")) {
+            transport = text.substring(0, text.indexOf(':'));
+            text = text.substring(transport.length() + 1);
+        }
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
             throw new IllegalArgumentException(option + ": '" + text + "' is not ADDR:PORT (example: 127.0.0.1:4420)");
@@ -288,7 +295,7 @@ public final class LocusTargetMain implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + ": '" + text + "' has no numeric port");
         }
-        return new TargetConfig.Listen(host, checkPort(port, option));
+        return new TargetConfig.Listen(host, checkPort(port, option), false, transport);
     }
 
     static void printBanner(Target target, PrintStream out) {
@@ -304,7 +311,8 @@ public final class LocusTargetMain implements Callable<Integer> {
         Port io = null;
         Port disc = null;
         for (Port p : target.ports()) {
-            out.println("  listening on " + p.host() + ":" + p.address().getPort() + (p.discovery() ? " (discovery" : " (nvme/tcp")
+            out.println("  listening on " + p.host() + ":" + p.address().getPort() + (p.discovery() ? " (discovery"
+                    : p.trtype() == DiscoveryLog.TRTYPE_RDMA ? " (nvme/rdma" : " (nvme/tcp")
                     + (p.tlsRequired() ? ", TLS required)" : ")"));
             if (p.discovery() && disc == null) {
                 disc = p;
@@ -314,9 +322,10 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
         if (io != null && !target.subsystems().isEmpty()) {
             String nqn = target.subsystems().get(0).nqn();
+            String t = io.trtype() == DiscoveryLog.TRTYPE_RDMA ? "rdma" : "tcp";
             out.println("Connect with:");
-            out.println("  scripts/locus identify -t tcp -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
-            out.println("  nvme connect -t tcp -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
+            out.println("  scripts/locus identify -t " + t + " -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
+            out.println("  nvme connect -t " + t + " -a " + io.host() + " -s " + io.address().getPort() + " -n " + nqn);
             if (disc != null) {
                 out.println("  nvme discover -t tcp -a " + disc.host() + " -s " + disc.address().getPort());
             }

@@ -1,5 +1,7 @@
 package io.locus.target;
 
+import io.locus.nativeio.rdma.verbs.NativeVerbs;
+import io.locus.nativeio.rdma.verbs.Verbs;
 import io.locus.protocol.fabrics.ConnectData;
 import io.locus.protocol.fabrics.DiscoveryLog;
 import io.locus.protocol.tls.TlsDiscovery;
@@ -29,6 +31,7 @@ import io.locus.target.model.RejectLog;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
 import io.locus.target.model.TargetLimits;
+import io.locus.target.transport.rdma.RdmaTransport;
 import io.locus.target.transport.tcp.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -73,6 +76,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private final Dispatcher dispatcher;
     private final Map<Reactor, TurnTimer> turnTimers = new HashMap<>();
     private final TcpTransport tcp;
+    /** Made when a port asks for RDMA. */
+    private RdmaTransport rdma;
+    private Verbs.Provider rdmaVerbs = NativeVerbs.PROVIDER;
+    /** Ports that could not be served, one line each (e.g. an RDMA port where there is no RDMA device). */
+    private final List<String> portProblems = new ArrayList<>();
     private final RejectLog rejects = new RejectLog(10);
     private final AtomicLong discoveryGeneration = new AtomicLong(1);
 
@@ -118,10 +126,21 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     }
 
     public static Target start(TargetConfig config, ThreadPinning pinning) throws IOException {
+        return start(config, pinning, NativeVerbs.PROVIDER);
+    }
+
+    /** As {@link #start(TargetConfig, ThreadPinning)}, with RDMA ports served through {@code rdmaVerbs} (tests simulate it). */
+    public static Target start(TargetConfig config, ThreadPinning pinning, Verbs.Provider rdmaVerbs) throws IOException {
         Target t = new Target(config, pinning);
+        t.rdmaVerbs = rdmaVerbs;
         try {
             int id = 1;
             for (TargetConfig.Listen listen : config.ports()) {
+                if (listen.rdma()) {
+                    t.bindRdma(new Port(id++, DiscoveryLog.TRTYPE_RDMA, new InetSocketAddress(listen.address(),
+                            listen.port()), false));
+                    continue;
+                }
                 t.bind(t.tcp, new Port(id++, t.tcp.trtype(), new InetSocketAddress(listen.address(), listen.port()), false,
                         listen.tlsRequired()));
             }
@@ -138,6 +157,33 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     private void bind(Transport transport, Port port) throws IOException {
         ports.add(transport.listen(port));
+    }
+
+    /**
+     * An NVMe/RDMA port: where RDMA cannot serve it (no library, no device, an address of no RDMA device) the port is
+     * left out with one line saying why ({@link #portProblems()}), and the rest of the target serves on.
+     */
+    private void bindRdma(Port port) {
+        if (rdma == null) {
+            rdma = new RdmaTransport(groups, dispatcher, limits, rejects, rdmaVerbs);
+        }
+        try {
+            bind(rdma, port);
+        } catch (IOException e) {
+            String line = "not listening on rdma:" + port.host() + ":" + port.address().getPort() + ": " + e.getMessage();
+            portProblems.add(line);
+            LOG.warning(line);
+        }
+    }
+
+    /** Ports configured but not served, one line each saying why. */
+    public List<String> portProblems() {
+        return List.copyOf(portProblems);
+    }
+
+    /** The NVMe/RDMA transport, or null when no port asked for it. */
+    public RdmaTransport rdma() {
+        return rdma;
     }
 
     private static Backend openBackend(TargetConfig.NamespaceConfig nc, int fileIoThreads) throws IOException {
@@ -288,7 +334,14 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             ConnectData.writeString(b, off + DiscoveryLog.TRSVCID_OFFSET, DiscoveryLog.TRSVCID_LENGTH, String.valueOf(p.address().getPort()));
             ConnectData.writeString(b, off + DiscoveryLog.SUBNQN_OFFSET, 256, e[0]);
             ConnectData.writeString(b, off + DiscoveryLog.TRADDR_OFFSET, DiscoveryLog.TRADDR_LENGTH, p.host());
-            b.setByte(off + DiscoveryLog.TSAS_OFFSET, TlsDiscovery.sectype(p.tlsRequired()));
+            if (p.trtype() == DiscoveryLog.TRTYPE_RDMA) {
+                // As Linux nvmet fills an RDMA port's TSAS: reliable connected QPs, no provider type, rdma_cm.
+                b.setByte(off + DiscoveryLog.TSAS_OFFSET + DiscoveryLog.TSAS_RDMA_QPTYPE_OFFSET, DiscoveryLog.RDMA_QPTYPE_CONNECTED);
+                b.setByte(off + DiscoveryLog.TSAS_OFFSET + DiscoveryLog.TSAS_RDMA_PRTYPE_OFFSET, DiscoveryLog.RDMA_PRTYPE_NOT_SPECIFIED);
+                b.setByte(off + DiscoveryLog.TSAS_OFFSET + DiscoveryLog.TSAS_RDMA_CMS_OFFSET, DiscoveryLog.RDMA_CMS_RDMA_CM);
+            } else {
+                b.setByte(off + DiscoveryLog.TSAS_OFFSET, TlsDiscovery.sectype(p.tlsRequired()));
+            }
             off += DiscoveryLog.ENTRY_LENGTH;
         }
         return b;
@@ -307,6 +360,9 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     @Override
     public void close() {
         tcp.close();
+        if (rdma != null) {
+            rdma.close();
+        }
         reactors.close();
         for (Subsystem s : subsystems.values()) {
             for (Namespace ns : s.namespaces()) {

@@ -44,6 +44,17 @@ class LocusTargetMainTest {
     }
 
     @Test
+    void shouldListenForRdmaWhenAskedWithThePrefix() throws Exception {
+        TargetConfig c = parse("--listen", "rdma:10.0.2.15:4420", "--listen", "127.0.0.1:4421", "--listen", "tcp:[::1]:4422");
+        assertEquals("10.0.2.15", c.ports().get(0).address());
+        assertEquals(4420, c.ports().get(0).port());
+        assertTrue(c.ports().get(0).rdma());
+        assertEquals("tcp", c.ports().get(1).transport());
+        assertEquals("::1", c.ports().get(2).address());
+        assertEquals("tcp", c.ports().get(2).transport());
+    }
+
+    @Test
     void shouldExplainBadFlags() {
         assertEquals("--memory: '1X' is not a size (examples: 4096, 512M, 1G, 1GiB)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--memory", "1X")).getMessage());

@@ -6,6 +6,8 @@ import io.locus.initiator.queue.QueuePair;
 import io.locus.nativeio.rdma.CmEvent;
 import io.locus.nativeio.rdma.WorkCompletions;
 import io.locus.nativeio.rdma.WorkRequests;
+import io.locus.nativeio.rdma.verbs.NativeVerbs;
+import io.locus.nativeio.rdma.verbs.Verbs;
 import io.locus.protocol.nvme.Cqe;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;

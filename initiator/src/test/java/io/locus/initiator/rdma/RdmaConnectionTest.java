@@ -1,5 +1,6 @@
 package io.locus.initiator.rdma;
 
+import io.locus.nativeio.rdma.verbs.SimVerbs;
 import io.locus.initiator.HostStatus;
 import io.locus.initiator.IoCallback;
 import io.locus.initiator.NvmeException;

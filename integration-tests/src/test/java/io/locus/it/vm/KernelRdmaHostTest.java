@@ -91,7 +91,7 @@ class KernelRdmaHostTest {
      * {@link GuestCli} (several CLI commands in one JVM) as scripts/locus runs the CLI, from the built jar and its lib
      * folder; C1 and serial GC under TCG.
      */
-    private static String guestCli() throws IOException {
+    static String guestCli() throws IOException {
         Path root = KernelVm.locusRoot();
         Path target = root.resolve("tools/target");
         Path jar;
@@ -110,7 +110,7 @@ class KernelRdmaHostTest {
     }
 
     /** The JSON object in one command's output (log lines around it are skipped). */
-    private static JsonNode json(String output) throws Exception {
+    static JsonNode json(String output) throws Exception {
         int start = output.indexOf('{');
         int end = output.lastIndexOf('}');
         assertTrue(start >= 0 && end > start, "no JSON in:\n" + output);

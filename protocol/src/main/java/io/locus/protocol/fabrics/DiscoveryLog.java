@@ -33,6 +33,16 @@ public final class DiscoveryLog {
     public static final int TSAS_OFFSET = 768;
 
     public static final int TRTYPE_RDMA = 1;
+    /** RDMA TSAS (from {@link #TSAS_OFFSET}): 0 RDMA_QPTYPE, 1 RDMA_PRTYPE, 2 RDMA_CMS, 8-9 RDMA_PKEY. */
+    public static final int TSAS_RDMA_QPTYPE_OFFSET = 0;
+    public static final int TSAS_RDMA_PRTYPE_OFFSET = 1;
+    public static final int TSAS_RDMA_CMS_OFFSET = 2;
+    /** RDMA_QPTYPE reliable connected. */
+    public static final int RDMA_QPTYPE_CONNECTED = 1;
+    /** RDMA_PRTYPE no provider specified (what Linux nvmet reports). */
+    public static final int RDMA_PRTYPE_NOT_SPECIFIED = 1;
+    /** RDMA_CMS: the RDMA IP connection manager (rdma_cm). */
+    public static final int RDMA_CMS_RDMA_CM = 1;
     public static final int TRTYPE_TCP = 3;
     public static final int TRTYPE_LOOP = 254;
     public static final int ADRFAM_IPV4 = 1;

@@ -51,7 +51,10 @@ final class IdentifyData {
         b.setByte(base + IdentifyController.SQES, 0x66);
         b.setByte(base + IdentifyController.CQES, 0x44);
         b.setShortLE(base + IdentifyController.MAXCMD, limits.mqes() + 1);
-        b.setIntLE(base + IdentifyController.SGLS, IdentifyController.SGLS_SUPPORTED | IdentifyController.SGLS_OFFSET);
+        // Keyed SGL Data Blocks (b2) on RDMA ports: the Linux RDMA host requires the bit (nvmet-rdma sets it).
+        boolean rdma = c.port() != null && c.port().trtype() == io.locus.protocol.fabrics.DiscoveryLog.TRTYPE_RDMA;
+        b.setIntLE(base + IdentifyController.SGLS, IdentifyController.SGLS_SUPPORTED | IdentifyController.SGLS_OFFSET
+                | (rdma ? IdentifyController.SGLS_KEYED : 0));
         ConnectData.writeString(b, base + IdentifyController.SUBNQN, IdentifyController.SUBNQN_LENGTH, s.nqn());
         b.setIntLE(base + IdentifyController.IOCCSZ, limits.ioccsz());
         b.setIntLE(base + IdentifyController.IORCSZ, 1);

@@ -174,7 +174,7 @@ public final class ConfigLoader {
 
     private Listen listen(JsonNode n, String where) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "address", "port", "tls");
+        allowOnly(n, where, "address", "port", "tls", "transport");
         String address = n.has("address") ? text(n.get("address"), where + ".address") : "127.0.0.1";
         if (!n.has("port")) {
             throw error(where + ".port", "is required");
@@ -188,7 +188,17 @@ public final class ConfigLoader {
             }
             tls = mode.equals("required");
         }
-        return new Listen(address, port, tls);
+        String transport = Listen.TCP;
+        if (n.has("transport")) {
+            transport = text(n.get("transport"), where + ".transport");
+            if (!transport.equals(Listen.TCP) && !transport.equals(Listen.RDMA)) {
+                throw error(where + ".transport", "must be \"tcp\" or \"rdma\", not \"" + transport + "\"");
+            }
+            if (tls && transport.equals(Listen.RDMA)) {
+                throw error(where + ".tls", "TLS is for NVMe/TCP; an \"rdma\" port cannot require it");
+            }
+        }
+        return new Listen(address, port, tls, transport);
     }
 
     private SubsystemConfig subsystem(JsonNode n, String where) throws ConfigException {

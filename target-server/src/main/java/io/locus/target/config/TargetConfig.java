@@ -53,10 +53,24 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
-    /** @param tlsRequired the port takes NVMe/TCP over TLS 1.3 (PSK) only ({@code "tls": "required"}) */
-    public record Listen(String address, int port, boolean tlsRequired) {
+    /**
+     * @param tlsRequired the port takes NVMe/TCP over TLS 1.3 (PSK) only ({@code "tls": "required"})
+     * @param transport   {@link #TCP} or {@link #RDMA} ({@code "transport"})
+     */
+    public record Listen(String address, int port, boolean tlsRequired, String transport) {
+        public static final String TCP = "tcp";
+        public static final String RDMA = "rdma";
+
         public Listen(String address, int port) {
             this(address, port, false);
+        }
+
+        public Listen(String address, int port, boolean tlsRequired) {
+            this(address, port, tlsRequired, TCP);
+        }
+
+        public boolean rdma() {
+            return RDMA.equals(transport);
         }
 
         public String display() {

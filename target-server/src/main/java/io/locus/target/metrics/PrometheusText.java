@@ -106,6 +106,24 @@ public final class PrometheusText {
             b.append("locus_flows_total{reactor=\"").append(r.name()).append("\"} ")
                     .append(target.completions(r).stats().flows()).append('\n');
         }
+        header(b, "locus_rdma_registration_reuse_total", "counter", "RDMA buffers of this reactor's pool taken by a "
+                + "connection: result=\"hit\" its memory was already registered on the connection's device, "
+                + "result=\"miss\" it was registered then (once per slab and device).");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            b.append("locus_rdma_registration_reuse_total{reactor=\"").append(r.name()).append("\",result=\"hit\"} ")
+                    .append(s.registrationReuse(true)).append('\n');
+            b.append("locus_rdma_registration_reuse_total{reactor=\"").append(r.name()).append("\",result=\"miss\"} ")
+                    .append(s.registrationReuse(false)).append('\n');
+        }
+        header(b, "locus_rdma_registration_reuse_hit_rate", "gauge", "Hits over all RDMA buffer uses on this reactor "
+                + "(near 1: registrations are made once and reused); 0 before any.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            long all = s.registrationReuse(true) + s.registrationReuse(false);
+            b.append("locus_rdma_registration_reuse_hit_rate{reactor=\"").append(r.name()).append("\"} ")
+                    .append(fmt(all == 0 ? 0 : (double) s.registrationReuse(true) / all)).append('\n');
+        }
         registration(b, target);
         turns(b, target);
         summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);

@@ -36,6 +36,7 @@ public final class ReactorStats {
     private final long[] queueMoves = new long[2];
     private final long[] flowMoves = new long[1];
     private final long[] flows = new long[1];
+    private final long[] registrationReuse = new long[2];
     private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] doneToResponseMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
@@ -109,6 +110,19 @@ public final class ReactorStats {
     /** Flushes of queued responses for {@code reason} ({@link #FLUSH_LATENCY}, {@link #FLUSH_LIMIT}, {@link #FLUSH_BATCH_END}). */
     public long responseFlushes(int reason) {
         return responseFlushes[reason];
+    }
+
+    /**
+     * Records one use of an RDMA buffer of this reactor's pool by a connection (reactor thread only): a hit when its
+     * memory was already registered on the connection's device, a miss when it was registered now.
+     */
+    public void recordRegistrationReuse(boolean hit) {
+        registrationReuse[hit ? 1 : 0]++;
+    }
+
+    /** RDMA buffer uses that found their registration ({@code hit}) or had to register ({@code !hit}). */
+    public long registrationReuse(boolean hit) {
+        return registrationReuse[hit ? 1 : 0];
     }
 
     /** Records a flow seen for the first time by a queue on this reactor (reactor thread only). */

@@ -32,7 +32,8 @@ public final class TlsFlags {
         TargetTlsConfig tls = new TargetTlsConfig(config.tls().hostKeys(), anyHost);
         List<TargetConfig.Listen> ports = new ArrayList<>();
         for (TargetConfig.Listen l : config.ports()) {
-            ports.add(new TargetConfig.Listen(l.address(), l.port(), l.tlsRequired() || required));
+            ports.add(new TargetConfig.Listen(l.address(), l.port(), (l.tlsRequired() || required) && !l.rdma(),
+                    l.transport()));
         }
         if (required && !tls.hasKeys()) {
             throw new IllegalArgumentException("--tls-required needs a key: --tls-psk, or tls_key/tls_keys in the configuration");

@@ -70,6 +70,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheTransportOfAPort() throws Exception {
+        TargetConfig c = ConfigLoader.parse("t.json", "{\"subsystems\":[],\"ports\":[{\"address\":\"10.0.2.15\","
+                + "\"port\":4420,\"transport\":\"rdma\"},{\"port\":4421}]}");
+        assertTrue(c.ports().get(0).rdma());
+        assertEquals("tcp", c.ports().get(1).transport());
+        assertEquals("t.json: ports[0].transport: must be \"tcp\" or \"rdma\", not \"fc\"",
+                error("{\"subsystems\":[],\"ports\":[{\"port\":1,\"transport\":\"fc\"}]}"));
+        assertEquals("t.json: ports[0].tls: TLS is for NVMe/TCP; an \"rdma\" port cannot require it",
+                error("{\"subsystems\":[],\"ports\":[{\"port\":1,\"transport\":\"rdma\",\"tls\":\"required\"}]}"));
+    }
+
+    @Test
     void shouldReportMissingFileByName() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("/nonexistent/locus.json")));
         assertEquals("/nonexistent/locus.json: no such file", e.getMessage());
