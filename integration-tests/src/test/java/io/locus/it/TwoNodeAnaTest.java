@@ -219,7 +219,7 @@ class TwoNodeAnaTest {
                     w.join(TimeUnit.SECONDS.toMillis(60));
                 }
             }
-            System.out.printf("two-node ANA flips: %d I/Os (a served %d, b %d), %d failovers, %d holds, 0 expected errors: %d, mismatches: %d%n",
+            System.out.printf("two-node ANA flips: %d I/Os (a served %d, b %d), %d failovers, %d holds, errors %d, mismatches %d%n",
                     ios.get(), served(a), served(b), ns.failovers(), ns.holds(), errors.get(), mismatches.get());
             assertEquals(0, errors.get(), "I/O errors the application saw");
             assertEquals(0, mismatches.get(), "reads that did not return the last acknowledged write");

@@ -3,6 +3,7 @@ package io.locus.target.config;
 import io.locus.target.model.AnaState;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ANA and multi-node fields of the JSON config: ana_group, nguid, ana_states, min_cntlid / max_cntlid. */
 class AnaConfigTest {
@@ -51,6 +53,20 @@ class AnaConfigTest {
         TargetConfig d = ConfigLoader.parse("t.json", subsystem(""));
         assertEquals(1, d.subsystems().get(0).minCntlid());
         assertEquals(0xFFEF, d.subsystems().get(0).maxCntlid());
+    }
+
+    @Test
+    void shouldReadTheTwoNodeExamplePairAsOneSubsystemWithDisjointControllerIds() throws Exception {
+        TargetConfig a = ConfigLoader.load(Path.of("..", "config", "two-node-a.json"));
+        TargetConfig b = ConfigLoader.load(Path.of("..", "config", "two-node-b.json"));
+        TargetConfig.SubsystemConfig sa = a.subsystems().get(0);
+        TargetConfig.SubsystemConfig sb = b.subsystems().get(0);
+        assertEquals(sa.nqn(), sb.nqn());
+        assertEquals(sa.namespaces().get(0).uuid(), sb.namespaces().get(0).uuid());
+        assertEquals(sa.namespaces().get(0).path(), sb.namespaces().get(0).path());
+        assertTrue(sa.maxCntlid() < sb.minCntlid(), "disjoint controller ID ranges");
+        assertEquals(Map.of(1, AnaState.OPTIMIZED), a.ports().get(0).anaStates());
+        assertEquals(Map.of(1, AnaState.NON_OPTIMIZED), b.ports().get(0).anaStates());
     }
 
     @Test
