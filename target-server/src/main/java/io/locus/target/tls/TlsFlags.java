@@ -33,7 +33,7 @@ public final class TlsFlags {
         List<TargetConfig.Listen> ports = new ArrayList<>();
         for (TargetConfig.Listen l : config.ports()) {
             ports.add(new TargetConfig.Listen(l.address(), l.port(), (l.tlsRequired() || required) && !l.rdma(),
-                    l.transport()));
+                    l.transport(), l.anaStates()));
         }
         if (required && !tls.hasKeys()) {
             throw new IllegalArgumentException("--tls-required needs a key: --tls-psk, or tls_key/tls_keys in the configuration");
