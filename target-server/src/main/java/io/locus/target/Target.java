@@ -29,12 +29,14 @@ import io.locus.target.model.RejectLog;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
 import io.locus.target.model.TargetLimits;
+import io.locus.target.reservation.ReservationStore;
 import io.locus.target.transport.tcp.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,7 +92,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
                 Backend backend = openBackend(nc, l.fileIoThreads());
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
-                s.addNamespace(new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), source));
+                Namespace ns = new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), source);
+                if (backend.persistent() && nc.path() != null && Files.isRegularFile(Path.of(nc.path()))) {
+                    ns.reservations().attach(new ReservationStore(Path.of(nc.path())));
+                }
+                s.addNamespace(ns);
             }
             subsystems.put(sc.nqn(), s);
         }
