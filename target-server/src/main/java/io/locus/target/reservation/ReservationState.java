@@ -389,11 +389,13 @@ public final class ReservationState {
     public boolean needsPersist() {
         long v;
         ReservationStore s;
+        boolean on;
         synchronized (this) {
             v = version;
             s = store;
+            on = ptpl;
         }
-        if (s == null) {
+        if (s == null || !(on || s.onDisk())) {
             return false;
         }
         synchronized (persistLock) {

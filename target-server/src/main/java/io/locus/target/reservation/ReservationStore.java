@@ -41,6 +41,8 @@ public final class ReservationStore {
     }
 
     private final Path file;
+    /** Whether the file exists as far as this store knows (loaded or written, not deleted since). */
+    private volatile boolean onDisk;
 
     /** A store beside {@code backingFile}. */
     public ReservationStore(Path backingFile) {
@@ -52,6 +54,10 @@ public final class ReservationStore {
         return file;
     }
 
+    boolean onDisk() {
+        return onDisk;
+    }
+
     /** The saved state, or null when there is none; a file that cannot be used is an IOException naming it. */
     Saved load() throws IOException {
         byte[] bytes;
@@ -60,6 +66,7 @@ public final class ReservationStore {
         } catch (NoSuchFileException e) {
             return null;
         }
+        onDisk = true;
         Saved s;
         try {
             s = JSON.readValue(bytes, Saved.class);
@@ -131,6 +138,7 @@ public final class ReservationStore {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        onDisk = true;
         syncDirectory();
     }
 
@@ -139,6 +147,7 @@ public final class ReservationStore {
         if (Files.deleteIfExists(file)) {
             syncDirectory();
         }
+        onDisk = false;
     }
 
     private void syncDirectory() throws IOException {
