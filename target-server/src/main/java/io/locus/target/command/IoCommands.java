@@ -32,7 +32,7 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
         }
         r.namespace = ns;
         if (ReservationCommands.isReservation(r.opcode)) {
-            return ReservationCommands.validate(r, ns, c);
+            return ReservationCommands.validate(r, ns);
         }
         int access = ns.reservations().access(c.reservationHost(), r.opcode);
         if (access != Status.SUCCESS) {

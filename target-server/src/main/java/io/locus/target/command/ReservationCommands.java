@@ -26,8 +26,9 @@ import java.util.logging.Logger;
  *   <li>RREGA above 2, RACQA above 2, RRELA above 1, an RTYPE of Acquire outside 1..6, CPTPL 01b, CPTPL 11b on a
  *       namespace that cannot persist, IEKEY on Acquire or Release (Linux, SPDK): Invalid Field + DNR;</li>
  *   <li>less data than the command reads (16 bytes for Register and Acquire, 8 for Release; none at all among them,
- *       where the SPDK target crashed on Preempt and Abort), or more than MDTS: Data SGL Length Invalid + DNR; more
- *       is accepted, as Linux and SPDK accept it (the Linux host sends 16 bytes with Release);</li>
+ *       where the SPDK target crashed on Preempt and Abort): Data SGL Length Invalid + DNR; more is accepted, as
+ *       Linux and SPDK accept it (the Linux host sends 16 bytes with Release), up to MDTS (above it the transport
+ *       answers Invalid Field before a command set sees the command);</li>
  *   <li>Report: SGL1 must describe exactly (NUMD + 1) dwords, as Get Log Page; fewer than the header (24 bytes
  *       plain, 64 extended) is Invalid Field (Linux).</li>
  * </ul>
@@ -55,7 +56,7 @@ final class ReservationCommands {
     }
 
     /** Checks a reservation command's fields and transfer before its data moves. */
-    static int validate(Request r, Namespace ns, Controller c) {
+    static int validate(Request r, Namespace ns) {
         int cdw10 = r.cdw(10);
         int action = cdw10 & 0x7;
         boolean iekey = (cdw10 & IEKEY) != 0;
@@ -66,7 +67,7 @@ final class ReservationCommands {
                         || (cptpl == ReservationState.CPTPL_SET && !ns.reservations().ptplCapable())) {
                     return INVALID_FIELD;
                 }
-                return dataAtLeast(r, c, KEYS_LENGTH);
+                return dataAtLeast(r, KEYS_LENGTH);
             }
             case NvmOpcode.RESERVATION_ACQUIRE -> {
                 int rtype = (cdw10 >>> 8) & 0xFF;
@@ -74,13 +75,13 @@ final class ReservationCommands {
                         || rtype > ReservationState.EXCLUSIVE_ACCESS_ALL_REGISTRANTS) {
                     return INVALID_FIELD;
                 }
-                return dataAtLeast(r, c, KEYS_LENGTH);
+                return dataAtLeast(r, KEYS_LENGTH);
             }
             case NvmOpcode.RESERVATION_RELEASE -> {
                 if (iekey || action > ReservationState.CLEAR) {
                     return INVALID_FIELD;
                 }
-                return dataAtLeast(r, c, KEY_LENGTH);
+                return dataAtLeast(r, KEY_LENGTH);
             }
             default -> {
                 long length = reportLength(r);
@@ -88,7 +89,7 @@ final class ReservationCommands {
                     return SGL_LENGTH;
                 }
                 int header = extended(r) ? ReservationState.REPORT_EXTENDED_HEADER : ReservationState.REPORT_HEADER;
-                if (length > c.limits().maxTransferBytes() || length < header) {
+                if (length < header) {
                     return INVALID_FIELD;
                 }
                 return Status.SUCCESS;
@@ -96,8 +97,8 @@ final class ReservationCommands {
         }
     }
 
-    private static int dataAtLeast(Request r, Controller c, int length) {
-        return r.transferLength < length || r.transferLength > c.limits().maxTransferBytes() ? SGL_LENGTH : Status.SUCCESS;
+    private static int dataAtLeast(Request r, int length) {
+        return r.transferLength < length ? SGL_LENGTH : Status.SUCCESS;
     }
 
     private static long reportLength(Request r) {
