@@ -376,6 +376,69 @@ public final class Namespace implements BlockDevice {
         check(await(null, cb -> deallocate(lba, blocks, null, cb, null)), "deallocate of " + blocks + " blocks at LBA " + lba);
     }
 
+    /**
+     * Sends one NVM command the library has no call for, as given, and waits for it: {@code opcode} (its bits 1:0 give
+     * the data direction, NVMe Base 6), CDW10..CDW12, and {@code dataLength} bytes of {@code data} from its reader
+     * index (host to controller) or into it at its writer index (controller to host, which then advances). For the
+     * reservation commands (Register 0Dh, Report 0Eh, Acquire 11h, Release 15h) and tests. Returns the completion
+     * whatever its status: the caller reads the status (a Reservation Conflict is an answer, not a failure). Not
+     * retried on another path or after a reset: these commands change state that a retry could change twice.
+     */
+    public Completion commandBlocking(int opcode, int cdw10, int cdw11, int cdw12, ByteBuf data, int dataLength) {
+        if (dataLength < 0 || (dataLength > 0 && (data == null || (opcode & 0x3) == 0))) {
+            throw new IllegalArgumentException("opcode 0x" + Integer.toHexString(opcode) + " cannot move " + dataLength
+                    + " bytes" + (data == null ? " without a buffer" : ""));
+        }
+        boolean toHost = (opcode & 0x3) == NvmOpcode.XFER_CONTROLLER_TO_HOST;
+        if (dataLength > 0) {
+            if (toHost) {
+                data.ensureWritable(dataLength);
+            } else if (data.readableBytes() < dataLength) {
+                throw new IllegalArgumentException("the buffer holds " + data.readableBytes() + " bytes, not " + dataLength);
+            }
+        }
+        int index = dataLength == 0 ? 0 : toHost ? data.writerIndex() : data.readerIndex();
+        Completion done = await(null, cb -> {
+            QueuePair q = queueFor(null);
+            Command c = q.acquire();
+            if (c == null) {
+                q.defer(new DeferredSubmit(q) {
+                    @Override
+                    protected void fill(Command slot) {
+                        describeRaw(slot, opcode, cdw10, cdw11, cdw12, data, index, dataLength, cb);
+                    }
+
+                    @Override
+                    protected void fail(int status) {
+                        cb.onComplete(null, status, 0, 0);
+                    }
+                });
+                return;
+            }
+            describeRaw(c.reset(), opcode, cdw10, cdw11, cdw12, data, index, dataLength, cb);
+            q.submit(c);
+        });
+        if (toHost && dataLength > 0 && done.ok()) {
+            data.writerIndex(index + dataLength);
+        }
+        return done;
+    }
+
+    private void describeRaw(Command c, int opcode, int cdw10, int cdw11, int cdw12, ByteBuf data, int index, int length,
+                             IoCallback callback) {
+        c.opcode = opcode;
+        c.nsid = nsid;
+        c.cdw10 = cdw10;
+        c.cdw11 = cdw11;
+        c.cdw12 = cdw12;
+        c.data = length == 0 ? null : data;
+        c.dataIndex = index;
+        c.dataLength = length;
+        c.callback = callback;
+        c.retryable = false;
+        c.failFast = failFast;
+    }
+
     private interface Submitter {
         void submit(IoCallback callback);
     }

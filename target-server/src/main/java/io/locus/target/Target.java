@@ -34,12 +34,14 @@ import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
 import io.locus.target.model.TargetLimits;
 import io.locus.target.transport.rdma.RdmaTransport;
+import io.locus.target.reservation.ReservationStore;
 import io.locus.target.transport.tcp.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,7 +103,11 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
                 Backend backend = openBackend(nc, l.fileIoThreads());
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
-                s.addNamespace(new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), nc.nguid(), nc.anaGroup(), source));
+                Namespace ns = new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), nc.nguid(), nc.anaGroup(), source);
+                if (backend.persistent() && nc.path() != null && Files.isRegularFile(Path.of(nc.path()))) {
+                    ns.reservations().attach(new ReservationStore(Path.of(nc.path())));
+                }
+                s.addNamespace(ns);
             }
             subsystems.put(sc.nqn(), s);
         }

@@ -11,6 +11,8 @@ public final class AsyncEvent {
     public static final int NOTICE_NS_ATTRIBUTE_CHANGED = 0x00;
     public static final int NOTICE_ANA_CHANGE = 0x03;
     public static final int NOTICE_DISCOVERY_LOG_CHANGE = 0xF0;
+    /** Type {@link #TYPE_COMMAND_SET}, info 0: a Reservation Notification log page is available. */
+    public static final int COMMAND_SET_RESERVATION_LOG_AVAILABLE = 0x00;
 
     private AsyncEvent() {
     }

@@ -13,6 +13,10 @@ public final class Feature {
     public static final int ASYNC_EVENT_CONFIG = 0x0B;
     public static final int KEEP_ALIVE_TIMER = 0x0F;
     public static final int HOST_IDENTIFIER = 0x81;
+    /** Reservation Notification Mask (namespace specific): CDW11 b1 REGPRE, b2 RESREL, b3 RESPRE. */
+    public static final int RESERVATION_NOTIFICATION_MASK = 0x82;
+    /** Reservation Persistence (namespace specific): CDW11 b0 PTPL. */
+    public static final int RESERVATION_PERSISTENCE = 0x83;
     /** Locus vendor-specific: completion provenance extension v1 (ARCHITECTURE.md). */
     public static final int LOCUS_PROVENANCE = 0xC0;
 

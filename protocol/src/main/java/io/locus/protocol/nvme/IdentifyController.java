@@ -61,6 +61,7 @@ public final class IdentifyController {
 
     public static final int ONCS_WRITE_ZEROES = 1 << 3;
     public static final int ONCS_DSM = 1 << 2;
+    public static final int ONCS_RESERVATIONS = 1 << 5;
     public static final int OAES_NS_ATTRIBUTE = 1 << 8;
     public static final int OAES_ANA_CHANGE = 1 << 11;
     public static final int OAES_DISCOVERY_LOG_CHANGE = 1 << 31;

@@ -11,6 +11,8 @@ public final class IdentifyNamespace {
     public static final int FLBAS = 26;
     public static final int DLFEAT = 33;
     public static final int NMIC = 30;
+    /** Reservation Capabilities: b0 PTPL, b1..b6 the six types, b7 IEKEY as NVMe 1.3 defines it. */
+    public static final int RESCAP = 31;
     public static final int ANAGRPID = 92;
     public static final int NGUID = 104;
     public static final int EUI64 = 120;

@@ -9,6 +9,9 @@ public final class LogPage {
     public static final int COMMAND_EFFECTS = 0x05;
     public static final int ANA = 0x0C;
     public static final int DISCOVERY = 0x70;
+    /** Reservation Notification (NVMe Base 5.16.1.24): one 64-byte entry per read. */
+    public static final int RESERVATION_NOTIFICATION = 0x80;
+    public static final int RESERVATION_NOTIFICATION_LENGTH = 64;
 
     public static final int ERROR_ENTRY_LENGTH = 64;
     public static final int SMART_LENGTH = 512;

@@ -9,6 +9,11 @@ public final class NvmOpcode {
     public static final int WRITE_ZEROES = 0x08;
     public static final int DATASET_MANAGEMENT = 0x09;
     public static final int VERIFY = 0x0C;
+    /** Reservation commands (NVMe Base 7.6 to 7.9): Register, Report, Acquire, Release. */
+    public static final int RESERVATION_REGISTER = 0x0D;
+    public static final int RESERVATION_REPORT = 0x0E;
+    public static final int RESERVATION_ACQUIRE = 0x11;
+    public static final int RESERVATION_RELEASE = 0x15;
 
     /** Data direction encoded in opcode bits 1:0. */
     public static final int XFER_NONE = 0;

@@ -28,6 +28,8 @@ public final class Status {
     public static final int DATA_SGL_LENGTH_INVALID = generic(0x0F);
     public static final int SGL_TYPE_INVALID = generic(0x11);
     public static final int INVALID_SGL_OFFSET = generic(0x16);
+    /** Reservation Report with EDS cleared while hosts with 128-bit Host Identifiers are registered (NVMe Base 7.8). */
+    public static final int HOST_ID_INCONSISTENT_FORMAT = generic(0x18);
     public static final int KEEP_ALIVE_EXPIRED = generic(0x19);
     public static final int KEEP_ALIVE_INVALID = generic(0x1A);
     public static final int NS_WRITE_PROTECTED = generic(0x20);
@@ -35,6 +37,8 @@ public final class Status {
     public static final int LBA_OUT_OF_RANGE = generic(0x80);
     public static final int CAPACITY_EXCEEDED = generic(0x81);
     public static final int NS_NOT_READY = generic(0x82);
+    /** The command conflicts with a reservation held on the namespace (NVMe Base 8.19). */
+    public static final int RESERVATION_CONFLICT = generic(0x83);
 
     // Command specific status (SCT 1)
     public static final int INVALID_QUEUE_IDENTIFIER = commandSpecific(0x01);
@@ -109,6 +113,7 @@ public final class Status {
             case 0x0F -> "Data SGL Length Invalid";
             case 0x11 -> "SGL Descriptor Type Invalid";
             case 0x16 -> "Invalid SGL Offset";
+            case 0x18 -> "Host Identifier Inconsistent Format";
             case 0x19 -> "Keep Alive Timer Expired";
             case 0x1A -> "Keep Alive Timeout Invalid";
             case 0x20 -> "Namespace is Write Protected";
@@ -116,6 +121,7 @@ public final class Status {
             case 0x80 -> "LBA Out of Range";
             case 0x81 -> "Capacity Exceeded";
             case 0x82 -> "Namespace Not Ready";
+            case 0x83 -> "Reservation Conflict";
             case 0x101 -> "Invalid Queue Identifier";
             case 0x102 -> "Invalid Queue Size";
             case 0x103 -> "Abort Command Limit Exceeded";

@@ -181,6 +181,7 @@ public final class AdminCommands implements CommandSet {
             }
             case LogPage.COMMAND_EFFECTS -> page = LogPages.commandEffects();
             case LogPage.ANA -> page = LogPages.ana(c, (LogPage.lsp(cdw10) & AnaLogPage.LSP_RGO) != 0);
+            case LogPage.RESERVATION_NOTIFICATION -> page = ReservationCommands.logPage(c);
             default -> {
                 r.complete(Status.INVALID_LOG_PAGE | Status.DNR);
                 return;
@@ -262,6 +263,13 @@ public final class AdminCommands implements CommandSet {
                 r.complete(Status.SUCCESS);
             }
             case Feature.HOST_IDENTIFIER -> r.complete(Status.COMMAND_SEQUENCE_ERROR | Status.DNR);
+            case Feature.RESERVATION_NOTIFICATION_MASK, Feature.RESERVATION_PERSISTENCE -> {
+                if (discovery) {
+                    r.complete(Status.INVALID_FIELD | Status.DNR);
+                } else {
+                    ReservationCommands.setFeature(r, c, fid, cdw11);
+                }
+            }
             default -> r.complete(Status.INVALID_FIELD | Status.DNR);
         }
     }
@@ -316,6 +324,13 @@ public final class AdminCommands implements CommandSet {
             case Feature.TEMPERATURE_THRESHOLD -> r.complete(discovery ? Status.INVALID_FIELD | Status.DNR : Status.SUCCESS, 0x0157);
             case Feature.LOCUS_PROVENANCE -> r.complete(discovery ? Status.INVALID_FIELD | Status.DNR : Status.SUCCESS,
                     c.provenanceEnabled() && !defaults ? 1 : 0);
+            case Feature.RESERVATION_NOTIFICATION_MASK, Feature.RESERVATION_PERSISTENCE -> {
+                if (discovery) {
+                    r.complete(Status.INVALID_FIELD | Status.DNR);
+                } else {
+                    ReservationCommands.getFeature(r, c, fid, defaults);
+                }
+            }
             default -> r.complete(Status.INVALID_FIELD | Status.DNR);
         }
     }

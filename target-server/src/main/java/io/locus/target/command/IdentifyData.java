@@ -64,7 +64,8 @@ final class IdentifyData {
         b.setByte(base + IdentifyController.MSDBD, 1);
         if (!discovery) {
             b.setIntLE(base + IdentifyController.NN, s.maxNamespaces());
-            b.setShortLE(base + IdentifyController.ONCS, IdentifyController.ONCS_DSM | IdentifyController.ONCS_WRITE_ZEROES);
+            b.setShortLE(base + IdentifyController.ONCS, IdentifyController.ONCS_DSM | IdentifyController.ONCS_WRITE_ZEROES
+                    | IdentifyController.ONCS_RESERVATIONS);
             // VWC b0 present; b2:1 = 10b: Flush to the broadcast NSID is not supported.
             b.setByte(base + IdentifyController.VWC, anyVolatileCache(s) ? 0x5 : 0x4);
             // ANATT: seconds a transition (state change) may last; nvmet's value.
@@ -103,6 +104,8 @@ final class IdentifyData {
         b.setByte(base + IdentifyNamespace.NLBAF, 0);
         b.setByte(base + IdentifyNamespace.FLBAS, 0);
         b.setByte(base + IdentifyNamespace.NMIC, 0x1);
+        // RESCAP: the six types and IEKEY as NVMe 1.3 defines it (0x7E | 0x80); b0 PTPL where the state can be kept.
+        b.setByte(base + IdentifyNamespace.RESCAP, 0xFE | (ns.reservations().ptplCapable() ? 0x1 : 0));
         if (ns.backend().deallocateReadsZeroes()) {
             b.setByte(base + IdentifyNamespace.DLFEAT, IdentifyNamespace.DLFEAT_READ_ZEROES);
         }

@@ -11,7 +11,9 @@ import io.locus.target.model.Namespace;
 import io.netty.buffer.ByteBuf;
 
 /**
- * NVM command set on I/O queues: Read, Write (FUA), Flush, Write Zeroes, Dataset Management (deallocate).
+ * NVM command set on I/O queues: Read, Write (FUA), Flush, Write Zeroes, Dataset Management (deallocate), and the
+ * reservation commands ({@link ReservationCommands}); every command of the read and write groups is checked against
+ * the namespace's reservation.
  * {@link #validate} runs before any data moves (so a bad write gets no R2T); {@link #execute} once the data is there.
  * One instance per queue; no allocation per command.
  */
@@ -34,6 +36,13 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
         int ana = c.port().ana().state(ns.anaGroupId()).ioStatus();
         if (ana != Status.SUCCESS) {
             return ana;
+        }
+        if (ReservationCommands.isReservation(r.opcode)) {
+            return ReservationCommands.validate(r, ns);
+        }
+        int access = ns.reservations().access(c.reservationHost(), r.opcode);
+        if (access != Status.SUCCESS) {
+            return access;
         }
         switch (r.opcode) {
             case NvmOpcode.READ, NvmOpcode.WRITE -> {
@@ -83,6 +92,16 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
         Namespace ns = r.namespace;
         Controller c = r.queue.controller();
         BackendIo io = r.io;
+        if (ReservationCommands.isReservation(r.opcode)) {
+            ReservationCommands.execute(r);
+            return;
+        }
+        // Checked again now that the data is here: a preemption since validation counts (Preempt and Abort).
+        int access = ns.reservations().access(c.reservationHost(), r.opcode);
+        if (access != Status.SUCCESS) {
+            r.complete(access);
+            return;
+        }
         switch (r.opcode) {
             case NvmOpcode.READ -> {
                 int length = r.transferLength;

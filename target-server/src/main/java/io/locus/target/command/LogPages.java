@@ -44,9 +44,11 @@ final class LogPages {
         for (int op : admin) {
             b.setIntLE(op * 4, 0x1);
         }
-        int[] io = {NvmOpcode.FLUSH, NvmOpcode.WRITE, NvmOpcode.READ, NvmOpcode.WRITE_ZEROES, NvmOpcode.DATASET_MANAGEMENT};
+        int[] io = {NvmOpcode.FLUSH, NvmOpcode.WRITE, NvmOpcode.READ, NvmOpcode.WRITE_ZEROES, NvmOpcode.DATASET_MANAGEMENT,
+            NvmOpcode.RESERVATION_REGISTER, NvmOpcode.RESERVATION_REPORT, NvmOpcode.RESERVATION_ACQUIRE, NvmOpcode.RESERVATION_RELEASE};
         for (int op : io) {
-            boolean changes = op != NvmOpcode.READ;
+            boolean changes = op == NvmOpcode.WRITE || op == NvmOpcode.WRITE_ZEROES || op == NvmOpcode.DATASET_MANAGEMENT
+                    || op == NvmOpcode.FLUSH;
             b.setIntLE(1024 + op * 4, changes ? 0x3 : 0x1);
         }
         return b;

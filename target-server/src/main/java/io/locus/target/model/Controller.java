@@ -6,6 +6,8 @@ import io.locus.protocol.nvme.AsyncEvent;
 import io.locus.protocol.nvme.IdentifyController;
 import io.locus.protocol.nvme.LogPage;
 import io.locus.protocol.nvme.Status;
+import io.locus.target.reservation.HostId;
+import io.locus.target.reservation.ReservationNotices;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
@@ -61,6 +63,9 @@ public final class Controller implements NamespaceListener {
     /** DH-HMAC-CHAP state (io.locus.target.auth); null when the host has no secret configured. */
     private volatile io.locus.target.auth.ControllerAuth auth;
     private final ErrorLog errorLog = new ErrorLog(ERROR_LOG_ENTRIES);
+    /** The HOSTID as reservations key it, and this controller's Reservation Notification log and masks. */
+    private final HostId reservationHost;
+    private final ReservationNotices reservationNotices = new ReservationNotices();
 
     /** I/O counters for SMART, updated by I/O queues on several reactors (striped, so they do not contend). */
     public final LongAdder blocksRead512 = new LongAdder();
@@ -74,6 +79,7 @@ public final class Controller implements NamespaceListener {
         this.limits = limits;
         this.hostNqn = hostNqn;
         this.hostId = hostId.clone();
+        this.reservationHost = HostId.of(hostId);
         this.port = port;
         this.discoveryLog = discoveryLog;
         this.katoMillis = katoMillis;
@@ -108,6 +114,28 @@ public final class Controller implements NamespaceListener {
 
     public byte[] hostId() {
         return hostId.clone();
+    }
+
+    /** The HOSTID as a value (reservations are held per host identifier). */
+    public HostId reservationHost() {
+        return reservationHost;
+    }
+
+    public ReservationNotices reservationNotices() {
+        return reservationNotices;
+    }
+
+    /**
+     * A reservation notification of {@code type} for namespace {@code nsid} (any thread): logged unless masked, then
+     * announced with an I/O Command Specific AEN "reservation log page available" (NVMe Base 8.19.9).
+     */
+    public void reservationNotice(int type, int nsid) {
+        ControllerQueue admin = adminQueue;
+        if (!reservationNotices.add(type, nsid) || admin == null) {
+            return;
+        }
+        admin.reactor().execute(() -> raiseEvent(AsyncEvent.encode(AsyncEvent.TYPE_COMMAND_SET,
+                AsyncEvent.COMMAND_SET_RESERVATION_LOG_AVAILABLE, LogPage.RESERVATION_NOTIFICATION)));
     }
 
     /** Whether the HOSTID of the Connect data at {@code base} is this controller's (the admin queue's). */
@@ -475,6 +503,7 @@ public final class Controller implements NamespaceListener {
             case LogPage.CHANGED_NAMESPACES -> 1;
             case LogPage.ANA -> 2;
             case LogPage.DISCOVERY -> 4;
+            case LogPage.RESERVATION_NOTIFICATION -> 16;
             default -> 8;
         };
     }

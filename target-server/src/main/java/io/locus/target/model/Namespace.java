@@ -2,6 +2,7 @@ package io.locus.target.model;
 
 import io.locus.target.backend.Backend;
 import io.locus.target.backend.CompletionSink;
+import io.locus.target.reservation.ReservationState;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,7 @@ public final class Namespace {
     /** Per poll group index; each entry written once, under this object's lock, and then read by its reactor only. */
     private final NamespaceChannel[] channels = new NamespaceChannel[MAX_REACTORS];
     private volatile State state = State.ACTIVE;
+    private final ReservationState reservations = new ReservationState();
 
     public Namespace(String subsystemNqn, int nsid, Backend backend, int blockSize, UUID configuredUuid, String source) {
         this(subsystemNqn, nsid, backend, blockSize, configuredUuid, null, 1, source);
@@ -129,6 +131,11 @@ public final class Namespace {
 
     public String source() {
         return source;
+    }
+
+    /** Registrants, reservation and PTPL of this namespace (NVMe Base 8.19). */
+    public ReservationState reservations() {
+        return reservations;
     }
 
     public State state() {
