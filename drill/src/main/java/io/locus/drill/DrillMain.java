@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
         exitCodeList = {"0:every scenario run met its goals (or was skipped)", "1:a scenario missed a goal",
                 "2:drills cannot run here (not root, no ip), or bad arguments"})
 public final class DrillMain implements Callable<Integer> {
+    /** Held so that the level set on it stays (the logging framework keeps loggers weakly). */
+    private static final java.util.logging.Logger LOCUS_LOG = java.util.logging.Logger.getLogger("io.locus");
+
     @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run, in order (default: all).")
     List<String> scenarios = new ArrayList<>();
 
@@ -88,7 +91,7 @@ public final class DrillMain implements Callable<Integer> {
         }
         if (!verbose) {
             // The host library logs every reconnect try; the drill's own lines and the report say what happened.
-            java.util.logging.Logger.getLogger("io.locus").setLevel(java.util.logging.Level.WARNING);
+            LOCUS_LOG.setLevel(java.util.logging.Level.WARNING);
         }
         Path root = locusRoot != null ? locusRoot : findRoot();
         Drill.Settings settings = new Drill.Settings(out.toAbsolutePath(), root, katoMs, durationMs, depth);
