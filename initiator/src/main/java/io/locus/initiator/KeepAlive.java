@@ -11,8 +11,11 @@ import java.util.logging.Logger;
 /**
  * Sends Keep Alive every KATO/2 (Linux host behaviour) while the admin queue is connected: a fixed-rate timer on the
  * admin queue's reactor ({@link Controller#timerReactor()}), so the cadence follows that reactor's clock.
- * A Keep Alive that gets no answer within KATO trips the admin queue's time-out check, which resets the
- * controller; one that completes with an error status resets it too.
+ * A Keep Alive still unanswered when the next one is due (KATO/2 after it was sent) resets the controller: the
+ * controller, or the path to it, has gone silent (a partition without a reset, a frozen target), and a multipath
+ * namespace can move the path's commands elsewhere within KATO of the last answer rather than 1.5 × KATO (Linux waits
+ * a whole KATO for the Keep Alive itself; its own deadline, KATO, stays as a backstop in the admin queue's time-out
+ * check). One that completes with an error status resets it too.
  */
 final class KeepAlive implements IoCallback {
     private static final Logger LOG = Logger.getLogger(KeepAlive.class.getName());
@@ -50,7 +53,11 @@ final class KeepAlive implements IoCallback {
             return;
         }
         if (!outstanding.compareAndSet(false, true)) {
-            return; // the previous one is still out; its own deadline (KATO) catches a dead controller
+            String reason = "Keep Alive unanswered for " + TimeUnit.NANOSECONDS.toMillis(katoNanos / 2)
+                    + " ms (KATO/2): the controller is silent";
+            LOG.warning(() -> controller.transportId() + ": " + reason);
+            controller.onQueueFailure(admin, reason);
+            return;
         }
         AsyncCall.submit(admin, AdminCommands::keepAlive, this, true, katoNanos);
     }
