@@ -354,4 +354,26 @@ class ReservationCommandsTest {
         IOException e = assertThrows(IOException.class, () -> Target.start(config).close());
         assertTrue(e.getMessage().contains(state.toString()), e.getMessage());
     }
+
+    /** PTPL set with the feature on an io_uring namespace (or the file backend it falls back to) survives a restart. */
+    @Test
+    void shouldKeepReservationsThroughARestartOfAUringNamespaceWithPtplSetByFeature() throws IOException {
+        Path file = dir.resolve("uring.img");
+        TargetConfig config = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "uring", 4L << 20, file.toString(), 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        try (Target t = Target.start(config); Host a = hostA(TestTargets.ioPort(t))) {
+            assertEquals(OK, adminCommand(a.admin(), AdminOpcode.SET_FEATURES, 1, Feature.RESERVATION_PERSISTENCE, 1).cqeStatus());
+            assertEquals(OK, register(a.io(), 0, 0, 0x0123, 0));
+            assertEquals(OK, acquire(a.io(), 0, 6, 0x0123, 0), "Exclusive Access, All Registrants");
+        }
+        assertTrue(Files.exists(dir.resolve("uring.img.reservations.json")));
+        try (Target t = Target.start(config); Host b = hostB(TestTargets.ioPort(t))) {
+            ByteBuf d = Unpooled.wrappedBuffer((byte[]) report(b.io(), 4096, true)[0]);
+            assertEquals(6, d.getUnsignedByte(4));
+            assertEquals(1, d.getUnsignedByte(9), "PTPLS");
+            assertEquals(0x0123L, d.getLongLE(64 + 8));
+            assertEquals(1, adminCommand(b.admin(), AdminOpcode.GET_FEATURES, 1, Feature.RESERVATION_PERSISTENCE, 0).cqeDw0());
+            assertEquals(CONFLICT, b.io().writeBlocks(1, 0, new byte[4096], 4096, 8192, 0).cqeStatus(), "B is no registrant");
+        }
+    }
 }
