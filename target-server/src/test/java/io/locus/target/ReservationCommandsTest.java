@@ -12,6 +12,7 @@ import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
+import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.PduType;
 import io.locus.target.config.TargetConfig;
 import io.netty.buffer.ByteBuf;
@@ -251,6 +252,37 @@ class ReservationCommandsTest {
             assertEquals(OK, release(b.io(), 0, 2, 0xBBBB));
             assertEquals(OK, a.io().writeBlocks(1, 1, block, 4096, 8192, 0).cqeStatus(), "released: anyone writes");
             clearAll(b);
+        }
+    }
+
+    /** Preempt and Abort: a write validated before the preemption, whose data arrives after it, does not run. */
+    @Test
+    void shouldRefuseAPreemptedHostsWriteWhoseDataArrivesAfterThePreemption() throws IOException {
+        try (Host a = hostA(port); Host b = hostB(port)) {
+            clearAll(a);
+            byte[] before = TcpTargetProtocolTest.pattern(16384, 4);
+            assertEquals(OK, a.io().writeBlocks(1, 8, before, 4096, 8192, 0).cqeStatus());
+            assertEquals(OK, register(a.io(), 0, 0, 0xA5, 0));
+            assertEquals(OK, register(b.io(), 0, 0, 0xB5, 0));
+            assertEquals(OK, acquire(b.io(), 0, 1, 0xB5, 0), "B holds Write Exclusive");
+            ByteBuf w = RawHost.sqe(NvmOpcode.WRITE, ++b.io().cid, 1);
+            Sqe.setCdw(w, 0, 10, 8);
+            Sqe.setCdw(w, 0, 12, 3);
+            Sgl.write(w, Sqe.SGL1_OFFSET, 0, 16384, Sgl.ID_TRANSPORT);
+            b.io().capsule(w, null, true);
+            RawHost.Pdu r2t = b.io().expect(PduType.R2T);
+            assertEquals(OK, acquire(a.io(), 2, 1, 0xA5, 0xB5), "A preempts and aborts B");
+            int ttag = DataPdu.ttag(r2t.header(), 0);
+            int length = (int) DataPdu.dataLength(r2t.header(), 0);
+            byte[] data = new byte[16384];
+            for (int sent = 0; sent < length; ) {
+                int n = Math.min(length - sent, b.io().maxH2cData);
+                b.io().h2cData(b.io().cid, ttag, sent, data, sent, n, sent + n == length);
+                sent += n;
+            }
+            assertEquals(CONFLICT, b.io().expect(PduType.CAPSULE_RESP).cqeStatus(), "checked again when it executes");
+            assertArrayEquals(before, (byte[]) a.io().readBlocks(1, 8, 4, 4096)[0], "the blocks kept what they held");
+            clearAll(a);
         }
     }
 
