@@ -105,7 +105,12 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
                 Namespace ns = new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), nc.nguid(), nc.anaGroup(), source);
                 if (backend.persistent() && nc.path() != null && Files.isRegularFile(Path.of(nc.path()))) {
-                    ns.reservations().attach(new ReservationStore(Path.of(nc.path())));
+                    try {
+                        ns.reservations().attach(new ReservationStore(Path.of(nc.path())));
+                    } catch (IOException e) {
+                        backend.close();
+                        throw e;
+                    }
                 }
                 s.addNamespace(ns);
             }

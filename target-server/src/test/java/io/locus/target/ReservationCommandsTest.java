@@ -12,6 +12,7 @@ import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
+import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.PduType;
 import io.locus.target.config.TargetConfig;
 import io.netty.buffer.ByteBuf;
@@ -254,6 +255,37 @@ class ReservationCommandsTest {
         }
     }
 
+    /** Preempt and Abort: a write validated before the preemption, whose data arrives after it, does not run. */
+    @Test
+    void shouldRefuseAPreemptedHostsWriteWhoseDataArrivesAfterThePreemption() throws IOException {
+        try (Host a = hostA(port); Host b = hostB(port)) {
+            clearAll(a);
+            byte[] before = TcpTargetProtocolTest.pattern(16384, 4);
+            assertEquals(OK, a.io().writeBlocks(1, 8, before, 4096, 8192, 0).cqeStatus());
+            assertEquals(OK, register(a.io(), 0, 0, 0xA5, 0));
+            assertEquals(OK, register(b.io(), 0, 0, 0xB5, 0));
+            assertEquals(OK, acquire(b.io(), 0, 1, 0xB5, 0), "B holds Write Exclusive");
+            ByteBuf w = RawHost.sqe(NvmOpcode.WRITE, ++b.io().cid, 1);
+            Sqe.setCdw(w, 0, 10, 8);
+            Sqe.setCdw(w, 0, 12, 3);
+            Sgl.write(w, Sqe.SGL1_OFFSET, 0, 16384, Sgl.ID_TRANSPORT);
+            b.io().capsule(w, null, true);
+            RawHost.Pdu r2t = b.io().expect(PduType.R2T);
+            assertEquals(OK, acquire(a.io(), 2, 1, 0xA5, 0xB5), "A preempts and aborts B");
+            int ttag = DataPdu.ttag(r2t.header(), 0);
+            int length = (int) DataPdu.dataLength(r2t.header(), 0);
+            byte[] data = new byte[16384];
+            for (int sent = 0; sent < length; ) {
+                int n = Math.min(length - sent, b.io().maxH2cData);
+                b.io().h2cData(b.io().cid, ttag, sent, data, sent, n, sent + n == length);
+                sent += n;
+            }
+            assertEquals(CONFLICT, b.io().expect(PduType.CAPSULE_RESP).cqeStatus(), "checked again when it executes");
+            assertArrayEquals(before, (byte[]) a.io().readBlocks(1, 8, 4, 4096)[0], "the blocks kept what they held");
+            clearAll(a);
+        }
+    }
+
     @Test
     void shouldNotifyAPreemptedHostByAenAndLogPageUnlessMasked() throws IOException {
         try (Host a = hostA(port); Host b = hostB(port)) {
@@ -353,5 +385,27 @@ class ReservationCommandsTest {
         Files.writeString(state, "{not json");
         IOException e = assertThrows(IOException.class, () -> Target.start(config).close());
         assertTrue(e.getMessage().contains(state.toString()), e.getMessage());
+    }
+
+    /** PTPL set with the feature on an io_uring namespace (or the file backend it falls back to) survives a restart. */
+    @Test
+    void shouldKeepReservationsThroughARestartOfAUringNamespaceWithPtplSetByFeature() throws IOException {
+        Path file = dir.resolve("uring.img");
+        TargetConfig config = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "uring", 4L << 20, file.toString(), 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        try (Target t = Target.start(config); Host a = hostA(TestTargets.ioPort(t))) {
+            assertEquals(OK, adminCommand(a.admin(), AdminOpcode.SET_FEATURES, 1, Feature.RESERVATION_PERSISTENCE, 1).cqeStatus());
+            assertEquals(OK, register(a.io(), 0, 0, 0x0123, 0));
+            assertEquals(OK, acquire(a.io(), 0, 6, 0x0123, 0), "Exclusive Access, All Registrants");
+        }
+        assertTrue(Files.exists(dir.resolve("uring.img.reservations.json")));
+        try (Target t = Target.start(config); Host b = hostB(TestTargets.ioPort(t))) {
+            ByteBuf d = Unpooled.wrappedBuffer((byte[]) report(b.io(), 4096, true)[0]);
+            assertEquals(6, d.getUnsignedByte(4));
+            assertEquals(1, d.getUnsignedByte(9), "PTPLS");
+            assertEquals(0x0123L, d.getLongLE(64 + 8));
+            assertEquals(1, adminCommand(b.admin(), AdminOpcode.GET_FEATURES, 1, Feature.RESERVATION_PERSISTENCE, 0).cqeDw0());
+            assertEquals(CONFLICT, b.io().writeBlocks(1, 0, new byte[4096], 4096, 8192, 0).cqeStatus(), "B is no registrant");
+        }
     }
 }
