@@ -9,7 +9,7 @@ import io.locus.runtime.Reactor;
 import io.locus.target.Target;
 import io.locus.target.config.TargetConfig;
 import io.locus.target.metrics.MetricsServer;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -188,7 +188,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             reactors = reactors.withProvenance(provenance.equals("on"));
         }
         if (!quickStart) {
-            return io.locus.target.tls.TlsFlags.apply(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(),
+            return io.locus.target.config.TlsFlags.apply(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(),
                     base.limits(), base.tls()), tlsPsks, tlsRequired);
         }
         List<TargetConfig.Listen> ports = new ArrayList<>();
@@ -235,7 +235,7 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
         TargetConfig.SubsystemConfig subsystem = new TargetConfig.SubsystemConfig(subnqn, TargetConfig.serialFor(subnqn),
                 TargetConfig.DEFAULT_MODEL, allowHosts.isEmpty(), allowHosts, 1024, namespaces);
-        return io.locus.target.tls.TlsFlags.apply(new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits()),
+        return io.locus.target.config.TlsFlags.apply(new TargetConfig(reactors, ports, discovery, List.of(subsystem), base.limits()),
                 tlsPsks, tlsRequired);
     }
 

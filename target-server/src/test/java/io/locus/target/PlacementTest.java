@@ -5,7 +5,7 @@ import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.protocol.tcp.PduType;
 import io.locus.target.config.TargetConfig;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 

@@ -10,7 +10,7 @@ import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.PduType;
 import io.locus.target.config.TargetConfig;
 import io.locus.target.metrics.PrometheusText;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.locus.target.transport.tcp.TcpTestHooks;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.PduType;
 import io.locus.runtime.Reactor;
 import io.locus.target.config.TargetConfig;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -29,6 +29,8 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -60,6 +62,8 @@ public final class TcpQueue implements HostConnection {
 
     private Channel channel;
     private PduReceiver receiver;
+    /** Fails the setup when ICResp has not come within the connect timeout (on the reactor's clock); null after. */
+    private ScheduledFuture<?> setupTimer;
     private String endpoint = "";
     private boolean flushNeeded;
     private ByteBuf txBatch;
@@ -237,6 +241,16 @@ public final class TcpQueue implements HostConnection {
                 .handler(receiver);
         ChannelFuture cf = bootstrap.connect(address);
         channel = cf.channel();
+        Channel connecting = channel;
+        // One deadline for the whole setup, TCP connect and ICReq/ICResp, as Linux bounds it; a timer on the
+        // reactor's event loop, so it reads the reactor's clock like the queue's other deadlines.
+        setupTimer = pair.reactor().eventLoop().schedule(() -> {
+            if (channel == connecting) {
+                setupTimer = null;
+                pair.onConnectFailed("cannot connect to " + endpoint + ": no answer to the connection setup (ICReq) within "
+                        + timeoutMs + " ms", null);
+            }
+        }, timeoutMs, TimeUnit.MILLISECONDS);
         if (tlsHandlers != null) {
             channel.pipeline().addFirst(tlsHandlers.get()); // TLS before ICReq: the ICReq below waits for the handshake
         }
@@ -259,6 +273,7 @@ public final class TcpQueue implements HostConnection {
 
     @Override
     public void close() {
+        cancelSetupTimer();
         flushNeeded = false;
         if (txBatch != null) {
             txBatch.release();
@@ -271,6 +286,13 @@ public final class TcpQueue implements HostConnection {
         channel = null;
         if (ch != null && ch.isRegistered()) {
             ch.close();
+        }
+    }
+
+    private void cancelSetupTimer() {
+        if (setupTimer != null) {
+            setupTimer.cancel(false);
+            setupTimer = null;
         }
     }
 
@@ -316,6 +338,7 @@ public final class TcpQueue implements HostConnection {
         writer.negotiated(headerDigest, dataDigest, pda);
         cpda = pda;
         maxH2CData = maxData;
+        cancelSetupTimer();
         receiver.initialized(headerDigest, dataDigest);
         pair.onConnected();
         return true;

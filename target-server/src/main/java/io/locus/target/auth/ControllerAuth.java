@@ -1,24 +1,30 @@
 package io.locus.target.auth;
 
-import io.locus.target.model.RejectLog;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * The DH-HMAC-CHAP state of one controller whose host has a secret configured: its settings, the NQNs the responses
  * bind, and one {@link QueueAuth} per queue (each queue, admin and I/O, runs the exchange, as on Linux). Hung on the
- * controller at the admin Connect and gone with it.
+ * controller at the admin Connect and gone with it. Driven by {@code command.DhchapTarget} (the Authentication
+ * Send/Receive commands); this package knows nothing of the target's model, so the model can hold this state.
  */
 public final class ControllerAuth {
     private final DhchapHostConfig config;
     private final String hostNqn;
     private final String subsystemNqn;
     private final Map<Integer, QueueAuth> queues = new ConcurrentHashMap<>();
-    private final RejectLog rejects;
+    /** Writes one rejection line: (peer address, line); null for none. */
+    private final BiConsumer<String, String> rejects;
     private final String peer;
 
-    ControllerAuth(DhchapHostConfig config, String hostNqn, String subsystemNqn, RejectLog rejects, String peer) {
+    /**
+     * @param config  the host's settings; null when it has none (an exchange it starts fails)
+     * @param rejects writes a rejection line (peer, line), as the target's reject log does; null for none
+     */
+    public ControllerAuth(DhchapHostConfig config, String hostNqn, String subsystemNqn, BiConsumer<String, String> rejects,
+                          String peer) {
         this.config = config;
         this.hostNqn = hostNqn;
         this.subsystemNqn = subsystemNqn;
@@ -42,7 +48,7 @@ public final class ControllerAuth {
         String what = admin.step() == QueueAuth.Step.NEGOTIATE
                 ? "the host never started DH-HMAC-CHAP, which its configured dhchap_key requires (no --dhchap-secret on the host?)"
                 : "DH-HMAC-CHAP was still under way (waiting for " + admin.step() + ")";
-        rejects.reject(peer, "host '" + hostNqn + "' left " + subsystemNqn + " (controller " + cntlid
+        rejects.accept(peer, "host '" + hostNqn + "' left " + subsystemNqn + " (controller " + cntlid
                 + ") without authenticating: " + what + "; controller torn down: " + reason);
     }
 
@@ -65,13 +71,13 @@ public final class ControllerAuth {
     }
 
     /** A fresh, unauthenticated state for a queue that just connected (replacing one of an earlier connection). */
-    QueueAuth newQueue(int qid) {
+    public QueueAuth newQueue(int qid) {
         QueueAuth q = new QueueAuth(this, qid);
         queues.put(qid, q);
         return q;
     }
 
-    QueueAuth queue(int qid) {
+    public QueueAuth queue(int qid) {
         return queues.get(qid);
     }
 

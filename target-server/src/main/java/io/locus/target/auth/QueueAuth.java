@@ -23,8 +23,8 @@ import java.util.Arrays;
  * A Negotiate restarts the exchange from any step (re-authentication keeps the queue usable while it runs). Runs on
  * the queue's reactor only; {@link #authenticated()} is read by the command gate on the same thread.
  */
-final class QueueAuth {
-    enum Step { NEGOTIATE, CHALLENGE, REPLY, SUCCESS1, SUCCESS2, FAILURE1, DONE }
+public final class QueueAuth {
+    public enum Step { NEGOTIATE, CHALLENGE, REPLY, SUCCESS1, SUCCESS2, FAILURE1, DONE }
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -53,33 +53,33 @@ final class QueueAuth {
         this.qid = qid;
     }
 
-    boolean authenticated() {
+    public boolean authenticated() {
         return authenticated;
     }
 
-    Step step() {
+    public Step step() {
         return step;
     }
 
     /** Whether the exchange ended in a failure (whose line was or will be logged by {@link DhchapTarget}). */
-    boolean failed() {
+    public boolean failed() {
         return fatal || step == Step.FAILURE1;
     }
 
     /** Whether the controller must be torn down once the current command completed. */
-    boolean fatal() {
+    public boolean fatal() {
         return fatal;
     }
 
     /** The pending log line, once. */
-    String takeNote() {
+    public String takeNote() {
         String n = note;
         note = null;
         return n;
     }
 
     /** An Authentication Send carrying {@code message}. */
-    void send(byte[] message) {
+    public void send(byte[] message) {
         DhchapMessage m;
         try {
             m = DhchapMessage.decode(message);
@@ -116,7 +116,7 @@ final class QueueAuth {
     }
 
     /** An Authentication Receive with room for {@code al} bytes: the message to return, or null when it does not fit. */
-    byte[] receive(int al) {
+    public byte[] receive(int al) {
         byte[] out;
         switch (step) {
             case CHALLENGE -> {
@@ -281,7 +281,7 @@ final class QueueAuth {
         c2 = null;
     }
 
-    int qid() {
+    public int qid() {
         return qid;
     }
 

@@ -16,7 +16,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Whether the data outlives this process (a file or block device). Only then is an identity derived from the
-     * configuration the same namespace's each time; see {@link io.locus.target.model.Namespace}.
+     * configuration the same namespace's each time (the model's {@code Namespace} derives it).
      */
     boolean persistent();
 

@@ -69,7 +69,12 @@ public final class UringBackend implements Backend {
         return new UringBackend(path, requestedSize, blockSize, preferDirect);
     }
 
-    UringBackend(Path path, long requestedSize, int blockSize, boolean preferDirect) throws IOException {
+    /**
+     * A uring namespace on {@code path} itself, with no fallback (io_uring must be available), as the backend bench
+     * (the bench package's {@code UringBench}) opens one. {@code preferDirect}: O_DIRECT where the file system
+     * takes it.
+     */
+    public UringBackend(Path path, long requestedSize, int blockSize, boolean preferDirect) throws IOException {
         this.path = path;
         if (!Files.exists(path) && requestedSize <= 0) {
             throw new IOException(path + " does not exist and no size was given to create it");

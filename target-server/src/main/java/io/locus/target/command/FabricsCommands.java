@@ -5,7 +5,6 @@ import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.fabrics.Property;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
-import io.locus.target.auth.DhchapTarget;
 import io.locus.target.core.CommandSet;
 import io.locus.target.core.Queue;
 import io.locus.target.core.Request;

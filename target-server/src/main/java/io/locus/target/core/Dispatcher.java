@@ -6,8 +6,6 @@ import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.provenance.ProvenanceWire;
-import io.locus.target.metrics.ReactorStats;
-import io.locus.target.metrics.RequestEvent;
 import io.locus.target.model.Controller;
 
 /**

@@ -4,7 +4,6 @@ import io.locus.runtime.Poller;
 import io.locus.runtime.Reactor;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.backend.CompletionSink;
-import io.locus.target.metrics.ReactorStats;
 import io.locus.target.model.Controller;
 
 import java.util.ArrayDeque;

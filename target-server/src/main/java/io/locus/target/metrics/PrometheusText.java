@@ -3,6 +3,7 @@ package io.locus.target.metrics;
 import io.locus.runtime.Reactor;
 import io.locus.target.Target;
 import io.locus.target.core.PollGroup;
+import io.locus.target.core.ReactorStats;
 import io.locus.target.backend.UringBackend;
 import org.HdrHistogram.Histogram;
 

@@ -36,7 +36,11 @@ public final class Controller implements NamespaceListener {
     private final byte[] hostId;
     private final Port port;
     private final DiscoveryLogSource discoveryLog;
-    private int cntlid;
+    /**
+     * Assigned after the subsystem has registered (published) this controller, and read by I/O reactors (the request
+     * JFR event) and control threads that find it there: volatile, as the registration's publication came first.
+     */
+    private volatile int cntlid;
 
     private ControllerQueue adminQueue;
     private final ControllerQueue[] ioQueues;

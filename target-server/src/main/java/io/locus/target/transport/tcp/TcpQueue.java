@@ -13,7 +13,7 @@ import io.locus.protocol.tcp.PduWriter;
 import io.locus.target.core.PollGroup;
 import io.locus.target.core.Queue;
 import io.locus.target.core.Request;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.locus.target.model.Port;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

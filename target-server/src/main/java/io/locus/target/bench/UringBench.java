@@ -1,5 +1,10 @@
-package io.locus.target.backend;
+package io.locus.target.bench;
 
+import io.locus.target.backend.Backend;
+import io.locus.target.backend.BackendCallback;
+import io.locus.target.backend.BackendIo;
+import io.locus.target.backend.BackendOp;
+import io.locus.target.backend.UringBackend;
 import io.locus.target.core.PollGroup;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;

@@ -1,14 +1,18 @@
-package io.locus.target.auth;
+package io.locus.target.command;
 
 import io.locus.protocol.auth.Dhchap;
 import io.locus.protocol.fabrics.FabricsCommand;
 import io.locus.protocol.nvme.Status;
+import io.locus.target.auth.ControllerAuth;
+import io.locus.target.auth.DhchapHostConfig;
+import io.locus.target.auth.QueueAuth;
 import io.locus.target.core.Request;
 import io.locus.target.model.Controller;
 import io.locus.target.model.RejectLog;
 import io.locus.target.model.Subsystem;
 import io.netty.buffer.ByteBuf;
 
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -49,7 +53,7 @@ public final class DhchapTarget {
             if (config == null) {
                 return 0;
             }
-            auth = new ControllerAuth(config, hostNqn, subsystem.nqn(), rejects, peer);
+            auth = new ControllerAuth(config, hostNqn, subsystem.nqn(), lines(rejects), peer);
             controller.auth(auth);
         } else {
             auth = controller.auth();
@@ -92,7 +96,8 @@ public final class DhchapTarget {
         ControllerAuth auth = controller.auth();
         if (auth == null) {
             // No secret for this host: the exchange can only end in AUTH_Failure1 (Linux answers so too).
-            auth = new ControllerAuth(null, controller.hostNqn(), controller.subsystem().nqn(), rejects, r.queue.peer());
+            auth = new ControllerAuth(null, controller.hostNqn(), controller.subsystem().nqn(), lines(rejects),
+                    r.queue.peer());
             controller.auth(auth);
         }
         QueueAuth queue = auth.queue(qid);
@@ -115,6 +120,11 @@ public final class DhchapTarget {
         ByteBuf buf = r.allocateZeroedReadData((int) length);
         buf.setBytes(buf.readerIndex(), out);
         finish(r, queue, controller, rejects, Status.SUCCESS);
+    }
+
+    /** Where the auth state writes its rejection lines: the target's reject log, if there is one. */
+    private static BiConsumer<String, String> lines(RejectLog rejects) {
+        return rejects == null ? null : rejects::reject;
     }
 
     private static void finish(Request r, QueueAuth queue, Controller controller, RejectLog rejects, int status) {

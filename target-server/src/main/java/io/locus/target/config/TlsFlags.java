@@ -1,7 +1,7 @@
-package io.locus.target.tls;
+package io.locus.target.config;
 
 import io.locus.protocol.tls.TlsPsk;
-import io.locus.target.config.TargetConfig;
+import io.locus.target.tls.TargetTlsConfig;
 
 import java.util.ArrayList;
 import java.util.List;

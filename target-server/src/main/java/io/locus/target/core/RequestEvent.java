@@ -1,4 +1,4 @@
-package io.locus.target.metrics;
+package io.locus.target.core;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;

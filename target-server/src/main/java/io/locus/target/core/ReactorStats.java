@@ -1,4 +1,4 @@
-package io.locus.target.metrics;
+package io.locus.target.core;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
