@@ -43,7 +43,8 @@ public final class Namespace {
     private final Backend backend;
     private final int blockSize;
     private final int blockShift;
-    private final long blockCount;
+    /** Volatile for a backend that resizes ({@link #refreshSize}); a plain load on x86, read once per I/O. */
+    private volatile long blockCount;
     private final UUID uuid;
     private final byte[] nguid;
     private final String source;
@@ -95,6 +96,18 @@ public final class Namespace {
 
     public long blockCount() {
         return blockCount;
+    }
+
+    /**
+     * Re-reads the backend's size after it changed (SPDK's bdev resize); the caller then tells the hosts
+     * ({@link Subsystem#notifyChanged}).
+     */
+    public void refreshSize() {
+        long blocks = backend.size() >>> blockShift;
+        if (blocks == 0) {
+            throw new IllegalArgumentException("namespace " + nsid + " would be smaller than one block");
+        }
+        this.blockCount = blocks;
     }
 
     public UUID uuid() {
