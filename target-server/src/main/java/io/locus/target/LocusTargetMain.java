@@ -79,6 +79,12 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--tls-required", description = "I/O ports take NVMe/TCP over TLS 1.3 only (needs --tls-psk, or tls_key/tls_keys in --config).")
     boolean tlsRequired;
 
+    @Option(names = "--rpc-socket", paramLabel = "PATH|none", description = "JSON-RPC Unix socket (SPDK's rpc.py and scripts/locus-rpc talk to it; mode 0600). Default /var/tmp/locus.sock; none disables.")
+    String rpcSocket;
+
+    @Option(names = "--rpc-listen", paramLabel = "ADDR:PORT", description = "Also serve JSON-RPC on TCP (no authentication: keep it on loopback).")
+    String rpcListen;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -123,9 +129,23 @@ public final class LocusTargetMain implements Callable<Integer> {
                 return 1;
             }
         }
+        io.locus.target.rpc.JsonRpcServer rpc;
+        try {
+            rpc = startRpc(target);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("locus-target: " + e.getMessage());
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            target.close();
+            return 1;
+        }
         MetricsServer metricsToClose = metricsServer;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             System.err.println("locus-target: shutting down");
+            if (rpc != null) {
+                rpc.close();
+            }
             if (metricsToClose != null) {
                 metricsToClose.close();
             }
@@ -135,6 +155,9 @@ public final class LocusTargetMain implements Callable<Integer> {
         printBanner(target, System.out);
         if (metricsServer != null) {
             System.out.println("Metrics: http://" + metrics + "/metrics");
+        }
+        if (rpc != null && rpc.socketPath() != null) {
+            System.out.println("JSON-RPC: " + rpc.socketPath() + " (scripts/locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
         }
         if (!"off".equals(reserve) && allowed != null && !cfg.reactors().cores().isEmpty()) {
             BitSet reserved = new BitSet();
@@ -151,6 +174,41 @@ public final class LocusTargetMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Starts the JSON-RPC server: on {@code --rpc-socket} (an explicit path that is in use is an error), or on the
+     * default path, where a path in use or not writable only costs the RPC server (with a warning), so two targets
+     * started without the flag both run; plus {@code --rpc-listen} on TCP. Null when there is none.
+     */
+    private io.locus.target.rpc.JsonRpcServer startRpc(Target target) throws IOException {
+        boolean none = "none".equals(rpcSocket);
+        if (none && rpcListen == null) {
+            return null;
+        }
+        io.locus.target.rpc.JsonRpcServer server = new io.locus.target.rpc.JsonRpcServer(io.locus.target.rpc.TargetRpc.standard(target));
+        try {
+            if (!none) {
+                Path socket = rpcSocket != null ? Path.of(rpcSocket) : io.locus.target.rpc.JsonRpcServer.DEFAULT_SOCKET;
+                try {
+                    server.listenUnix(socket);
+                } catch (IOException e) {
+                    if (rpcSocket != null) {
+                        throw new IOException("--rpc-socket: " + e.getMessage(), e);
+                    }
+                    System.err.println("locus-target: warning: no JSON-RPC socket: " + e.getMessage() + " (pass --rpc-socket PATH)");
+                }
+            }
+            if (rpcListen != null) {
+                TargetConfig.Listen l = parseListen(rpcListen, "--rpc-listen");
+                java.net.InetSocketAddress bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                System.out.println("JSON-RPC on TCP " + bound.getHostString() + ":" + bound.getPort());
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
     }
 
     /** The CPUs this process may use, read before reactors pin themselves; null without the native library. */
