@@ -11,10 +11,12 @@ import io.locus.target.Target;
 import io.locus.target.bdev.Bdev;
 import io.locus.target.config.Nqn;
 import io.locus.target.config.TargetConfig;
+import io.locus.target.model.AnaState;
 import io.locus.target.model.Controller;
 import io.locus.target.model.ControllerQueue;
 import io.locus.target.model.Namespace;
 import io.locus.target.model.Port;
+import io.locus.target.model.PortAnaStates;
 import io.locus.target.model.Subsystem;
 
 import java.io.IOException;
@@ -50,6 +52,7 @@ public final class NvmfRpc {
                 .register("nvmf_subsystem_add_listener", true, n::addListener)
                 .register("nvmf_subsystem_remove_listener", true, n::removeListener)
                 .register("nvmf_subsystem_get_listeners", false, n::getListeners)
+                .register("nvmf_subsystem_listener_set_ana_state", false, n::setAnaState)
                 .register("nvmf_subsystem_add_host", true, n::addHost)
                 .register("nvmf_subsystem_remove_host", true, n::removeHost)
                 .register("nvmf_subsystem_allow_any_host", true, n::allowAnyHost)
@@ -277,9 +280,54 @@ public final class NvmfRpc {
                 ObjectNode l = out.addObject();
                 l.set("address", address(port));
                 l.put("secure_channel", port.tlsRequired());
+                if (!s.isDiscovery()) {
+                    ArrayNode ana = l.putArray("ana_states");
+                    for (int group : anaGroups(s)) {
+                        ana.addObject().put("ana_group", group).put("ana_state", port.ana().state(group).configName());
+                    }
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * SPDK's {@code nvmf_subsystem_listener_set_ana_state}: {@code nqn}, {@code listen_address}, {@code ana_state}
+     * ({@code optimized}, {@code non_optimized}, {@code inaccessible}; Locus also takes {@code persistent_loss} and
+     * {@code change}, which SPDK refuses), {@code anagrpid} (absent or 0: every group). Locus keeps ANA state per
+     * (port, group), as Linux nvmet does, so the change applies to every subsystem on that port; the controllers
+     * connected through it get the ANA-change AEN ({@link Target#setAnaState}). Run-time state: not saved.
+     */
+    private JsonNode setAnaState(RpcParams p) throws RpcException {
+        p.allowOnly("nqn", "listen_address", "ana_state", "anagrpid", "tgt_name");
+        tgtName(p);
+        Subsystem s = ioSubsystem(p.string("nqn"));
+        TargetConfig.Listen listen = listenAddress(p.object("listen_address"), false);
+        Port port = target.port(listen, false);
+        if (port == null || !s.listensOn(port.id())) {
+            throw RpcException.invalidParams("'listen_address': " + s.nqn() + " does not listen on " + listen.display());
+        }
+        AnaState state;
+        try {
+            state = AnaState.parse(p.string("ana_state"));
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalidParams("'ana_state': " + e.getMessage());
+        }
+        int group = p.has("anagrpid") ? (int) p.integer("anagrpid", 0, PortAnaStates.ANAGRPMAX) : 0;
+        for (int g = group == 0 ? 1 : group; g <= (group == 0 ? PortAnaStates.ANAGRPMAX : group); g++) {
+            target.setAnaState(port.id(), g, state);
+        }
+        return BooleanNode.TRUE;
+    }
+
+    /** The ANA groups a subsystem reports (as its ANA log lists them): 1, then every group of a namespace. */
+    private static java.util.SortedSet<Integer> anaGroups(Subsystem s) {
+        java.util.SortedSet<Integer> groups = new java.util.TreeSet<>();
+        groups.add(1);
+        for (Namespace ns : s.namespaces()) {
+            groups.add(ns.anaGroupId());
+        }
+        return groups;
     }
 
     /** {@code {"trtype": "TCP", "adrfam": "IPv4", "traddr": ..., "trsvcid": ...}} as a Listen. */
