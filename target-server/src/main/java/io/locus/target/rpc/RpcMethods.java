@@ -18,7 +18,13 @@ public final class RpcMethods {
     }
 
     private final Map<String, Entry> methods = new LinkedHashMap<>();
-    private final List<Runnable> afterChange = new ArrayList<>();
+    private final List<ChangeHook> afterChange = new ArrayList<>();
+
+    /** Runs after a configuration change; an error fails the call that made the change (-32603, saying so). */
+    @FunctionalInterface
+    public interface ChangeHook {
+        void changed() throws RpcException;
+    }
 
     /**
      * Registers a method.
@@ -33,7 +39,7 @@ public final class RpcMethods {
     }
 
     /** Runs {@code hook} after every successful configuration change (on the calling thread, calls serialized). */
-    public synchronized void afterChange(Runnable hook) {
+    public synchronized void afterChange(ChangeHook hook) {
         afterChange.add(hook);
     }
 
@@ -63,8 +69,12 @@ public final class RpcMethods {
             throw new RpcException(RpcException.INTERNAL_ERROR, name + " failed: " + ex);
         }
         if (e.changesConfig) {
-            for (Runnable hook : afterChange) {
-                hook.run();
+            for (ChangeHook hook : afterChange) {
+                try {
+                    hook.changed();
+                } catch (RpcException ex) {
+                    throw new RpcException(RpcException.INTERNAL_ERROR, name + " was applied, but: " + ex.getMessage());
+                }
             }
         }
         return result;

@@ -16,6 +16,7 @@ public final class TargetRpc {
         FrameworkRpc.register(methods, target);
         NvmfRpc.register(methods, target);
         BdevRpc.register(methods, target);
+        ConfigRpc.register(methods, target);
         return methods;
     }
 }
