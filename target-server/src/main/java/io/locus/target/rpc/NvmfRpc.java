@@ -261,11 +261,7 @@ public final class NvmfRpc {
         p.allowOnly("nqn", "listen_address", "tgt_name");
         tgtName(p);
         Subsystem s = ioSubsystem(p.string("nqn"));
-        TargetConfig.Listen listen = listenAddress(p.object("listen_address"), false);
-        Port port = target.port(listen, false);
-        if (port == null || !s.listensOn(port.id())) {
-            throw RpcException.invalidParams("'listen_address': " + s.nqn() + " does not listen on " + listen.display());
-        }
+        Port port = listener(s, p);
         target.removeListener(s.nqn(), port);
         return BooleanNode.TRUE;
     }
@@ -301,12 +297,7 @@ public final class NvmfRpc {
     private JsonNode setAnaState(RpcParams p) throws RpcException {
         p.allowOnly("nqn", "listen_address", "ana_state", "anagrpid", "tgt_name");
         tgtName(p);
-        Subsystem s = ioSubsystem(p.string("nqn"));
-        TargetConfig.Listen listen = listenAddress(p.object("listen_address"), false);
-        Port port = target.port(listen, false);
-        if (port == null || !s.listensOn(port.id())) {
-            throw RpcException.invalidParams("'listen_address': " + s.nqn() + " does not listen on " + listen.display());
-        }
+        Port port = listener(ioSubsystem(p.string("nqn")), p);
         AnaState state;
         try {
             state = AnaState.parse(p.string("ana_state"));
@@ -318,6 +309,16 @@ public final class NvmfRpc {
             target.setAnaState(port.id(), g, state);
         }
         return BooleanNode.TRUE;
+    }
+
+    /** The port of the subsystem's listener at {@code listen_address}; -32602 when it does not listen there. */
+    private Port listener(Subsystem s, RpcParams p) throws RpcException {
+        TargetConfig.Listen listen = listenAddress(p.object("listen_address"), false);
+        Port port = target.port(listen, false);
+        if (port == null || !s.listensOn(port.id())) {
+            throw RpcException.invalidParams("'listen_address': " + s.nqn() + " does not listen on " + listen.display());
+        }
+        return port;
     }
 
     /** The ANA groups a subsystem reports (as its ANA log lists them): 1, then every group of a namespace. */
