@@ -7,7 +7,6 @@ import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.MultipathNamespace;
 import io.locus.initiator.TransportId;
 import io.locus.target.Target;
-import io.locus.target.config.TargetConfig;
 import io.locus.target.model.Port;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -49,12 +48,7 @@ class TwoNodeAnaTest {
 
     private static Target node(Path file, int minCntlid, int maxCntlid, Map<Integer, io.locus.target.model.AnaState> ana)
             throws Exception {
-        TargetConfig.NamespaceConfig ns = new TargetConfig.NamespaceConfig(1, "file", 16L << 20, file.toString(), BLOCK,
-                NS_UUID, null, 1);
-        TargetConfig.SubsystemConfig s = new TargetConfig.SubsystemConfig(NQN, "LOCUSTWONODE", "Locus two-node", true,
-                List.of(), 32, List.of(ns), Map.of(), minCntlid, maxCntlid);
-        return Target.start(new TargetConfig(new TargetConfig.Reactors(List.of(), "adaptive"),
-                List.of(new TargetConfig.Listen("127.0.0.1", 0, false, ana)), null, List.of(s), TargetConfig.Limits.defaults()));
+        return TwoNodes.node(NQN, NS_UUID, file, 16L << 20, 0, minCntlid, maxCntlid, ana);
     }
 
     private static Port port(Target t) {
@@ -66,13 +60,8 @@ class TwoNodeAnaTest {
                 ControllerOptions.defaults().ioQueues(2));
     }
 
-    /** Read and write commands a node has served. */
     private static long served(Target t) {
-        long n = 0;
-        for (io.locus.target.model.Controller c : t.subsystem(NQN).controllers()) {
-            n += c.readCommands.sum() + c.writeCommands.sum();
-        }
-        return n;
+        return TwoNodes.served(t, NQN);
     }
 
     private static void await(String what, BooleanSupplier condition) {
@@ -98,9 +87,8 @@ class TwoNodeAnaTest {
         });
     }
 
-    /** Sets ANA group 1 through the node's port to {@code state}. */
     private static void set(Target node, io.locus.target.model.AnaState state) {
-        node.setAnaState(port(node).id(), 1, state);
+        TwoNodes.set(node, state);
     }
 
     /** Waits until the host shows these states for paths a and b, then until {@code serving} has served 200 more. */

@@ -29,8 +29,14 @@ import java.util.concurrent.CountDownLatch;
         description = "Locus NVMe-over-Fabrics target. With no options it serves the embedded default: "
                 + "nqn.2026-11.io.locus:default, one 1 GiB memory namespace on 127.0.0.1:4420, discovery on 127.0.0.1:8009.")
 public final class LocusTargetMain implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file (see config/target.example.json).")
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file: Locus's (config/target.example.json) or SPDK's (config/spdk.example.json, as save_config writes it).")
     Path config;
+
+    @Option(names = "--nvmetcli", paramLabel = "FILE", description = "Serve what a Linux nvmetcli config.json describes (ports, subsystems, namespaces, hosts).")
+    Path nvmetcli;
+
+    @Option(names = "--persist", paramLabel = "FILE", description = "Keep the configuration in FILE (SPDK's format): written atomically after every change over JSON-RPC, and served from when it exists at start.")
+    Path persist;
 
     @Option(names = "--listen", paramLabel = "[rdma:|tcp:]ADDR:PORT", description = "I/O listener (repeatable), NVMe/TCP "
             + "unless prefixed rdma: (NVMe/RDMA, on an address of an RDMA device). Default 127.0.0.1:4420.")
@@ -81,6 +87,12 @@ public final class LocusTargetMain implements Callable<Integer> {
     @Option(names = "--tls-required", description = "I/O ports take NVMe/TCP over TLS 1.3 only (needs --tls-psk, or tls_key/tls_keys in --config).")
     boolean tlsRequired;
 
+    @Option(names = "--rpc-socket", paramLabel = "PATH|none", description = "JSON-RPC Unix socket (SPDK's rpc.py and scripts/locus-rpc talk to it; mode 0600). Default /var/tmp/locus.sock; none disables.")
+    String rpcSocket;
+
+    @Option(names = "--rpc-listen", paramLabel = "ADDR:PORT", description = "Also serve JSON-RPC on TCP (no authentication: keep it on loopback).")
+    String rpcListen;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -93,10 +105,15 @@ public final class LocusTargetMain implements Callable<Integer> {
         System.exit(cli.execute(args));
     }
 
+    /** SPDK-format calls to replay once the target runs (from --persist, --nvmetcli or an SPDK --config), or null. */
+    private com.fasterxml.jackson.databind.JsonNode replay;
+    private String replayFile;
+
     @Override
     public Integer call() {
         TargetConfig cfg;
         try {
+            readReplay();
             cfg = buildConfig();
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("locus-target: " + e.getMessage());
@@ -125,9 +142,38 @@ public final class LocusTargetMain implements Callable<Integer> {
                 return 1;
             }
         }
+        io.locus.target.rpc.RpcMethods methods = io.locus.target.rpc.TargetRpc.standard(target);
+        io.locus.target.rpc.JsonRpcServer rpc;
+        try {
+            if (replay != null) {
+                io.locus.target.rpc.SpdkJsonConfig.apply(replayFile, replay, methods);
+            }
+            if (persist != null) {
+                io.locus.target.rpc.PersistedConfig.attach(target, methods, persist);
+            }
+            rpc = startRpc(methods);
+        } catch (ConfigException e) {
+            System.err.println("locus-target: " + e.getMessage());
+            target.close();
+            return 2;
+        } catch (io.locus.target.rpc.RpcException e) {
+            System.err.println("locus-target: --persist " + persist + ": " + e.getMessage());
+            target.close();
+            return 2;
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("locus-target: " + e.getMessage());
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            target.close();
+            return 1;
+        }
         MetricsServer metricsToClose = metricsServer;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             System.err.println("locus-target: shutting down");
+            if (rpc != null) {
+                rpc.close();
+            }
             if (metricsToClose != null) {
                 metricsToClose.close();
             }
@@ -137,6 +183,9 @@ public final class LocusTargetMain implements Callable<Integer> {
         printBanner(target, System.out);
         if (metricsServer != null) {
             System.out.println("Metrics: http://" + metrics + "/metrics");
+        }
+        if (rpc != null && rpc.socketPath() != null) {
+            System.out.println("JSON-RPC: " + rpc.socketPath() + " (scripts/locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
         }
         if (!"off".equals(reserve) && allowed != null && !cfg.reactors().cores().isEmpty()) {
             BitSet reserved = new BitSet();
@@ -155,6 +204,41 @@ public final class LocusTargetMain implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Starts the JSON-RPC server: on {@code --rpc-socket} (an explicit path that is in use is an error), or on the
+     * default path, where a path in use or not writable only costs the RPC server (with a warning), so two targets
+     * started without the flag both run; plus {@code --rpc-listen} on TCP. Null when there is none.
+     */
+    private io.locus.target.rpc.JsonRpcServer startRpc(io.locus.target.rpc.RpcMethods methods) throws IOException {
+        boolean none = "none".equals(rpcSocket);
+        if (none && rpcListen == null) {
+            return null;
+        }
+        io.locus.target.rpc.JsonRpcServer server = new io.locus.target.rpc.JsonRpcServer(methods);
+        try {
+            if (!none) {
+                Path socket = rpcSocket != null ? Path.of(rpcSocket) : io.locus.target.rpc.JsonRpcServer.DEFAULT_SOCKET;
+                try {
+                    server.listenUnix(socket);
+                } catch (IOException e) {
+                    if (rpcSocket != null) {
+                        throw new IOException("--rpc-socket: " + e.getMessage(), e);
+                    }
+                    System.err.println("locus-target: warning: no JSON-RPC socket: " + e.getMessage() + " (pass --rpc-socket PATH)");
+                }
+            }
+            if (rpcListen != null) {
+                TargetConfig.Listen l = parseListen(rpcListen, "--rpc-listen");
+                java.net.InetSocketAddress bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                System.out.println("JSON-RPC on TCP " + bound.getHostString() + ":" + bound.getPort());
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
     /** The CPUs this process may use, read before reactors pin themselves; null without the native library. */
     private static BitSet allowedCpus() {
         try {
@@ -164,12 +248,67 @@ public final class LocusTargetMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * Finds the SPDK-format calls to start from: the {@code --persist} file when it exists (a restart), else
+     * {@code --nvmetcli}, else a {@code --config} file of SPDK's shape. A Locus-format {@code --config} leaves none.
+     */
+    void readReplay() throws ConfigException {
+        if (config != null && nvmetcli != null) {
+            throw new IllegalArgumentException("--config and --nvmetcli are two configurations; give one");
+        }
+        if (persist != null && java.nio.file.Files.exists(persist)) {
+            replayFile = persist.toString();
+            replay = readJson(persist);
+            if (!io.locus.target.rpc.SpdkJsonConfig.isSpdkShape(replay)) {
+                throw new ConfigException(persist + ": not SPDK's JSON configuration, which --persist keeps; move it away to start afresh");
+            }
+            if (config != null || nvmetcli != null) {
+                System.err.println("locus-target: restarting from " + persist + "; " + (config != null ? "--config" : "--nvmetcli")
+                        + " only seeds a first start");
+            }
+        } else if (nvmetcli != null) {
+            replayFile = nvmetcli.toString();
+            replay = io.locus.target.rpc.NvmetcliConfig.toSpdk(replayFile, readJson(nvmetcli));
+        } else if (config != null) {
+            com.fasterxml.jackson.databind.JsonNode root = readJson(config);
+            if (io.locus.target.rpc.SpdkJsonConfig.isSpdkShape(root)) {
+                replayFile = config.toString();
+                replay = root;
+            }
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readJson(Path file) throws ConfigException {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(file + ": not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+        }
+    }
+
     TargetConfig buildConfig() throws ConfigException {
         boolean quickStart = !listen.isEmpty() || nqn != null || !memory.isEmpty() || !nulls.isEmpty() || !files.isEmpty()
                 || !urings.isEmpty() || discoveryPort != null || !allowHosts.isEmpty() || blockSize != null;
-        TargetConfig base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
-        if (config != null && quickStart) {
-            throw new IllegalArgumentException("--config cannot be combined with --listen/--nqn/--memory/--null/--file/--uring/--discovery-port/--allow-host");
+        TargetConfig base;
+        if (replay != null) {
+            // The calls build everything once the target runs; it starts with no subsystems and no ports.
+            TargetConfig d = TargetConfig.embeddedDefault();
+            base = new TargetConfig(d.reactors(), List.of(), null, List.of(),
+                    io.locus.target.rpc.SpdkJsonConfig.limits(replayFile, replay));
+        } else {
+            base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
+        }
+        if ((config != null || replay != null) && quickStart) {
+            throw new IllegalArgumentException("--config, --nvmetcli and --persist cannot be combined with --listen/--nqn/--memory/--null/--file/--uring/--discovery-port/--allow-host");
         }
         TargetConfig.Reactors reactors = base.reactors();
         if (cores != null) {

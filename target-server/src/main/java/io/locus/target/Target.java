@@ -72,9 +72,12 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     private final TargetConfig config;
     private final TargetLimits limits;
-    private final Map<String, Subsystem> subsystems = new LinkedHashMap<>();
+    /** Replaced whole on every change (copy on write): reactors read it on Connect and for the discovery log. */
+    private volatile Map<String, Subsystem> subsystems = Map.of();
+    private final io.locus.target.bdev.BdevRegistry bdevs = new io.locus.target.bdev.BdevRegistry();
     private final Subsystem discovery;
-    private final List<Port> ports = new ArrayList<>();
+    private final List<Port> ports = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private int nextPortId = 1;
     private final ReactorGroup reactors;
     private final PollGroups groups;
     private final Dispatcher dispatcher;
@@ -96,26 +99,32 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 config.reactors().batchBytes());
         this.discovery = new Subsystem(DiscoveryLog.DISCOVERY_NQN, TargetConfig.serialFor(DiscoveryLog.DISCOVERY_NQN),
                 "Locus discovery", true, List.of(), 0, true);
+        Map<String, Subsystem> configured = new LinkedHashMap<>();
         for (TargetConfig.SubsystemConfig sc : config.subsystems()) {
             Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false,
                     sc.minCntlid(), sc.maxCntlid());
             s.hostAuth(sc.hostAuth());
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
+                // An inline namespace creates its bdev implicitly (named as SPDK would: Malloc0, AIO0, ...).
                 Backend backend = openBackend(nc, l.fileIoThreads());
-                String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
+                io.locus.target.bdev.Bdev.Kind kind = io.locus.target.bdev.Bdev.Kind.ofLocusBackend(nc.backend());
+                Path file = nc.path() != null ? Path.of(nc.path()) : null;
+                String source = nc.backend() + (file != null ? ":" + file.toAbsolutePath() : "");
                 Namespace ns = new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), nc.nguid(), nc.anaGroup(), source);
-                if (backend.persistent() && nc.path() != null && Files.isRegularFile(Path.of(nc.path()))) {
+                if (backend.persistent() && file != null && Files.isRegularFile(file)) {
                     try {
-                        ns.reservations().attach(new ReservationStore(Path.of(nc.path())));
+                        ns.reservations().attach(new ReservationStore(file));
                     } catch (IOException e) {
                         backend.close();
                         throw e;
                     }
                 }
+                bdevs.add(new io.locus.target.bdev.Bdev(bdevs.nextName(kind.namePrefix), kind, backend, nc.blockSize(), ns.uuid(), file));
                 s.addNamespace(ns);
             }
-            subsystems.put(sc.nqn(), s);
+            configured.put(sc.nqn(), s);
         }
+        this.subsystems = configured;
         int[] cpus = config.reactors().cores().isEmpty() ? new int[] {-1}
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
         this.reactors = new ReactorGroup(REACTOR_THREAD_PREFIX, cpus, IdleMode.parse(config.reactors().idle()),
@@ -148,19 +157,21 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         Target t = new Target(config, pinning);
         t.rdmaVerbs = rdmaVerbs;
         try {
-            int id = 1;
             for (TargetConfig.Listen listen : config.ports()) {
                 if (listen.rdma()) {
-                    t.bindRdma(new Port(id++, DiscoveryLog.TRTYPE_RDMA, new InetSocketAddress(listen.address(),
-                            listen.port()), false));
+                    // Where RDMA cannot serve the port (no library, no device, an address of no RDMA device) it is
+                    // left out with one line saying why, and the rest of the target serves on.
+                    try {
+                        t.listen(listen, false);
+                    } catch (IOException e) {
+                        t.portProblem("not listening on rdma:" + listen.display() + ": " + e.getMessage());
+                    }
                     continue;
                 }
-                t.bind(t.tcp, new Port(id++, t.tcp.trtype(), new InetSocketAddress(listen.address(), listen.port()), false,
-                        listen.tlsRequired(), new PortAnaStates(listen.anaStates())));
+                t.listen(listen, false);
             }
             if (config.discovery() != null) {
-                t.bind(t.tcp, new Port(id, t.tcp.trtype(), new InetSocketAddress(config.discovery().address(), config.discovery().port()), true,
-                        config.discovery().tlsRequired()));
+                t.listen(config.discovery(), true);
             }
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -174,20 +185,19 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     }
 
     /**
-     * An NVMe/RDMA port: where RDMA cannot serve it (no library, no device, an address of no RDMA device) the port is
-     * left out with one line saying why ({@link #portProblems()}), and the rest of the target serves on.
+     * The NVMe/RDMA transport, created when the first RDMA port is bound (a target without RDMA ports never loads
+     * the verbs library).
      */
-    private void bindRdma(Port port) {
+    private synchronized RdmaTransport rdmaTransport() {
         if (rdma == null) {
             rdma = new RdmaTransport(groups, dispatcher, limits, rejects, rdmaVerbs);
         }
-        try {
-            bind(rdma, port);
-        } catch (IOException e) {
-            String line = "not listening on rdma:" + port.host() + ":" + port.address().getPort() + ": " + e.getMessage();
-            portProblems.add(line);
-            LOG.warning(line);
-        }
+        return rdma;
+    }
+
+    private void portProblem(String line) {
+        portProblems.add(line);
+        LOG.warning(line);
     }
 
     /** Ports configured but not served, one line each saying why. */
@@ -198,6 +208,153 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     /** The NVMe/RDMA transport, or null when no port asked for it. */
     public RdmaTransport rdma() {
         return rdma;
+    }
+
+    /**
+     * The port listening at {@code listen} (an I/O port, or the discovery service's when {@code discovery}), bound
+     * now if none is (the next PORTID): SPDK binds a listener's address when a subsystem first names it. Port 0 always
+     * binds a new ephemeral port (a configuration may list several).
+     *
+     * @throws IOException when the transport cannot listen there (address in use; for RDMA, no library or device)
+     */
+    public synchronized Port listen(TargetConfig.Listen listen, boolean discovery) throws IOException {
+        Port existing = listen.port() == 0 ? null : port(listen, discovery);
+        if (existing != null) {
+            return existing;
+        }
+        Transport transport = listen.rdma() ? rdmaTransport() : tcp;
+        bind(transport, new Port(nextPortId++, transport.trtype(), new InetSocketAddress(listen.address(), listen.port()),
+                discovery, listen.tlsRequired(), new PortAnaStates(listen.anaStates())));
+        discoveryChanged();
+        return ports.get(ports.size() - 1);
+    }
+
+    /** The bound port at this address (a port 0 matches the first such port of that address), or null. */
+    public Port port(TargetConfig.Listen listen, boolean discovery) {
+        for (Port p : ports) {
+            boolean samePort = listen.port() == 0 || p.address().getPort() == listen.port();
+            boolean sameTransport = (p.trtype() == DiscoveryLog.TRTYPE_RDMA) == listen.rdma();
+            if (p.discovery() == discovery && samePort && sameTransport && sameAddress(p, listen.address())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameAddress(Port p, String address) {
+        try {
+            return p.address().getAddress() != null
+                    && p.address().getAddress().equals(java.net.InetAddress.getByName(address));
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** The target's bdevs: the inline namespaces' and those created by management calls. */
+    public io.locus.target.bdev.BdevRegistry bdevs() {
+        return bdevs;
+    }
+
+    /** Adds a subsystem (without namespaces yet); IllegalStateException when the NQN is taken. */
+    public synchronized Subsystem createSubsystem(Subsystem s) {
+        if (subsystem(s.nqn()) != null) {
+            throw new IllegalStateException("subsystem " + s.nqn() + " already exists");
+        }
+        Map<String, Subsystem> next = new LinkedHashMap<>(subsystems);
+        next.put(s.nqn(), s);
+        subsystems = next;
+        discoveryChanged();
+        return s;
+    }
+
+    /**
+     * Deletes a subsystem: new Connects no longer find it, its namespaces stop taking I/O and the I/O in flight
+     * drains (the namespaces pause), then its controllers and their queues close. The namespaces' bdevs stay.
+     * Blocks until drained, so never call it on a reactor.
+     */
+    public void deleteSubsystem(String nqn) {
+        Subsystem s;
+        synchronized (this) {
+            s = subsystems.get(nqn);
+            if (s == null) {
+                throw new IllegalArgumentException("no subsystem " + nqn);
+            }
+            Map<String, Subsystem> next = new LinkedHashMap<>(subsystems);
+            next.remove(nqn);
+            subsystems = next;
+        }
+        discoveryChanged();
+        List<java.util.concurrent.CompletableFuture<Void>> drains = new ArrayList<>();
+        for (Namespace ns : s.namespaces()) {
+            drains.add(ns.pause());
+        }
+        java.util.concurrent.CompletableFuture.allOf(drains.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        for (Controller c : s.controllers()) {
+            c.shutdown("subsystem " + nqn + " deleted");
+        }
+    }
+
+    /** Removes an allowed host; its controllers are disconnected (SPDK and Linux nvmet do the same). */
+    public boolean removeHost(String nqn, String hostNqn) {
+        Subsystem s = subsystems.get(nqn);
+        if (s == null) {
+            throw new IllegalArgumentException("no subsystem " + nqn);
+        }
+        boolean removed = s.removeHost(hostNqn);
+        if (!s.hostAllowed(hostNqn)) {
+            for (Controller c : s.controllers()) {
+                if (c.hostNqn().equals(hostNqn)) {
+                    c.shutdown("host " + hostNqn + " removed from " + nqn);
+                }
+            }
+        }
+        discoveryChanged();
+        return removed;
+    }
+
+    /**
+     * Stops a subsystem listening on {@code port}: Connects there are refused and its controllers connected
+     * through that port are disconnected. A subsystem that answered on every port keeps every other I/O port.
+     */
+    public void removeListener(String nqn, Port port) {
+        Subsystem s = subsystems.get(nqn);
+        if (s == null) {
+            throw new IllegalArgumentException("no subsystem " + nqn);
+        }
+        java.util.Set<Integer> now = new java.util.LinkedHashSet<>(listenPortIds(s));
+        now.remove(port.id());
+        s.listenPorts(now);
+        for (Controller c : s.controllers()) {
+            if (c.port().id() == port.id()) {
+                c.shutdown("listener " + port.host() + ":" + port.address().getPort() + " removed from " + nqn);
+            }
+        }
+        discoveryChanged();
+    }
+
+    /** Adds {@code port} to a subsystem's listeners (a subsystem answering on every port keeps doing so, plus this). */
+    public void addListener(String nqn, Port port) {
+        Subsystem s = subsystems.get(nqn);
+        if (s == null) {
+            throw new IllegalArgumentException("no subsystem " + nqn);
+        }
+        if (s.listenPorts() != null) {
+            java.util.Set<Integer> now = new java.util.LinkedHashSet<>(s.listenPorts());
+            now.add(port.id());
+            s.listenPorts(now);
+        }
+        discoveryChanged();
+    }
+
+    /** The I/O PORTIDs a subsystem answers on: its listener list, or every I/O port when it has none. */
+    public List<Integer> listenPortIds(Subsystem s) {
+        List<Integer> ids = new ArrayList<>();
+        for (Port p : ports) {
+            if (!p.discovery() && s.listensOn(p.id())) {
+                ids.add(p.id());
+            }
+        }
+        return ids;
     }
 
     private static Backend openBackend(TargetConfig.NamespaceConfig nc, int fileIoThreads) throws IOException {
@@ -285,7 +442,8 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     /**
      * Removes a namespace: new commands no longer find it, its I/O in flight is drained (the namespace pauses), then
-     * its backend is closed. Blocks until then, so never call it on a reactor.
+     * its backend is closed, unless a bdev owns it (the bdev stays, as in SPDK). Blocks until then, so never call it
+     * on a reactor.
      */
     public void removeNamespace(String nqn, int nsid) {
         Subsystem s = subsystems.get(nqn);
@@ -294,7 +452,9 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             throw new IllegalArgumentException("no namespace " + nsid + " in " + nqn);
         }
         removed.pause().join();
-        removed.backend().close();
+        if (bdevs.byBackend(removed.backend()) == null) {
+            removed.backend().close(); // a bare backend belongs to its namespace; a bdev outlives the namespace
+        }
     }
 
     /**
@@ -362,7 +522,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 continue;
             }
             for (Port p : ports) {
-                if (!p.discovery()) {
+                if (!p.discovery() && s.listensOn(p.id())) {
                     entries.add(new String[] {s.nqn(), String.valueOf(p.id())});
                 }
             }
@@ -425,6 +585,9 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         reactors.close();
         for (Subsystem s : subsystems.values()) {
             for (Namespace ns : s.namespaces()) {
+                if (bdevs.byBackend(ns.backend()) != null) {
+                    continue; // closed with its bdev below
+                }
                 try {
                     ns.backend().close();
                 } catch (RuntimeException e) {
@@ -432,5 +595,6 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 }
             }
         }
+        bdevs.close();
     }
 }

@@ -14,7 +14,7 @@ import io.locus.protocol.nvme.Status;
 import io.locus.protocol.rdma.KeyedSgl;
 import io.locus.protocol.rdma.RdmaCm;
 import io.locus.runtime.Reactor;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.locus.target.model.Port;
 import io.locus.target.transport.rdma.RdmaTransport;
 import io.netty.buffer.ByteBuf;

@@ -1,7 +1,7 @@
 package io.locus.it.vm;
 
+import io.locus.it.TwoNodes;
 import io.locus.target.Target;
-import io.locus.target.config.TargetConfig;
 import io.locus.target.model.AnaState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * node reports in sysfs, follow ANA flips (optimized to inaccessible and back) from the nodes' AENs, and keep a
  * verifying fio workload error-free through them.
  *
- * <p>The nodes are two {@link Target}s in this JVM (their ANA states are flipped through {@link Target#setAnaState});
- * the guest reaches them at {@value KernelVm#HOST_ADDRESS}.
+ * <p>The nodes are two {@link Target}s in this JVM ({@link TwoNodes}; their ANA states are flipped through
+ * {@link Target#setAnaState}); the guest reaches them at {@value KernelVm#HOST_ADDRESS}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,15 +49,6 @@ class KernelTwoNodeAnaTest {
     int portA;
     int portB;
 
-    static Target node(Path file, int port, int minCntlid, int maxCntlid, Map<Integer, AnaState> ana) throws Exception {
-        TargetConfig.NamespaceConfig ns = new TargetConfig.NamespaceConfig(1, "file", 64L << 20, file.toString(), 4096,
-                NS_UUID, null, 1);
-        TargetConfig.SubsystemConfig s = new TargetConfig.SubsystemConfig(NQN, "LOCUSVM2NODE", "Locus two-node", true,
-                List.of(), 32, List.of(ns), Map.of(), minCntlid, maxCntlid);
-        return Target.start(new TargetConfig(new TargetConfig.Reactors(List.of(), "adaptive"),
-                List.of(new TargetConfig.Listen("127.0.0.1", port, false, ana)), null, List.of(s), TargetConfig.Limits.defaults()));
-    }
-
     @BeforeAll
     void bootGuestAndNodes(@TempDir Path dir) throws Exception {
         String reason = KernelVm.unavailableReason();
@@ -65,8 +56,8 @@ class KernelTwoNodeAnaTest {
         portA = TargetProcess.freePort();
         portB = TargetProcess.freePort();
         Path shared = dir.resolve("shared.img");
-        a = node(shared, portA, 1, 99, Map.of());
-        b = node(shared, portB, 100, 199, Map.of(1, AnaState.NON_OPTIMIZED));
+        a = TwoNodes.node(NQN, NS_UUID, shared, 64L << 20, portA, 1, 99, Map.of());
+        b = TwoNodes.node(NQN, NS_UUID, shared, 64L << 20, portB, 100, 199, Map.of(1, AnaState.NON_OPTIMIZED));
         vm = KernelVm.boot(dir.resolve("vm"), List.of(), Duration.ofMinutes(20));
         vm.ok("modprobe nvme-tcp", SHORT);
     }
@@ -115,11 +106,7 @@ class KernelTwoNodeAnaTest {
     }
 
     static long served(Target t) {
-        long n = 0;
-        for (io.locus.target.model.Controller c : t.subsystem(NQN).controllers()) {
-            n += c.readCommands.sum() + c.writeCommands.sum();
-        }
-        return n;
+        return TwoNodes.served(t, NQN);
     }
 
     static void awaitProgress(String name, Target t, long commands) throws InterruptedException {
@@ -166,6 +153,7 @@ class KernelTwoNodeAnaTest {
         }
         assertEquals(2, seen, p);
         assertTrue(p.contains("grp 1"), p);
+        System.out.println("kernel paths over two Locus nodes:\n" + p);
     }
 
     @Test
@@ -188,13 +176,13 @@ class KernelTwoNodeAnaTest {
                 """.formatted(NQN), SHORT);
         awaitProgress("node a (optimized)", a, 500);
 
-        b.setAnaState(b.ports().get(0).id(), 1, AnaState.OPTIMIZED);
-        a.setAnaState(a.ports().get(0).id(), 1, AnaState.INACCESSIBLE);
+        TwoNodes.set(b, AnaState.OPTIMIZED);
+        TwoNodes.set(a, AnaState.INACCESSIBLE);
         awaitKernelSees("inaccessible", "optimized");
         awaitProgress("node b (a inaccessible)", b, 500);
 
-        a.setAnaState(a.ports().get(0).id(), 1, AnaState.OPTIMIZED);
-        b.setAnaState(b.ports().get(0).id(), 1, AnaState.INACCESSIBLE);
+        TwoNodes.set(a, AnaState.OPTIMIZED);
+        TwoNodes.set(b, AnaState.INACCESSIBLE);
         awaitKernelSees("optimized", "inaccessible");
         awaitProgress("node a (b inaccessible)", a, 500);
 

@@ -8,11 +8,19 @@ import io.netty.buffer.ByteBuf;
  * from one zeroed buffer ({@link SharedZeroes}) instead of a buffer allocated and zeroed per I/O.
  */
 public final class NullBackend implements Backend {
-    private final long size;
+    private volatile long size;
     private final SharedZeroes zeroes = new SharedZeroes();
 
     public NullBackend(long size) {
         this.size = size;
+    }
+
+    /** Changes the size (SPDK's bdev_null_resize); namespaces on it then {@code refreshSize()}. */
+    public void resize(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("size must be positive, not " + bytes);
+        }
+        this.size = bytes;
     }
 
     @Override

@@ -124,6 +124,13 @@ public final class FabricsCommands implements CommandSet {
             invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
             return;
         }
+        // A subsystem restricted to its listeners is not found on other ports (Linux nvmet_find_get_subsys walks the
+        // port's subsystem links only).
+        if (!subsystem.listensOn(queue.port().id())) {
+            reject(r, "Connect to " + subnqn + " from " + hostnqn + " on port " + queue.port().id() + ", which it does not listen on");
+            invalidParameter(r, IATTR_DATA, ConnectData.SUBNQN_OFFSET);
+            return;
+        }
         // An empty HOSTNQN is no NQN, but spdk_nvme_perf sends one (all NUL) unless given "hostnqn:" (app/spdk_nvme_perf
         // perf.c probe_cb copies the trid entry's empty hostnqn); SPDK's and Linux's targets admit it where any host
         // may connect, and so do we. Where hosts are listed it names none of them: Invalid Parameters.

@@ -166,6 +166,11 @@ public final class Controller implements NamespaceListener {
         return adminQueue;
     }
 
+    /** The attached I/O queues by QID (index 0 and detached QIDs null); a copy, for management calls. */
+    public synchronized ControllerQueue[] ioQueues() {
+        return Arrays.copyOf(ioQueues, ioQueues.length);
+    }
+
     /** Attaches an I/O queue; returns a status (success, or why not). */
     public synchronized int attachIoQueue(int qid, ControllerQueue queue) {
         if (closed) {

@@ -13,9 +13,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A namespace: an NSID, a block size and the backend that stores it, its ANA group, and its identity (UUID, and the
- * NGUID with the same 16 bytes unless one is configured). A configured UUID always wins. Otherwise a namespace whose data persists (file, io_uring) derives
- * it from the subsystem NQN, the NSID and the backend's path, so a restart presents the same namespace; a memory or
- * null namespace gets a random one each time it is created, because its data is new each time too.
+ * NGUID with the same 16 bytes unless one is configured). A configured UUID always wins. Otherwise a namespace whose
+ * data persists (file, io_uring) derives it from the subsystem NQN, the NSID and the backend's path, so a restart
+ * presents the same namespace; a memory or null namespace gets a random one each time it is created, because its data
+ * is new each time too.
  *
  * <p>Why not derive those as well: the Linux host's native multipath joins a shared (NMIC b0) namespace to the head
  * with the same NSID under the same subsystem NQN when its IDs are equal, and refuses it ("IDs don't match for shared
@@ -44,7 +45,8 @@ public final class Namespace {
     private final Backend backend;
     private final int blockSize;
     private final int blockShift;
-    private final long blockCount;
+    /** Volatile for a backend that resizes ({@link #refreshSize}); a plain load on x86, read once per I/O. */
+    private volatile long blockCount;
     private final UUID uuid;
     private final byte[] nguid;
     private final String source;
@@ -114,6 +116,18 @@ public final class Namespace {
 
     public long blockCount() {
         return blockCount;
+    }
+
+    /**
+     * Re-reads the backend's size after it changed (SPDK's bdev resize); the caller then tells the hosts
+     * ({@link Subsystem#notifyChanged}).
+     */
+    public void refreshSize() {
+        long blocks = backend.size() >>> blockShift;
+        if (blocks == 0) {
+            throw new IllegalArgumentException("namespace " + nsid + " would be smaller than one block");
+        }
+        this.blockCount = blocks;
     }
 
     public UUID uuid() {

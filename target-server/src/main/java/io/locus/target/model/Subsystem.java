@@ -24,8 +24,11 @@ public final class Subsystem {
     private final String serial;
     private final String model;
     private final boolean discovery;
-    private final boolean allowAnyHost;
-    private final Set<String> allowedHosts;
+    /** Changed by management calls (JSON-RPC), read on Connect: volatile, replaced whole. */
+    private volatile boolean allowAnyHost;
+    private volatile Set<String> allowedHosts;
+    /** PORTIDs this subsystem answers Connect on and is listed on in discovery; null: every port (the default). */
+    private volatile Set<Integer> listenPorts;
     private final int maxNamespaces;
     private final NavigableMap<Integer, Namespace> namespaces = new ConcurrentSkipListMap<>();
     private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
@@ -102,6 +105,56 @@ public final class Subsystem {
         return allowAnyHost;
     }
 
+    public void allowAnyHost(boolean any) {
+        this.allowAnyHost = any;
+    }
+
+    /** Adds a host to the allowed list; false when it was there already. */
+    public synchronized boolean addHost(String hostNqn) {
+        if (allowedHosts.contains(hostNqn)) {
+            return false;
+        }
+        Set<String> next = new java.util.LinkedHashSet<>(allowedHosts);
+        next.add(hostNqn);
+        allowedHosts = Collections.unmodifiableSet(next);
+        return true;
+    }
+
+    /** Removes a host from the allowed list (and its DH-HMAC-CHAP settings); false when it was not there. */
+    public synchronized boolean removeHost(String hostNqn) {
+        if (!allowedHosts.contains(hostNqn)) {
+            return false;
+        }
+        Set<String> next = new java.util.LinkedHashSet<>(allowedHosts);
+        next.remove(hostNqn);
+        allowedHosts = Collections.unmodifiableSet(next);
+        if (hostAuth.containsKey(hostNqn)) {
+            Map<String, io.locus.target.auth.DhchapHostConfig> auth = new java.util.HashMap<>(hostAuth);
+            auth.remove(hostNqn);
+            hostAuth = Map.copyOf(auth);
+        }
+        return true;
+    }
+
+    /**
+     * Whether the subsystem answers on the port with this PORTID: always while it has no listener list (every port,
+     * the default), else only on the listed ports (SPDK's subsystem listeners, Linux nvmet's port-subsystem links).
+     */
+    public boolean listensOn(int portId) {
+        Set<Integer> ports = listenPorts;
+        return ports == null || ports.contains(portId);
+    }
+
+    /** The PORTIDs the subsystem is restricted to, or null when it answers on every port. */
+    public Set<Integer> listenPorts() {
+        return listenPorts;
+    }
+
+    /** Restricts the subsystem to these PORTIDs (null: every port again). */
+    public void listenPorts(Set<Integer> portIds) {
+        this.listenPorts = portIds == null ? null : Set.copyOf(portIds);
+    }
+
     public Set<String> allowedHosts() {
         return allowedHosts;
     }
@@ -134,7 +187,8 @@ public final class Subsystem {
         return removed;
     }
 
-    private void notifyChanged(int nsid) {
+    /** Tells every controller that namespace {@code nsid} changed (e.g. its size): Changed Namespace List + AEN. */
+    public void notifyChanged(int nsid) {
         for (NamespaceListener l : listeners) {
             l.namespaceChanged(nsid);
         }

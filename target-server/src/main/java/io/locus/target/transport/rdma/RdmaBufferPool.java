@@ -1,7 +1,7 @@
 package io.locus.target.transport.rdma;
 
 import io.locus.nativeio.rdma.verbs.Verbs;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 

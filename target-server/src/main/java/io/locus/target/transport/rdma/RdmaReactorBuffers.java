@@ -2,7 +2,7 @@ package io.locus.target.transport.rdma;
 
 import io.locus.protocol.nvme.Cqe;
 import io.locus.protocol.nvme.Sqe;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 
 /**
  * The RDMA buffers of one reactor, shared by every queue on it: receive buffers for command capsules (SQE plus
