@@ -177,9 +177,10 @@ public final class ConfigLoader {
 
     private Listen listen(JsonNode n, String where, boolean io) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "address", "port", "tls", "transport", "ana_states");
-        if (!io && n.has("ana_states")) {
-            throw error(where + ".ana_states", "is for I/O ports; the discovery service has no namespaces");
+        if (io) {
+            allowOnly(n, where, "address", "port", "tls", "transport", "ana_states");
+        } else {
+            allowOnly(n, where, "address", "port", "tls", "transport");
         }
         String address = n.has("address") ? text(n.get("address"), where + ".address") : "127.0.0.1";
         if (!n.has("port")) {

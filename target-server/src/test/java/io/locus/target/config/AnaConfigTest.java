@@ -86,7 +86,7 @@ class AnaConfigTest {
         assertEquals("t.json: ports[0].ana_states.0: ANA group 0 is out of range 1..64", error(ports + "{\"0\":\"optimized\"}}]}"));
         assertEquals("t.json: ports[0].ana_states: must be an object", error(ports + "[]}]}"));
         assertEquals("t.json: ports[0].ana_states.1: must be a string", error(ports + "{\"1\":3}}]}"));
-        assertEquals("t.json: discovery.ana_states: unknown field (known: address, port, tls)",
+        assertEquals("t.json: discovery.ana_states: unknown field (known: address, port, tls, transport)",
                 error("{\"subsystems\":[],\"discovery\":{\"port\":8009,\"ana_states\":{}}}"));
     }
 }
