@@ -49,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -91,7 +92,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
     private final RejectLog rejects = new RejectLog(10);
     private final AtomicLong discoveryGeneration = new AtomicLong(1);
 
-    private Target(TargetConfig config, ThreadPinning pinning) throws IOException {
+    private Target(TargetConfig config, ThreadPinning pinning, LongSupplier keepAliveClock) throws IOException {
         this.config = config;
         TargetConfig.Limits l = config.limits();
         this.limits = new TargetLimits(l.mqes(), l.maxIoQueues(), l.mdts(), l.ioInCapsuleBytes(), 8192,
@@ -129,7 +130,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
                 : config.reactors().cores().stream().mapToInt(Integer::intValue).toArray();
         this.reactors = new ReactorGroup(REACTOR_THREAD_PREFIX, cpus, IdleMode.parse(config.reactors().idle()),
                 config.reactors().windowMicros() * 1000L, pinning);
-        this.groups = new PollGroups(reactors);
+        this.groups = new PollGroups(reactors, keepAliveClock);
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
             r.addPoller(groups.at(i));
@@ -154,7 +155,16 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     /** As {@link #start(TargetConfig, ThreadPinning)}, with RDMA ports served through {@code rdmaVerbs} (tests simulate it). */
     public static Target start(TargetConfig config, ThreadPinning pinning, Verbs.Provider rdmaVerbs) throws IOException {
-        Target t = new Target(config, pinning);
+        return start(config, pinning, rdmaVerbs, System::nanoTime);
+    }
+
+    /**
+     * As {@link #start(TargetConfig, ThreadPinning, Verbs.Provider)}, with keep-alive timed by {@code keepAliveClock}
+     * (nanoseconds): tests pass a manual clock and move it, instead of waiting for KATO to pass.
+     */
+    public static Target start(TargetConfig config, ThreadPinning pinning, Verbs.Provider rdmaVerbs,
+                               LongSupplier keepAliveClock) throws IOException {
+        Target t = new Target(config, pinning, keepAliveClock);
         t.rdmaVerbs = rdmaVerbs;
         try {
             for (TargetConfig.Listen listen : config.ports()) {

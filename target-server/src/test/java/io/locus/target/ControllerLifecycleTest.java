@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -71,11 +72,14 @@ class ControllerLifecycleTest {
         Recording records = new Recording();
         controllerLog.addHandler(records);
         rejectLog.addHandler(records);
-        try (Target t = TestTargets.memory(16L << 20); RawHost admin = new RawHost(TestTargets.ioPort(t));
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        try (Target t = TestTargets.memory(16L << 20, now::get); RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost io = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 1000);
             io.icReq(false, false);
             assertEquals(0, io.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
+            // KATO passes on the target's keep-alive clock at once; the wait below is only for the teardown to show.
+            now.addAndGet(1_001_000_000L);
             long deadline = System.nanoTime() + 6_000_000_000L;
             boolean adminClosed = false;
             while (!adminClosed && System.nanoTime() < deadline) {
@@ -118,14 +122,16 @@ class ControllerLifecycleTest {
 
     @Test
     void shouldKeepControllerAliveWhileKeepAlivesArrive() throws Exception {
-        try (Target t = TestTargets.memory(16L << 20); RawHost admin = new RawHost(TestTargets.ioPort(t))) {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        try (Target t = TestTargets.memory(16L << 20, now::get); RawHost admin = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 1000);
+            // 6 x 600 ms on the keep-alive clock: 3.6 s in all, each gap under KATO 1000 ms.
             for (int i = 0; i < 6; i++) {
-                Thread.sleep(400);
+                now.addAndGet(600_000_000L);
                 admin.capsule(RawHost.sqe(AdminOpcode.KEEP_ALIVE, 200 + i, 0), null, false);
                 assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+                assertTrue(t.subsystem(TestTargets.NQN).controller(cntlid) != null, "expired after keep-alive " + i);
             }
-            assertTrue(t.subsystem(TestTargets.NQN).controller(cntlid) != null);
         }
     }
 

@@ -1,10 +1,13 @@
 package io.locus.target;
 
+import io.locus.nativeio.rdma.verbs.NativeVerbs;
+import io.locus.runtime.ThreadPinning;
 import io.locus.target.config.TargetConfig;
 import io.locus.target.model.Port;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /** Targets on ephemeral loopback ports for tests. */
 final class TestTargets {
@@ -23,6 +26,12 @@ final class TestTargets {
     static Target memory(long size) throws IOException {
         return Target.start(config(List.of(new TargetConfig.NamespaceConfig(1, "memory", size, null, 4096, null)),
                 true, List.of(), TargetConfig.Limits.defaults()));
+    }
+
+    /** As {@link #memory(long)}, with keep-alive timed by {@code clock} (nanoseconds) that the test moves. */
+    static Target memory(long size, LongSupplier clock) throws IOException {
+        return Target.start(config(List.of(new TargetConfig.NamespaceConfig(1, "memory", size, null, 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults()), ThreadPinning.NONE, NativeVerbs.PROVIDER, clock);
     }
 
     static int ioPort(Target t) {

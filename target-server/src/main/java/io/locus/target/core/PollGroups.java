@@ -5,6 +5,7 @@ import io.locus.runtime.ReactorGroup;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The poll groups of the target's reactors, one per reactor, and where a transport places a queue: a new
@@ -15,10 +16,15 @@ public final class PollGroups {
     private final List<PollGroup> groups = new ArrayList<>();
 
     public PollGroups(ReactorGroup reactors) {
+        this(reactors, System::nanoTime);
+    }
+
+    /** @param clock the time keep-alive is measured in, nanoseconds ({@link System#nanoTime} but in tests) */
+    public PollGroups(ReactorGroup reactors, LongSupplier clock) {
         this.reactors = reactors;
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
-            PollGroup g = new PollGroup(r, i, reactors.size());
+            PollGroup g = new PollGroup(r, i, reactors.size(), clock);
             groups.add(g);
         }
     }
