@@ -140,16 +140,9 @@ public final class LocusTargetMain implements Callable<Integer> {
                 return 1;
             }
         }
-        io.locus.target.rpc.RpcMethods methods = io.locus.target.rpc.TargetRpc.standard(target);
         io.locus.target.rpc.JsonRpcServer rpc;
         try {
-            if (replay != null) {
-                io.locus.target.rpc.SpdkJsonConfig.apply(replayFile, replay, methods);
-            }
-            if (persist != null) {
-                io.locus.target.rpc.PersistedConfig.attach(target, methods, persist);
-            }
-            rpc = startRpc(methods);
+            rpc = manage(target);
         } catch (ConfigException e) {
             System.err.println("locus-target: " + e.getMessage());
             target.close();
@@ -200,6 +193,21 @@ public final class LocusTargetMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Makes a started target manageable: replays the SPDK-format calls found by {@link #readReplay}, keeps the
+     * {@code --persist} file from now on, and starts the JSON-RPC server (null when disabled).
+     */
+    io.locus.target.rpc.JsonRpcServer manage(Target target) throws ConfigException, io.locus.target.rpc.RpcException, IOException {
+        io.locus.target.rpc.RpcMethods methods = io.locus.target.rpc.TargetRpc.standard(target);
+        if (replay != null) {
+            io.locus.target.rpc.SpdkJsonConfig.apply(replayFile, replay, methods);
+        }
+        if (persist != null) {
+            io.locus.target.rpc.PersistedConfig.attach(target, methods, persist);
+        }
+        return startRpc(methods);
     }
 
     /**
