@@ -106,6 +106,8 @@ public final class LocusTargetMain implements Callable<Integer> {
     /** SPDK-format calls to replay once the target runs (from --persist, --nvmetcli or an SPDK --config), or null. */
     private com.fasterxml.jackson.databind.JsonNode replay;
     private String replayFile;
+    /** The replay is the --persist file: the other configuration options only seeded the first start. */
+    private boolean fromPersist;
 
     @Override
     public Integer call() {
@@ -268,10 +270,9 @@ public final class LocusTargetMain implements Callable<Integer> {
             if (!io.locus.target.rpc.SpdkJsonConfig.isSpdkShape(replay)) {
                 throw new ConfigException(persist + ": not SPDK's JSON configuration, which --persist keeps; move it away to start afresh");
             }
-            if (config != null || nvmetcli != null) {
-                System.err.println("locus-target: restarting from " + persist + "; " + (config != null ? "--config" : "--nvmetcli")
-                        + " only seeds a first start");
-            }
+            fromPersist = true;
+            System.err.println("locus-target: restarting from " + persist + " (--config, --nvmetcli and quick-start namespaces"
+                    + " only seed a first start)");
         } else if (nvmetcli != null) {
             replayFile = nvmetcli.toString();
             replay = io.locus.target.rpc.NvmetcliConfig.toSpdk(replayFile, readJson(nvmetcli));
@@ -313,7 +314,7 @@ public final class LocusTargetMain implements Callable<Integer> {
         } else {
             base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
         }
-        if ((config != null || replay != null) && quickStart) {
+        if ((config != null || replay != null) && quickStart && !fromPersist) {
             throw new IllegalArgumentException("--config, --nvmetcli and --persist cannot be combined with --listen/--nqn/--memory/--null/--file/--uring/--discovery-port/--allow-host");
         }
         TargetConfig.Reactors reactors = base.reactors();
@@ -332,7 +333,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             }
             reactors = reactors.withProvenance(provenance.equals("on"));
         }
-        if (!quickStart) {
+        if (!quickStart || fromPersist) {
             return io.locus.target.tls.TlsFlags.apply(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(),
                     base.limits(), base.tls()), tlsPsks, tlsRequired);
         }
