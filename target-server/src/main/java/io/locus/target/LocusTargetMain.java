@@ -178,7 +178,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             System.out.println("Metrics: http://" + metrics + "/metrics");
         }
         if (rpc != null && rpc.socketPath() != null) {
-            System.out.println("JSON-RPC: " + rpc.socketPath() + " (scripts/locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
+            System.out.println("JSON-RPC: " + rpc.socketPath() + " (locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
         }
         if (!"off".equals(reserve) && allowed != null && !cfg.reactors().cores().isEmpty()) {
             BitSet reserved = new BitSet();
