@@ -154,9 +154,8 @@ public final class NvmfRpc {
     }
 
     private JsonNode deleteSubsystem(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = ioSubsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
+        ioSubsystem(s.nqn());
         target.deleteSubsystem(s.nqn());
         return BooleanNode.TRUE;
     }
@@ -268,9 +267,7 @@ public final class NvmfRpc {
     }
 
     private JsonNode getListeners(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Port port : target.ports()) {
             if (s.isDiscovery() ? port.discovery() : !port.discovery() && s.listensOn(port.id())) {
@@ -370,9 +367,7 @@ public final class NvmfRpc {
     // ---- controllers and queue pairs ----------------------------------------------------------------------
 
     private JsonNode getControllers(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Controller c : s.controllers()) {
             ObjectNode o = out.addObject();
@@ -389,9 +384,7 @@ public final class NvmfRpc {
     }
 
     private JsonNode getQpairs(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Controller c : s.controllers()) {
             ControllerQueue[] queues = c.ioQueues();
@@ -426,6 +419,13 @@ public final class NvmfRpc {
         if (p.has("tgt_name")) {
             throw RpcException.invalidParams("'tgt_name': Locus runs one target; leave tgt_name out");
         }
+    }
+
+    /** The subsystem of a method whose only parameters are {@code nqn} (and {@code tgt_name}). */
+    private Subsystem subsystemOnly(RpcParams p) throws RpcException {
+        p.allowOnly("nqn", "tgt_name");
+        tgtName(p);
+        return subsystem(p.string("nqn"));
     }
 
     private Subsystem subsystem(String nqn) throws RpcException {

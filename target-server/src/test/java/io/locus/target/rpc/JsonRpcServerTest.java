@@ -3,7 +3,6 @@ package io.locus.target.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.target.Target;
-import io.locus.target.config.TargetConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,22 +28,22 @@ class JsonRpcServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     Path dir;
+    private RpcTestTargets.Served served;
     private Target target;
     private JsonRpcServer server;
     private Path socket;
 
     @BeforeEach
     void start() throws IOException {
-        target = Target.start(RpcTestTargets.config());
-        server = new JsonRpcServer(TargetRpc.standard(target));
-        socket = dir.resolve("locus.sock");
-        server.listenUnix(socket);
+        served = RpcTestTargets.serve(dir);
+        target = served.target();
+        server = served.server();
+        socket = served.socket();
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        target.close();
+        served.close();
     }
 
     @Test

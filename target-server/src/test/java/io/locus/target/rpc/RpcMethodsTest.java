@@ -30,6 +30,7 @@ class RpcMethodsTest {
     private static final String NEW = "nqn.2026-11.io.locus:made-over-rpc";
     @TempDir
     Path dir;
+    private RpcTestTargets.Served served;
     private Target target;
     private JsonRpcServer server;
     private Path socket;
@@ -48,16 +49,15 @@ class RpcMethodsTest {
 
     @BeforeEach
     void start() throws IOException {
-        target = Target.start(RpcTestTargets.config());
-        server = new JsonRpcServer(TargetRpc.standard(target));
-        socket = dir.resolve("locus.sock");
-        server.listenUnix(socket);
+        served = RpcTestTargets.serve(dir);
+        target = served.target();
+        server = served.server();
+        socket = served.socket();
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        target.close();
+        served.close();
     }
 
     @Test
