@@ -7,7 +7,11 @@ import io.locus.initiator.ControllerEvent;
 import io.locus.initiator.ControllerListener;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.ControllerState;
+import io.locus.initiator.Discovery;
+import io.locus.initiator.DiscoveryEntry;
+import io.locus.initiator.DiscoveryLogPage;
 import io.locus.initiator.HostIdentity;
+import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.target.Target;
 import io.locus.target.config.TargetConfig;
@@ -176,6 +180,40 @@ class LiveReconfigurationTest {
             assertEquals(0, failed.get(), "failed commands (first: " + firstFailure.get() + ")");
             assertEquals(ControllerState.LIVE, c.state(), "never reconnected");
         }
+    }
+
+    @Test
+    void aSubsystemWithListenersAnswersAndIsDiscoveredOnlyThere() throws Exception {
+        int disc;
+        try (ServerSocket s = new ServerSocket(0)) {
+            disc = s.getLocalPort();
+        }
+        int own;
+        try (ServerSocket s = new ServerSocket(0)) {
+            own = s.getLocalPort();
+        }
+        String other = "nqn.2026-11.io.locus:listeners";
+        rpc("nvmf_subsystem_add_listener", "{\"nqn\":\"nqn.2014-08.org.nvmexpress.discovery\",\"listen_address\":{\"trtype\":\"TCP\",\"traddr\":\"127.0.0.1\",\"trsvcid\":\"" + disc + "\"}}");
+        rpc("bdev_malloc_create", "{\"name\":\"Own\",\"num_blocks\":256,\"block_size\":4096}");
+        rpc("nvmf_create_subsystem", "{\"nqn\":\"" + other + "\",\"allow_any_host\":true}");
+        rpc("nvmf_subsystem_add_ns", "{\"nqn\":\"" + other + "\",\"namespace\":{\"bdev_name\":\"Own\"}}");
+        rpc("nvmf_subsystem_add_listener", "{\"nqn\":\"" + other + "\",\"listen_address\":{\"trtype\":\"TCP\",\"traddr\":\"127.0.0.1\",\"trsvcid\":\"" + own + "\"}}");
+        DiscoveryLogPage log = Discovery.discover("127.0.0.1", disc, HOST, ControllerOptions.defaults());
+        List<String> otherPorts = log.subsystems().stream().filter(e -> e.subnqn().equals(other)).map(DiscoveryEntry::trsvcid).toList();
+        assertEquals(List.of(String.valueOf(own)), otherPorts, "listed on its listener only");
+        List<String> livePorts = log.subsystems().stream().filter(e -> e.subnqn().equals(NQN)).map(DiscoveryEntry::trsvcid).sorted().toList();
+        assertEquals(java.util.stream.Stream.of(ioPort, own).map(String::valueOf).sorted().toList(), livePorts,
+                "a subsystem from the configuration file answers on every port, the new one too");
+        try (Controller c = Controller.connect(new TransportId("tcp", "127.0.0.1", own, other), HOST, ControllerOptions.defaults())) {
+            assertEquals(List.of(1), c.activeNamespaces());
+        }
+        ControllerOptions once = ControllerOptions.defaults().ctrlLossTimeoutMs(0);
+        assertThrows(NvmeException.class, () -> Controller.connect(new TransportId("tcp", "127.0.0.1", ioPort, other), HOST, once).close(),
+                "Connect on a port the subsystem does not listen on is refused");
+        rpc("nvmf_subsystem_remove_listener", "{\"nqn\":\"" + NQN + "\",\"listen_address\":{\"trtype\":\"TCP\",\"traddr\":\"127.0.0.1\",\"trsvcid\":\"" + own + "\"}}");
+        log = Discovery.discover("127.0.0.1", disc, HOST, ControllerOptions.defaults());
+        assertEquals(List.of(String.valueOf(ioPort)), log.subsystems().stream().filter(e -> e.subnqn().equals(NQN)).map(DiscoveryEntry::trsvcid).toList(),
+                "after remove_listener, only its configured port");
     }
 
     @Test
