@@ -127,6 +127,26 @@ class JsonRpcServerTest {
     }
 
     @Test
+    void clientsBeyondTheLimitAreClosedAndTheOthersServed() throws Exception {
+        List<RpcClient> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < JsonRpcServer.MAX_CLIENTS; i++) {
+                RpcClient c = RpcClient.unix(socket);
+                held.add(c);
+                assertTrue(c.call("rpc_get_methods", null).isArray()); // served: counted before the next connects
+            }
+            try (RpcClient extra = RpcClient.unix(socket)) {
+                assertNull(extra.read(), "closed by the server");
+            }
+            assertTrue(held.get(0).call("rpc_get_methods", null).isArray());
+        } finally {
+            for (RpcClient c : held) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void tcpListenerServesTheSameMethods() throws Exception {
         var bound = server.listenTcp(new java.net.InetSocketAddress("127.0.0.1", 0));
         try (RpcClient c = RpcClient.tcp(bound)) {
