@@ -21,6 +21,8 @@ final class AdaptiveIdle {
     private final Wait wait;
     private long lastWorkNanos;
     private long latencyWindowEndNanos;
+    /** The config's mode until {@link #mode(IdleMode)} changes it (from a management thread: volatile). */
+    private volatile IdleMode mode;
 
     AdaptiveIdle(ReactorConfig config, NanoClock clock, Wait wait) {
         this.config = config;
@@ -28,6 +30,16 @@ final class AdaptiveIdle {
         this.wait = wait;
         this.lastWorkNanos = clock.nanoTime();
         this.latencyWindowEndNanos = lastWorkNanos;
+        this.mode = config.idleMode();
+    }
+
+    IdleMode mode() {
+        return mode;
+    }
+
+    /** Switches the idle mode; any thread. A reactor blocked in its wait switches when it wakes (maxSleepNanos at most). */
+    void mode(IdleMode mode) {
+        this.mode = mode;
     }
 
     /** Keeps the reactor spinning until {@code nowNanos + budgetNanos}, or longer if a window already reaches further. */
@@ -48,7 +60,7 @@ final class AdaptiveIdle {
             lastWorkNanos = clock.nanoTime();
             return false;
         }
-        if (config.idleMode() == IdleMode.BUSY) {
+        if (mode == IdleMode.BUSY) {
             Thread.onSpinWait();
             return false;
         }

@@ -159,6 +159,16 @@ public final class Reactor implements AutoCloseable {
         return agent.turns();
     }
 
+    /** The idle mode in effect (the config's unless {@link #idleMode(IdleMode)} changed it). */
+    public IdleMode idleMode() {
+        return idle.mode();
+    }
+
+    /** Switches what the reactor does when a turn finds no work; any thread, takes effect at the next idle turn. */
+    public void idleMode(IdleMode mode) {
+        idle.mode(mode);
+    }
+
     public long idleTurns() {
         return agent.idleTurns();
     }

@@ -51,6 +51,18 @@ class AdaptiveIdleTest {
     }
 
     @Test
+    void shouldFollowAModeSwitchAtTheNextIdleTurn() {
+        AdaptiveIdle idle = idle(IdleMode.ADAPTIVE);
+        idle.mode(IdleMode.BUSY);
+        clock.advance(1_000_000_000L);
+        assertFalse(idle.idle(0), "busy now: spins past the spin time");
+        assertTrue(waits.isEmpty());
+        idle.mode(IdleMode.ADAPTIVE);
+        assertTrue(idle.idle(0), "adaptive again: blocks");
+        assertEquals(IdleMode.ADAPTIVE, idle.mode());
+    }
+
+    @Test
     void shouldNeverBlockInBusyMode() {
         AdaptiveIdle idle = idle(IdleMode.BUSY);
         clock.advance(1_000_000_000L);

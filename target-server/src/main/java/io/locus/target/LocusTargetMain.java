@@ -108,6 +108,8 @@ public final class LocusTargetMain implements Callable<Integer> {
     /** SPDK-format calls to replay once the target runs (from --persist, --nvmetcli or an SPDK --config), or null. */
     private com.fasterxml.jackson.databind.JsonNode replay;
     private String replayFile;
+    /** The replay is the --persist file: the other configuration options only seeded the first start. */
+    private boolean fromPersist;
 
     @Override
     public Integer call() {
@@ -142,16 +144,9 @@ public final class LocusTargetMain implements Callable<Integer> {
                 return 1;
             }
         }
-        io.locus.target.rpc.RpcMethods methods = io.locus.target.rpc.TargetRpc.standard(target);
         io.locus.target.rpc.JsonRpcServer rpc;
         try {
-            if (replay != null) {
-                io.locus.target.rpc.SpdkJsonConfig.apply(replayFile, replay, methods);
-            }
-            if (persist != null) {
-                io.locus.target.rpc.PersistedConfig.attach(target, methods, persist);
-            }
-            rpc = startRpc(methods);
+            rpc = manage(target);
         } catch (ConfigException e) {
             System.err.println("locus-target: " + e.getMessage());
             target.close();
@@ -185,7 +180,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             System.out.println("Metrics: http://" + metrics + "/metrics");
         }
         if (rpc != null && rpc.socketPath() != null) {
-            System.out.println("JSON-RPC: " + rpc.socketPath() + " (scripts/locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
+            System.out.println("JSON-RPC: " + rpc.socketPath() + " (locus-rpc -s " + rpc.socketPath() + " rpc_get_methods)");
         }
         if (!"off".equals(reserve) && allowed != null && !cfg.reactors().cores().isEmpty()) {
             BitSet reserved = new BitSet();
@@ -202,6 +197,21 @@ public final class LocusTargetMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Makes a started target manageable: replays the SPDK-format calls found by {@link #readReplay}, keeps the
+     * {@code --persist} file from now on, and starts the JSON-RPC server (null when disabled).
+     */
+    io.locus.target.rpc.JsonRpcServer manage(Target target) throws ConfigException, io.locus.target.rpc.RpcException, IOException {
+        io.locus.target.rpc.RpcMethods methods = io.locus.target.rpc.TargetRpc.standard(target);
+        if (replay != null) {
+            io.locus.target.rpc.SpdkJsonConfig.apply(replayFile, replay, methods);
+        }
+        if (persist != null) {
+            io.locus.target.rpc.PersistedConfig.attach(target, methods, persist);
+        }
+        return startRpc(methods);
     }
 
     /**
@@ -262,10 +272,9 @@ public final class LocusTargetMain implements Callable<Integer> {
             if (!io.locus.target.rpc.SpdkJsonConfig.isSpdkShape(replay)) {
                 throw new ConfigException(persist + ": not SPDK's JSON configuration, which --persist keeps; move it away to start afresh");
             }
-            if (config != null || nvmetcli != null) {
-                System.err.println("locus-target: restarting from " + persist + "; " + (config != null ? "--config" : "--nvmetcli")
-                        + " only seeds a first start");
-            }
+            fromPersist = true;
+            System.err.println("locus-target: restarting from " + persist + " (--config, --nvmetcli and quick-start namespaces"
+                    + " only seed a first start)");
         } else if (nvmetcli != null) {
             replayFile = nvmetcli.toString();
             replay = io.locus.target.rpc.NvmetcliConfig.toSpdk(replayFile, readJson(nvmetcli));
@@ -307,7 +316,7 @@ public final class LocusTargetMain implements Callable<Integer> {
         } else {
             base = config != null ? ConfigLoader.load(config) : TargetConfig.embeddedDefault();
         }
-        if ((config != null || replay != null) && quickStart) {
+        if ((config != null || replay != null) && quickStart && !fromPersist) {
             throw new IllegalArgumentException("--config, --nvmetcli and --persist cannot be combined with --listen/--nqn/--memory/--null/--file/--uring/--discovery-port/--allow-host");
         }
         TargetConfig.Reactors reactors = base.reactors();
@@ -326,7 +335,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             }
             reactors = reactors.withProvenance(provenance.equals("on"));
         }
-        if (!quickStart) {
+        if (!quickStart || fromPersist) {
             return io.locus.target.config.TlsFlags.apply(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(),
                     base.limits(), base.tls()), tlsPsks, tlsRequired);
         }

@@ -239,12 +239,12 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         return ports.get(ports.size() - 1);
     }
 
-    /** The bound port at this address (a port 0 matches the first such port of that address), or null. */
+    /** The bound port at this address and port number, or null (port 0 matches none: it asks for a new port). */
     public Port port(TargetConfig.Listen listen, boolean discovery) {
         for (Port p : ports) {
-            boolean samePort = listen.port() == 0 || p.address().getPort() == listen.port();
             boolean sameTransport = (p.trtype() == DiscoveryLog.TRTYPE_RDMA) == listen.rdma();
-            if (p.discovery() == discovery && samePort && sameTransport && sameAddress(p, listen.address())) {
+            if (listen.port() != 0 && p.discovery() == discovery && p.address().getPort() == listen.port()
+                    && sameTransport && sameAddress(p, listen.address())) {
                 return p;
             }
         }

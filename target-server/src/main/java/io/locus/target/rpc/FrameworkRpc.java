@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
 import io.locus.target.Target;
 import io.locus.target.config.TargetConfig;
@@ -17,7 +18,7 @@ import io.locus.target.model.Subsystem;
 /**
  * Framework and transport methods: {@code rpc_get_methods}, {@code framework_get_reactors},
  * {@code nvmf_create_transport}, {@code nvmf_get_transports}, {@code nvmf_get_stats}, and Locus's own
- * {@code locus_get_provenance}. Counters are the reactors' own: SPDK reports busy/idle in TSC ticks, Locus in reactor
+ * {@code locus_get_provenance} and {@code locus_set_reactor_idle}. Counters are the reactors' own: SPDK reports busy/idle in TSC ticks, Locus in reactor
  * turns ({@code "units": "turns"} says so).
  */
 public final class FrameworkRpc {
@@ -40,7 +41,8 @@ public final class FrameworkRpc {
                 .register("nvmf_create_transport", false, f::createTransport)
                 .register("nvmf_get_transports", false, f::getTransports)
                 .register("nvmf_get_stats", false, f::getStats)
-                .register("locus_get_provenance", false, f::getProvenance);
+                .register("locus_get_provenance", false, f::getProvenance)
+                .register("locus_set_reactor_idle", false, f::setReactorIdle);
     }
 
     private JsonNode getMethods(RpcParams p) throws RpcException {
@@ -54,7 +56,6 @@ public final class FrameworkRpc {
         p.allowOnly();
         ObjectNode out = JSON.objectNode();
         out.put("units", "turns");
-        out.put("idle_mode", target.config().reactors().idle());
         ArrayNode list = out.putArray("reactors");
         for (int i = 0; i < target.reactors().size(); i++) {
             Reactor r = target.reactors().get(i);
@@ -62,6 +63,7 @@ public final class FrameworkRpc {
             o.put("lcore", r.cpu());
             o.put("name", r.name());
             o.put("pinned", r.isPinned());
+            o.put("idle_mode", r.idleMode().name().toLowerCase(java.util.Locale.ROOT));
             long idle = r.idleTurns();
             o.put("busy", r.turns() - idle);
             o.put("idle", idle);
@@ -166,6 +168,23 @@ public final class FrameworkRpc {
                 perGroup[i]++;
             }
         }
+    }
+
+    /**
+     * {@code {"mode": "busy"|"adaptive"}}: what every reactor does when a turn finds no work (the {@code --idle}
+     * setting), switched at run time. Not part of the saved configuration: the command line sets it at start.
+     */
+    private JsonNode setReactorIdle(RpcParams p) throws RpcException {
+        p.allowOnly("mode");
+        String mode = p.string("mode");
+        if (!mode.equals("busy") && !mode.equals("adaptive")) {
+            throw RpcException.invalidParams("'mode' must be \"busy\" or \"adaptive\", not \"" + mode + "\"");
+        }
+        IdleMode m = IdleMode.parse(mode);
+        for (Reactor r : target.reactors().reactors()) {
+            r.idleMode(m);
+        }
+        return BooleanNode.TRUE;
     }
 
     private JsonNode getProvenance(RpcParams p) throws RpcException {

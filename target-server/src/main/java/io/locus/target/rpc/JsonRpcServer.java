@@ -45,6 +45,8 @@ public final class JsonRpcServer implements AutoCloseable {
     /** S_IFMT and S_IFSOCK of st_mode. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    /** Clients served at once, each on its own thread; more are closed at once (SPDK_JSONRPC_MAX_CONNS is 64 too). */
+    public static final int MAX_CLIENTS = 64;
 
     private final RpcMethods methods;
     private final ObjectMapper mapper = new ObjectMapper();
@@ -117,6 +119,15 @@ public final class JsonRpcServer implements AutoCloseable {
                     LOG.warning("JSON-RPC " + where + ": accept failed: " + e);
                 }
                 return;
+            }
+            if (clients.size() >= MAX_CLIENTS) {
+                LOG.warning("JSON-RPC " + where + ": " + MAX_CLIENTS + " clients connected already; closing a new one");
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // refusing it anyway
+                }
+                continue;
             }
             clients.add(client);
             Thread.ofPlatform().daemon().name("locus-rpc-" + connections.incrementAndGet()).start(() -> serve(client));

@@ -157,9 +157,8 @@ public final class NvmfRpc {
     }
 
     private JsonNode deleteSubsystem(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = ioSubsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
+        ioSubsystem(s.nqn());
         target.deleteSubsystem(s.nqn());
         return BooleanNode.TRUE;
     }
@@ -267,9 +266,7 @@ public final class NvmfRpc {
     }
 
     private JsonNode getListeners(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Port port : target.ports()) {
             if (s.isDiscovery() ? port.discovery() : !port.discovery() && s.listensOn(port.id())) {
@@ -419,9 +416,7 @@ public final class NvmfRpc {
     // ---- controllers and queue pairs ----------------------------------------------------------------------
 
     private JsonNode getControllers(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Controller c : s.controllers()) {
             ObjectNode o = out.addObject();
@@ -438,9 +433,7 @@ public final class NvmfRpc {
     }
 
     private JsonNode getQpairs(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "tgt_name");
-        tgtName(p);
-        Subsystem s = subsystem(p.string("nqn"));
+        Subsystem s = subsystemOnly(p);
         ArrayNode out = JSON.arrayNode();
         for (Controller c : s.controllers()) {
             ControllerQueue[] queues = c.ioQueues();
@@ -475,6 +468,13 @@ public final class NvmfRpc {
         if (p.has("tgt_name")) {
             throw RpcException.invalidParams("'tgt_name': Locus runs one target; leave tgt_name out");
         }
+    }
+
+    /** The subsystem of a method whose only parameters are {@code nqn} (and {@code tgt_name}). */
+    private Subsystem subsystemOnly(RpcParams p) throws RpcException {
+        p.allowOnly("nqn", "tgt_name");
+        tgtName(p);
+        return subsystem(p.string("nqn"));
     }
 
     private Subsystem subsystem(String nqn) throws RpcException {

@@ -3,7 +3,6 @@ package io.locus.target.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.target.Target;
-import io.locus.target.config.TargetConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,22 +28,22 @@ class JsonRpcServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     Path dir;
+    private RpcTestTargets.Served served;
     private Target target;
     private JsonRpcServer server;
     private Path socket;
 
     @BeforeEach
     void start() throws IOException {
-        target = Target.start(RpcTestTargets.config());
-        server = new JsonRpcServer(TargetRpc.standard(target));
-        socket = dir.resolve("locus.sock");
-        server.listenUnix(socket);
+        served = RpcTestTargets.serve(dir);
+        target = served.target();
+        server = served.server();
+        socket = served.socket();
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        target.close();
+        served.close();
     }
 
     @Test
@@ -124,6 +123,26 @@ class JsonRpcServerTest {
         try (JsonRpcServer s = new JsonRpcServer(TargetRpc.standard(target))) {
             IOException e = assertThrows(IOException.class, () -> s.listenUnix(file));
             assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
+        }
+    }
+
+    @Test
+    void clientsBeyondTheLimitAreClosedAndTheOthersServed() throws Exception {
+        List<RpcClient> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < JsonRpcServer.MAX_CLIENTS; i++) {
+                RpcClient c = RpcClient.unix(socket);
+                held.add(c);
+                assertTrue(c.call("rpc_get_methods", null).isArray()); // served: counted before the next connects
+            }
+            try (RpcClient extra = RpcClient.unix(socket)) {
+                assertNull(extra.read(), "closed by the server");
+            }
+            assertTrue(held.get(0).call("rpc_get_methods", null).isArray());
+        } finally {
+            for (RpcClient c : held) {
+                c.close();
+            }
         }
     }
 

@@ -30,6 +30,7 @@ class RpcMethodsTest {
     private static final String NEW = "nqn.2026-11.io.locus:made-over-rpc";
     @TempDir
     Path dir;
+    private RpcTestTargets.Served served;
     private Target target;
     private JsonRpcServer server;
     private Path socket;
@@ -48,16 +49,15 @@ class RpcMethodsTest {
 
     @BeforeEach
     void start() throws IOException {
-        target = Target.start(RpcTestTargets.config());
-        server = new JsonRpcServer(TargetRpc.standard(target));
-        socket = dir.resolve("locus.sock");
-        server.listenUnix(socket);
+        served = RpcTestTargets.serve(dir);
+        target = served.target();
+        server = served.server();
+        socket = served.socket();
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        target.close();
+        served.close();
     }
 
     @Test
@@ -79,6 +79,12 @@ class RpcMethodsTest {
                 ok("framework_get_reactors", null, "\"lcore\""),
                 err("framework_get_reactors", "{\"x\":1}", p, "'x'"),
                 ok("locus_get_provenance", null, "\"enabled\":true"),
+                ok("framework_get_reactors", null, "\"idle_mode\":\"adaptive\""),
+                ok("locus_set_reactor_idle", "{\"mode\":\"busy\"}", "true"),
+                ok("framework_get_reactors", null, "\"idle_mode\":\"busy\""),
+                err("locus_set_reactor_idle", "{\"mode\":\"sleepy\"}", p, "'mode'"),
+                err("locus_set_reactor_idle", "{}", p, "'mode' is required"),
+                ok("locus_set_reactor_idle", "{\"mode\":\"adaptive\"}", "true"),
                 ok("nvmf_get_transports", null, "\"max_io_qpairs_per_ctrlr\":64"),
                 err("nvmf_create_transport", "{\"trtype\":\"RDMA\"}", p, "'trtype'"),
                 err("nvmf_create_transport", "{\"trtype\":\"TCP\",\"max_queue_depth\":64}", p, "'max_queue_depth'"),
