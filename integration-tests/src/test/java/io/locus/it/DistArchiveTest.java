@@ -86,7 +86,7 @@ class DistArchiveTest {
         for (String launcher : List.of("bin/locus-target", "bin/locus")) {
             assertTrue(Files.isExecutable(home.resolve(launcher)), launcher);
         }
-        for (String file : List.of("lib/locus-java.sh", "config/target.example.json", "systemd/locus-target.service",
+        for (String file : List.of("lib/locus-java.sh", "config/target.example.json", "config/service.example.json", "systemd/locus-target.service",
                 "systemd/locus-target.default", "Containerfile", "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file);
         }
@@ -124,8 +124,11 @@ class DistArchiveTest {
         Path dir = Files.createDirectories(work.resolve("serve"));
         int ioPort = TargetProcess.freePort();
         int discoveryPort = TargetProcess.freePort();
-        Path config = exampleConfigOn(dir, ioPort, discoveryPort, false);
-        List<String> command = List.of(home.resolve("bin/locus-target").toString(), "--config", config.toString());
+        Path config = exampleConfigOn("target.example.json", dir, ioPort, discoveryPort);
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/locus-target").toString(), "--config", config.toString()));
+        if (launch("bin/locus-target", "--help").output.contains("--rpc-socket")) {
+            command.addAll(List.of("--rpc-socket", dir.resolve("locus.sock").toString())); // not the shared default
+        }
         try (TargetProcess target = TargetProcess.start(command, DistArchiveTest::withoutCheckout, dir.resolve("target.log"), ioPort)) {
             target.awaitLog("Press Ctrl-C to stop.", START);
             awaitPort(discoveryPort, target);
@@ -150,9 +153,9 @@ class DistArchiveTest {
                 "locus-target has no --persist/--rpc-socket yet (the JSON-RPC work); the unit's flags are not exercised");
         Path dir = Files.createDirectories(work.resolve("service"));
         int ioPort = TargetProcess.freePort();
-        // --persist keeps SPDK's format, which has no place for DH-HMAC-CHAP secrets: the example's keyed host is
-        // admitted by NQN alone here.
-        Path config = exampleConfigOn(dir, ioPort, TargetProcess.freePort(), true);
+        // The configuration the unit is documented with (--persist keeps SPDK's format, which has no place for the
+        // DH-HMAC-CHAP secrets of target.example.json).
+        Path config = exampleConfigOn("service.example.json", dir, ioPort, TargetProcess.freePort());
         Path socket = dir.resolve("locus.sock");
         Path state = Files.createDirectories(dir.resolve("state")).resolve("target.json");
         List<String> command = List.of(home.resolve("bin/locus-target").toString(), "--config", config.toString(),
@@ -231,29 +234,26 @@ class DistArchiveTest {
         return Files.readAllLines(unit).stream().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
     }
 
-    /** The shipped example configuration with its ports moved to free ones and its files into {@code dir}. */
-    private static Path exampleConfigOn(Path dir, int ioPort, int discoveryPort, boolean withoutSecrets) throws IOException {
+    /** A shipped example configuration with its ports moved to free ones and its files into {@code dir}. */
+    private static Path exampleConfigOn(String example, Path dir, int ioPort, int discoveryPort) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(home.resolve("config/target.example.json").toFile());
+        ObjectNode config = (ObjectNode) json.readTree(home.resolve("config").resolve(example).toFile());
         JsonNode ports = config.path("ports");
         for (int i = 0; i < ports.size(); i++) {
             ((ObjectNode) ports.get(i)).put("port", i == 0 ? ioPort : TargetProcess.freePort());
         }
         ((ObjectNode) config.get("discovery")).put("port", discoveryPort);
+        if (Runtime.getRuntime().availableProcessors() < 2) { // service.example.json reserves CPU 1
+            ((ObjectNode) config.get("reactors")).putArray("cores").add(0);
+        }
         for (JsonNode subsystem : config.path("subsystems")) {
-            JsonNode hosts = subsystem.path("hosts");
-            for (int i = 0; withoutSecrets && i < hosts.size(); i++) {
-                if (hosts.get(i).isObject()) {
-                    ((com.fasterxml.jackson.databind.node.ArrayNode) hosts).set(i, hosts.get(i).get("nqn"));
-                }
-            }
             for (JsonNode ns : subsystem.path("namespaces")) {
                 if (ns.has("path")) {
                     ((ObjectNode) ns).put("path", dir.resolve(Path.of(ns.get("path").asText()).getFileName()).toString());
                 }
             }
         }
-        Path file = dir.resolve("target.json");
+        Path file = dir.resolve(example);
         json.writeValue(file.toFile(), config);
         return file;
     }
