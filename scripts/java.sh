@@ -53,3 +53,6 @@ LOCUS_TARGET_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-mem
 # time on every PDU; the host code is tested with them on.
 LOCUS_HOST_JVM_FLAGS=(-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
   -Dio.netty.buffer.checkAccessible=false -Dio.netty.buffer.checkBounds=false -Dio.netty.leakDetection.level=disabled)
+
+# locus-rpc (a JSON-RPC call, then exit): a small JVM that starts fast; LOCUS_RPC_JAVA_OPTS replaces it.
+LOCUS_RPC_DEFAULT_OPTS="-Xshare:auto -XX:TieredStopAtLevel=1 -Xmx64m"

@@ -173,6 +173,10 @@ class DistArchiveTest {
             target.restart();
             JsonNode subsystems = rpc(socket, "nvmf_get_subsystems", null);
             assertTrue(subsystems.toString().contains(created), "restart comes back from --persist: " + subsystems + "\n" + target.log());
+            // The archive's RPC client, as an operator would use it
+            Result client = launch("bin/locus-rpc", "-s", socket.toString(), "nvmf_get_subsystems");
+            assertEquals(0, client.rc, client.output);
+            assertTrue(client.output.contains(created), client.output);
         }
     }
 
