@@ -286,9 +286,13 @@ class DistArchiveTest {
     private record Result(int rc, String output) {
     }
 
-    /** Runs {@code cmd} in {@code dir} with {@code env} added to this JVM's environment; stdout and stderr together. */
+    /**
+     * Runs {@code cmd} in {@code dir} with {@code env} added to this JVM's environment (less a LOCUS_JAVA_HOME, which
+     * would decide every Java look-up); stdout and stderr together.
+     */
     private static Result run(List<String> cmd, Map<String, String> env, Path dir, Duration timeout) throws Exception {
         Map<String, String> all = new java.util.HashMap<>(System.getenv());
+        all.remove("LOCUS_JAVA_HOME");
         all.putAll(env);
         return runIn(cmd, all, dir, timeout);
     }

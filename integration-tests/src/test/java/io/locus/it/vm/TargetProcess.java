@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** {@code scripts/locus-target} started as a user starts it, on the build Maven just made, with a log file. */
+/** {@code scripts/locus-target} (or another launcher of the target) started as a user starts it, on the build Maven just made, with a log file. */
 public final class TargetProcess implements AutoCloseable {
     private final List<String> command;
     private final Consumer<Map<String, String>> environment;
