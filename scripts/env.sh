@@ -4,26 +4,8 @@
 LOCUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LOCUS_ROOT
 
-locus_java_version() { # prints the major version of $1/bin/java, or nothing
-  [ -x "$1/bin/java" ] || return 0
-  "$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print v[1]; exit}'
-}
-
-locus_find_java() {
-  local candidate
-  for candidate in "${LOCUS_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25* /usr/lib/jvm/java-25* /usr/lib/jvm/jdk-25* /opt/java/openjdk; do
-    [ -n "$candidate" ] || continue
-    local version
-    version="$(locus_java_version "$candidate")"
-    if [ -n "$version" ] && [ "$version" -ge 25 ] 2>/dev/null; then
-      export JAVA_HOME="$candidate"
-      export PATH="$JAVA_HOME/bin:$PATH"
-      return 0
-    fi
-  done
-  echo "locus: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm/temurin-25-jdk-amd64); install one or set LOCUS_JAVA_HOME" >&2
-  return 1
-}
+# locus_find_java and the launchers' JVM flags
+source "$LOCUS_ROOT/scripts/java.sh"
 
 locus_apt_install() { # installs the named Debian packages when root, else says what is missing
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

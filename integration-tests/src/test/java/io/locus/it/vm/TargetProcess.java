@@ -10,17 +10,21 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** {@code scripts/locus-target} started as a user starts it, on the build Maven just made, with a log file. */
+/** {@code scripts/locus-target} (or another launcher of the target) started as a user starts it, on the build Maven just made, with a log file. */
 public final class TargetProcess implements AutoCloseable {
     private final List<String> command;
+    private final Consumer<Map<String, String>> environment;
     private final Path log;
     private final int port;
     private Process process;
 
-    private TargetProcess(List<String> command, Path log, int port) {
+    private TargetProcess(List<String> command, Consumer<Map<String, String>> environment, Path log, int port) {
         this.command = command;
+        this.environment = environment;
         this.log = log;
         this.port = port;
     }
@@ -41,7 +45,16 @@ public final class TargetProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(KernelVm.locusRoot().resolve("scripts/locus-target").toString());
         cmd.addAll(List.of(args));
-        TargetProcess t = new TargetProcess(cmd, log, port);
+        return start(cmd, env -> { }, log, port);
+    }
+
+    /**
+     * Starts {@code command} (a launcher and its arguments) in the environment {@code environment} adjusts (after
+     * LOCUS_NO_BUILD and a small-heap LOCUS_JAVA_OPTS are set), and waits until {@code port} accepts connections.
+     */
+    public static TargetProcess start(List<String> command, Consumer<Map<String, String>> environment, Path log, int port)
+            throws IOException, InterruptedException {
+        TargetProcess t = new TargetProcess(List.copyOf(command), environment, log, port);
         t.launch();
         return t;
     }
@@ -51,6 +64,7 @@ public final class TargetProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("LOCUS_NO_BUILD", "1");
         pb.environment().put("LOCUS_JAVA_OPTS", "-Xms64m -Xmx512m -XX:MaxDirectMemorySize=2g -XX:+UseSerialGC");
+        environment.accept(pb.environment());
         process = pb.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
@@ -104,14 +118,26 @@ public final class TargetProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /**
+     * Stops the target with SIGTERM (a clean shutdown) and waits for it.
+     *
+     * @return its exit status (143 after SIGTERM, or 0), or -1 when it had to be killed after {@code timeout}
+     */
+    public int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            return -1;
+        }
+        return process.exitValue();
+    }
+
     /** Stops the target with SIGTERM (a clean shutdown) and waits for it. */
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            stop(Duration.ofSeconds(15));
         }
     }
 }
