@@ -3,7 +3,6 @@ package io.locus.initiator;
 import io.locus.initiator.queue.QueueConfig;
 import io.locus.initiator.queue.QueueOwner;
 import io.locus.initiator.queue.QueuePair;
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.initiator.queue.HostConnection;
 import io.locus.initiator.rdma.RdmaConnection;
 import io.locus.initiator.tcp.TcpQueue;
@@ -23,10 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +46,12 @@ import java.util.logging.Logger;
  * }
  * }</pre>
  * Threads: the queues run on reactors (the controller's own, or {@link ControllerOptions#reactors}); bring-up,
- * keep-alive, event handling and reconnects run on one control thread per controller. Listeners are called there.
+ * event handling and reconnects run on one control thread per controller. Listeners are called there.
+ * <p>
+ * Time: the controller's timers (Keep Alive every KATO/2, the command time-out scan, the reconnect delay and the
+ * ctrl-loss-tmo count) run on the admin queue's reactor and read its clock ({@link Reactor#clock()}), as every other
+ * time decision of a queue does: {@code System::nanoTime} in production, a manual clock when the caller gives
+ * reactors made with one.
  */
 public final class Controller implements AutoCloseable, QueueOwner {
     private static final Logger LOG = Logger.getLogger(Controller.class.getName());
@@ -64,7 +69,9 @@ public final class Controller implements AutoCloseable, QueueOwner {
     private final ControllerOptions options;
     private final ReactorGroup reactors;
     private final boolean ownsReactors;
-    private final ScheduledExecutorService control;
+    private final ExecutorService control;
+    /** The admin queue's reactor: the controller's timers run on its event loop and read its clock. */
+    private final Reactor timers;
     private final QueuePair admin;
     private final FlowDelivery delivery;
     private final CopyOnWriteArrayList<ControllerListener> listeners = new CopyOnWriteArrayList<>();
@@ -104,14 +111,13 @@ public final class Controller implements AutoCloseable, QueueOwner {
             this.reactors = ReactorGroup.unpinned("locus-host" + instance, count, options.idleMode());
             this.ownsReactors = true;
         }
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+        this.control = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "locus-ctrl" + instance);
             t.setDaemon(true);
             controlThread = t;
             return t;
         });
-        executor.setRemoveOnCancelPolicy(true);
-        this.control = executor;
+        this.timers = reactors.get(0);
         this.delivery = new FlowDelivery(reactors.reactors());
         this.admin = new QueuePair(new QueueConfig(0, ControllerOptions.ADMIN_QUEUE_SIZE, options.headerDigest(),
                 options.dataDigest(), options.maxRetries(), TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMs())),
@@ -395,7 +401,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
         }
         try {
             control.execute(() -> onFailure(reason));
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+        } catch (RejectedExecutionException ignored) {
             // closing
         }
     }
@@ -408,18 +414,30 @@ public final class Controller implements AutoCloseable, QueueOwner {
         LOG.warning(() -> transportId + ": " + reason + "; resetting the controller");
         lastError = reason;
         keepAlive.stop();
+        lossStartNanos = timers.clock().nanoTime();
+        boolean retry = options.ctrlLossTimeoutMs() != 0;
+        if (retry) {
+            scheduleReconnect(); // its try runs on this thread, after the tear-down below
+        }
         setState(ControllerState.RESETTING, reason);
         disconnectAll(reason);
-        lossStartNanos = System.nanoTime();
-        if (options.ctrlLossTimeoutMs() == 0) {
+        if (!retry) {
             giveUp("the connection to " + transportId.endpoint() + " was lost (" + reason + ") and ctrl-loss-tmo is 0");
-            return;
         }
-        scheduleReconnect();
     }
 
+    /**
+     * After the reconnect delay on the admin reactor's clock, the control thread tries again. Scheduled before the
+     * state says RESETTING, so whoever sees that state knows the delay is already counting.
+     */
     private void scheduleReconnect() {
-        reconnectTask = control.schedule(this::reconnect, options.reconnectDelayMs(), TimeUnit.MILLISECONDS);
+        reconnectTask = timers.eventLoop().schedule(() -> {
+            try {
+                control.execute(this::reconnect);
+            } catch (RejectedExecutionException closing) {
+                // the controller closed meanwhile
+            }
+        }, options.reconnectDelayMs(), TimeUnit.MILLISECONDS);
     }
 
     private void reconnect() {
@@ -436,7 +454,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
             if (closed.get()) {
                 return;
             }
-            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lossStartNanos);
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(timers.clock().nanoTime() - lossStartNanos);
             if (e.status() >= 0 && Status.dnr(e.status())) {
                 giveUp("reconnecting to " + transportId.endpoint() + " failed for good: " + e.getMessage());
             } else if (options.ctrlLossTimeoutMs() >= 0 && elapsedMs + options.reconnectDelayMs() > options.ctrlLossTimeoutMs()) {
@@ -445,8 +463,8 @@ public final class Controller implements AutoCloseable, QueueOwner {
             } else {
                 LOG.info(() -> transportId + ": reconnect failed (" + e.getMessage() + "), next try in "
                         + options.reconnectDelayMs() + " ms");
-                setState(ControllerState.RESETTING, e.getMessage());
                 scheduleReconnect();
+                setState(ControllerState.RESETTING, e.getMessage());
             }
         }
     }
@@ -547,7 +565,7 @@ public final class Controller implements AutoCloseable, QueueOwner {
             return;
         }
         long period = Math.max(20, Math.min(1000, katoMs > 0 ? katoMs / 4 : 1000));
-        timeoutTask = control.scheduleAtFixedRate(() -> {
+        timeoutTask = timers.eventLoop().scheduleAtFixedRate(() -> {
             admin.scheduleTimeoutCheck();
             for (QueuePair q : ioQueues) {
                 q.scheduleTimeoutCheck();
@@ -576,8 +594,13 @@ public final class Controller implements AutoCloseable, QueueOwner {
         }
     }
 
-    ScheduledExecutorService controlExecutor() {
+    ExecutorService controlExecutor() {
         return control;
+    }
+
+    /** The reactor whose event loop runs the controller's timers and whose clock they read (the admin queue's). */
+    Reactor timerReactor() {
+        return timers;
     }
 
     boolean isClosed() {

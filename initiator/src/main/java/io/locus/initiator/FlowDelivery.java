@@ -1,7 +1,5 @@
 package io.locus.initiator;
 
-import io.locus.initiator.stats.HostCompletionEvent;
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.initiator.queue.CompletionRouter;
 import io.locus.initiator.queue.RoutedCompletion;
 import io.locus.initiator.queue.QueuePair;

@@ -1,6 +1,5 @@
 package io.locus.initiator;
 
-import io.locus.initiator.stats.HostFlowStats;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * Sends Keep Alive every KATO/2 from the control thread (Linux host behaviour) while the admin queue is connected.
+ * Sends Keep Alive every KATO/2 (Linux host behaviour) while the admin queue is connected: a fixed-rate timer on the
+ * admin queue's reactor ({@link Controller#timerReactor()}), so the cadence follows that reactor's clock.
  * A Keep Alive still unanswered when the next one is due (KATO/2 after it was sent) resets the controller: the
  * controller, or the path to it, has gone silent (a partition without a reset, a frozen target), and a multipath
  * namespace can move the path's commands elsewhere within KATO of the last answer rather than 1.5 × KATO (Linux waits
@@ -22,20 +23,19 @@ final class KeepAlive implements IoCallback {
     private final Controller controller;
     private final AtomicBoolean outstanding = new AtomicBoolean();
     private ScheduledFuture<?> task;
-    private long katoNanos;
-    private volatile long sent;
+    private volatile long katoNanos;
 
     KeepAlive(Controller controller) {
         this.controller = controller;
     }
 
-    /** Control thread. */
+    /** Control thread; the ticks run on the timer reactor. */
     void start(int katoMs) {
         stop();
         katoNanos = TimeUnit.MILLISECONDS.toNanos(katoMs);
         outstanding.set(false);
         long period = Math.max(1, katoMs / 2);
-        task = controller.controlExecutor().scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+        task = controller.timerReactor().eventLoop().scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Control thread. */
@@ -44,11 +44,6 @@ final class KeepAlive implements IoCallback {
             task.cancel(false);
             task = null;
         }
-    }
-
-    /** Keep Alive commands sent so far (for tests and stats). */
-    long sentCount() {
-        return sent;
     }
 
     private void tick() {
@@ -64,7 +59,6 @@ final class KeepAlive implements IoCallback {
             controller.onQueueFailure(admin, reason);
             return;
         }
-        sent++;
         AsyncCall.submit(admin, AdminCommands::keepAlive, this, true, katoNanos);
     }
 

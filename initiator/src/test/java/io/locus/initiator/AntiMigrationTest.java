@@ -1,6 +1,5 @@
 package io.locus.initiator;
 
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorGroup;

@@ -1,20 +1,31 @@
 package io.locus.initiator;
 
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Polls a condition that another thread makes true (the host and the fake target run on their own threads). */
-final class Await {
+/**
+ * Polls a condition that another thread makes true (the host and the fake target run on their own threads), failing
+ * with {@code what} once the deadline passes. Public for the tools' and the end-to-end tests (the initiator's
+ * test-jar).
+ */
+public final class Await {
+    private static final Duration DEFAULT = Duration.ofSeconds(3);
+
     private Await() {
     }
 
-    static void until(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + 3_000_000_000L;
+    public static void until(BooleanSupplier condition, Supplier<String> what) {
+        until(condition, DEFAULT, what);
+    }
+
+    public static void until(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting: " + what.get());
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out after " + timeout.toMillis() + " ms waiting: " + what.get());
             }
             try {
                 Thread.sleep(2);

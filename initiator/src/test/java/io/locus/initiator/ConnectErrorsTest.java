@@ -76,7 +76,7 @@ class ConnectErrorsTest {
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
                 try (Socket s = silent.accept()) {
-                    Thread.sleep(5000);
+                    Thread.sleep(5000); // the behaviour under test: a target that accepts and never answers ICReq
                 } catch (Exception ignored) {
                     // test over
                 }

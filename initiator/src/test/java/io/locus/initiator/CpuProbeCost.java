@@ -6,7 +6,7 @@ import io.locus.nativeio.Affinity;
  * Not a test: what one CPU read on the completion path costs (the migrations_per_flow sample). A plain loop, no JMH:
  * warm up, then time 10 M calls a few times and print ns per call beside System.nanoTime() for scale. Run it with
  * the test class path, e.g.
- * {@code java -cp initiator/target/test-classes:initiator/target/classes:initiator/target/lib/* io.locus.initiator.CpuProbeCost}.
+ * {@code java -cp initiator/target/test-classes:initiator/target/classes:tools/target/lib/* io.locus.initiator.CpuProbeCost}.
  */
 public final class CpuProbeCost {
     private static final int CALLS = 10_000_000;

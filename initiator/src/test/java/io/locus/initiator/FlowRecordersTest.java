@@ -1,6 +1,5 @@
 package io.locus.initiator;
 
-import io.locus.initiator.stats.HostFlowStats;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

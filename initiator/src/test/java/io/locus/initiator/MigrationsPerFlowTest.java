@@ -1,6 +1,5 @@
 package io.locus.initiator;
 
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.nativeio.NativeThreadPinning;
 import io.locus.runtime.IdleMode;
 import io.locus.runtime.ReactorGroup;

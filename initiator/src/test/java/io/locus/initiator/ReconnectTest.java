@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Timeout;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,6 +22,7 @@ import static io.locus.initiator.ControllerConnectTest.HOST;
 import static io.locus.initiator.ControllerConnectTest.quick;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,22 +90,26 @@ class ReconnectTest {
             assertTrue(states.containsAll(List.of(ControllerState.RESETTING, ControllerState.RECONNECTING)), states.toString());
             // Like Linux (nvme_tcp_setup_ctrl), the queues replay held commands before the controller reports LIVE,
             // so a retried command may complete a moment before the state changes.
-            awaitState(ctrl, ControllerState.LIVE);
+            Await.until(() -> ctrl.state() == ControllerState.LIVE, () -> "still " + ctrl.state());
         }
     }
 
     @Test
     void shouldHoldNewCommandsWhileReconnectingAndSendThemAfterwards() throws Exception {
-        try (Controller ctrl = Controller.connect(target.transportId(), HOST, options().reconnectDelayMs(300))) {
+        try (ManualTime time = new ManualTime();
+             Controller ctrl = Controller.connect(target.transportId(), HOST,
+                     options().reconnectDelayMs(300).reactors(time.group))) {
             Namespace ns = ctrl.namespace(1);
             target.dropConnections();
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (ctrl.state() == ControllerState.LIVE) {
-                assertTrue(System.nanoTime() < deadline);
-                Thread.sleep(5);
-            }
+            Await.until(() -> ctrl.state() == ControllerState.RESETTING, () -> "reset after the drop: " + states);
             ByteBuf into = Unpooled.buffer(512);
-            ns.readBlocking(5, 1, into);
+            CompletableFuture<Void> read = CompletableFuture.runAsync(() -> ns.readBlocking(5, 1, into));
+            time.advanceMs(299);
+            assertEquals(1, target.adminConnects.get(), "no reconnect before the 300 ms delay");
+            assertFalse(read.isDone(), "the read is held while the controller is down");
+            time.advanceMs(1);
+            read.get(5, TimeUnit.SECONDS);
+            assertEquals(2, target.adminConnects.get());
             byte[] expected = new byte[512];
             System.arraycopy(target.media, 5 * 512, expected, 0, 512);
             assertArrayEquals(expected, into.array());
@@ -111,26 +118,34 @@ class ReconnectTest {
 
     @Test
     void shouldGiveUpAndFailWaitingCommandsWhenCtrlLossTmoPasses() throws Exception {
-        Controller ctrl = Controller.connect(target.transportId(), HOST, options().ctrlLossTimeoutMs(500));
-        try {
+        // Reconnect every 100 ms; ctrl-loss-tmo 500 ms: a try that fails with less than the delay left gives up.
+        try (ManualTime time = new ManualTime();
+             Controller ctrl = Controller.connect(target.transportId(), HOST,
+                     options().reconnectDelayMs(100).ctrlLossTimeoutMs(500).reactors(time.group))) {
             Namespace ns = ctrl.namespace(1);
             target.close(); // listener gone too: every reconnect is refused
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (ctrl.state() == ControllerState.LIVE) {
-                assertTrue(System.nanoTime() < deadline);
-                Thread.sleep(5);
+            Await.until(() -> ctrl.state() == ControllerState.RESETTING, () -> "reset after the loss: " + states);
+            CompletableFuture<Void> read = CompletableFuture.runAsync(() -> ns.readBlocking(0, 1, Unpooled.buffer(512)));
+            for (int attempt = 1; attempt <= 4; attempt++) {
+                time.advanceMs(100);
+                int tries = attempt;
+                Await.until(() -> reconnectTries() == tries && ctrl.state() == ControllerState.RESETTING,
+                        () -> "reconnect " + tries + " refused: " + states);
+                assertFalse(read.isDone(), "still waiting " + attempt * 100 + " ms after the loss");
             }
-            long start = System.nanoTime();
-            NvmeException e = assertThrows(NvmeException.class, () -> ns.readBlocking(0, 1, Unpooled.buffer(512)));
-            long waitedMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(waitedMs < 2000, "failed after " + waitedMs + " ms");
+            time.advanceMs(100); // the fifth try fails 500 ms after the loss: no room for another before 500 ms
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> read.get(5, TimeUnit.SECONDS));
+            NvmeException e = (NvmeException) failed.getCause();
             assertTrue(Status.dnr(e.status()), "DNR once the controller is gone");
             assertTrue(e.getMessage().contains("ctrl-loss-tmo"), e.getMessage());
+            assertEquals(5, reconnectTries());
             assertEquals(ControllerState.FAILED, ctrl.state());
             assertThrows(NvmeException.class, () -> ns.readBlocking(0, 1, Unpooled.buffer(512)));
-        } finally {
-            ctrl.close();
         }
+    }
+
+    private long reconnectTries() {
+        return states.stream().filter(s -> s == ControllerState.RECONNECTING).count();
     }
 
     @Test
@@ -138,20 +153,8 @@ class ReconnectTest {
         try (Controller ctrl = Controller.connect(target.transportId(), HOST, options().ctrlLossTimeoutMs(60_000))) {
             target.allowedHosts = List.of("nqn.2014-08.org.nvmexpress:uuid:someone-else");
             target.dropConnections();
-            long deadline = System.nanoTime() + 3_000_000_000L;
-            while (ctrl.state() != ControllerState.FAILED) {
-                assertTrue(System.nanoTime() < deadline, "still " + ctrl.state());
-                Thread.sleep(10);
-            }
+            Await.until(() -> ctrl.state() == ControllerState.FAILED, () -> "still " + ctrl.state());
             assertTrue(ctrl.lastError().contains("refused host"), ctrl.lastError());
         }
-    }
-
-    private static void awaitState(Controller ctrl, ControllerState wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + 2_000_000_000L;
-        while (ctrl.state() != wanted && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
-        assertEquals(wanted, ctrl.state());
     }
 }

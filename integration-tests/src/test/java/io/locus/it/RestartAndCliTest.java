@@ -1,6 +1,7 @@
 package io.locus.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.locus.initiator.Await;
 import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.ControllerState;
@@ -20,15 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.locus.it.CliRun.cli;
 import static io.locus.it.CliRun.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A target killed and restarted under the initiator, and the CLI against a real target. */
@@ -61,18 +65,21 @@ class RestartAndCliTest {
             byte[] block = new byte[4096];
             new java.util.Random(1).nextBytes(block);
             c.namespace(1).writeBlocking(42, 1, Unpooled.wrappedBuffer(block), true);
+            AtomicLong completed = new AtomicLong();
             CompletableFuture<PerfResult> load = CompletableFuture.supplyAsync(() ->
-                    Perf.run(c, PerfConfig.of(Workload.RANDREAD, 8, 4096, 3.0).withWorkingSet(8L << 20), null));
-            Thread.sleep(700);
+                    Perf.run(c, PerfConfig.of(Workload.RANDREAD, 8, 4096, 3.0).withWorkingSet(8L << 20),
+                            (second, iops, mibPerSec, ios) -> completed.set(ios)));
+            // Mid-I/O: the load has reads on the wire when the target goes away.
+            Await.until(() -> completed.get() > 0 || load.isDone(), Duration.ofSeconds(20),
+                    () -> "the load's first second");
+            assertFalse(load.isDone(), "the load ran past the restart point");
             target.close();
-            Thread.sleep(500);
+            Await.until(() -> c.state() != ControllerState.LIVE, Duration.ofSeconds(20),
+                    () -> "the host saw the target go: " + c.state());
             target = Target.start(fileTarget(port, file));
             PerfResult r = load.get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (c.state() != ControllerState.LIVE && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(ControllerState.LIVE, c.state(), "reconnected: " + c.lastError());
+            Await.until(() -> c.state() == ControllerState.LIVE, Duration.ofSeconds(10),
+                    () -> "reconnected: " + c.state() + ", " + c.lastError());
             assertEquals(0, r.errors(), "reads in flight across the restart are retried: " + r.firstError());
             ByteBuf back = Unpooled.buffer(4096);
             c.namespace(1).readBlocking(42, 1, back);

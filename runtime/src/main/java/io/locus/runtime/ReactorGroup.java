@@ -24,6 +24,17 @@ public final class ReactorGroup implements AutoCloseable {
         this.reactors = Collections.unmodifiableList(list);
     }
 
+    /**
+     * A group over reactors the caller made and started (its own configs, or a manual clock as a test drives time);
+     * closing the group closes them.
+     */
+    public ReactorGroup(List<Reactor> reactors) {
+        if (reactors.isEmpty()) {
+            throw new IllegalArgumentException("a reactor group needs at least one reactor");
+        }
+        this.reactors = List.copyOf(reactors);
+    }
+
     /** A group of {@code count} unpinned reactors. */
     public static ReactorGroup unpinned(String namePrefix, int count, IdleMode idleMode) {
         int[] cpus = new int[count];

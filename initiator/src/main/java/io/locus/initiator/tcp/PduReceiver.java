@@ -5,6 +5,7 @@ import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.Crc32cDigest;
 import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.PduFraming;
+import io.locus.protocol.tcp.PduHeaderReader;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
 import io.netty.buffer.ByteBuf;
@@ -22,7 +23,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  *  any state ──(bad header, digest, sequence, C2HTermReq)──► FAILED (stays; the queue resets)
  * </pre>
  * The common header is checked ({@link PduFraming#validate}) as soon as its 8 bytes are in, before anything else is
- * buffered. Headers are collected into one small buffer; C2HData payload is copied straight from the socket's
+ * buffered. Headers are collected by the {@link PduHeaderReader} the target's receiver uses too (one framing for both
+ * ends); C2HData payload is copied straight from the socket's
  * buffers into the command's data buffer (no cumulation), and its data digest is computed over the destination.
  * Nothing is allocated per PDU.
  */
@@ -33,16 +35,13 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
     private static final int DATA_DIGEST = 3;
     private static final int FAILED = 4;
 
-    /** Largest header we ever collect: a C2HTermReq with 128 bytes of offending header. */
-    private static final int HEADER_CAPACITY = TermReqPdu.HEADER_LENGTH + TermReqPdu.MAX_ERROR_DATA;
-
     private final TcpQueue queue;
-    private final ByteBuf header = Unpooled.buffer(HEADER_CAPACITY, HEADER_CAPACITY);
+    private final PduHeaderReader headers = new PduHeaderReader();
+    /** The PDU header being collected or handled, from index 0. */
+    private final ByteBuf header = headers.header();
     private final ByteBuf digest = Unpooled.buffer(4, 4);
     private final Crc32cDigest crc = new Crc32cDigest();
     private int state = HEADER;
-    /** Header bytes this PDU needs (8 until the common header is in). */
-    private int headerNeeded = CommonHeader.LENGTH;
     private boolean initialized;
     private boolean headerDigest;
     private boolean dataDigest;
@@ -101,26 +100,20 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        header.release();
+        headers.release();
         digest.release();
     }
 
     private void readHeader(ByteBuf in) {
-        int take = Math.min(headerNeeded - header.writerIndex(), in.readableBytes());
-        header.writeBytes(in, take);
-        if (header.writerIndex() < headerNeeded) {
-            return;
+        switch (headers.read(in)) {
+            case PduHeaderReader.COMMON_HEADER -> commonHeader();
+            case PduHeaderReader.WHOLE_HEADER -> onHeader();
+            default -> { }
         }
-        if (headerNeeded == CommonHeader.LENGTH) {
-            // Every full header is longer than the common header: accept it, then collect the rest.
-            commonHeaderAccepted();
-            return;
-        }
-        onHeader();
     }
 
-    /** Validates the common header and sets how many header bytes to collect; false when it failed. */
-    private boolean commonHeaderAccepted() {
+    /** Checks the common header before anything else of the PDU is buffered, and sets how much header to collect. */
+    private void commonHeader() {
         int type = CommonHeader.type(header, 0);
         boolean expected = initialized
                 ? type == PduType.CAPSULE_RESP || type == PduType.C2H_DATA || type == PduType.R2T || type == PduType.C2H_TERM_REQ
@@ -128,25 +121,15 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
         if (!expected) {
             fail(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.TYPE_OFFSET,
                     "unexpected " + PduType.name(type) + " PDU" + (initialized ? "" : " before ICResp"));
-            return false;
+            return;
         }
         long check = PduFraming.validate(header, 0, headerDigest, dataDigest, Integer.MAX_VALUE);
         if (check != PduFraming.OK) {
             fail(PduFraming.fes(check), PduFraming.fei(check), "malformed " + PduType.name(type) + " header ("
                     + TermReqPdu.describe(PduFraming.fes(check)) + " at byte " + PduFraming.fei(check) + ")");
-            return false;
+            return;
         }
-        headerNeeded = fullHeaderLength();
-        return true;
-    }
-
-    private int fullHeaderLength() {
-        int type = CommonHeader.type(header, 0);
-        if (type == PduType.C2H_TERM_REQ) {
-            return (int) CommonHeader.plen(header, 0);
-        }
-        int hlen = CommonHeader.hlen(header, 0);
-        return hlen + (headerDigest && PduType.mayCarryHeaderDigest(type) ? CommonHeader.DIGEST_LENGTH : 0);
+        headers.expectWholeHeader(headerDigest);
     }
 
     private void onHeader() {
@@ -229,9 +212,8 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
             fail(TermReqPdu.FES_INVALID_HEADER_FIELD, CommonHeader.FLAGS_OFFSET, "C2HData has SUCCESS without LAST_PDU");
             return;
         }
-        int headerEnd = CommonHeader.hlen(header, 0) + (headerDigest ? CommonHeader.DIGEST_LENGTH : 0);
         current = c;
-        padRemaining = CommonHeader.pdo(header, 0) - headerEnd;
+        padRemaining = CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
         dataRemaining = (int) length;
         crc.reset();
         state = padRemaining > 0 ? PAD : DATA;
@@ -291,8 +273,7 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
 
     private void nextPdu() {
         state = HEADER;
-        headerNeeded = CommonHeader.LENGTH;
-        header.clear();
+        headers.next();
     }
 
     private void fail(int fes, long fei, String reason) {

@@ -9,10 +9,9 @@ import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.tcp.CapsulePdu;
 import io.locus.protocol.tcp.CommonHeader;
-import io.locus.protocol.tcp.Crc32cDigest;
 import io.locus.protocol.tcp.DataPdu;
 import io.locus.protocol.tcp.IcPdu;
-import io.locus.protocol.tcp.PduFraming;
+import io.locus.protocol.tcp.PduWriter;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
 import io.locus.runtime.NettyTransports;
@@ -51,7 +50,8 @@ public final class TcpQueue implements HostConnection {
 
     private final QueuePair pair;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-    private final Crc32cDigest txCrc = new Crc32cDigest();
+    /** Outgoing framing (header digest, padding to CPDA, data digest), the same class the target writes with. */
+    private final PduWriter writer = new PduWriter();
     // Per slot (indexed by Command.index()), reset on each send.
     private final int[] transferred;
     private final boolean[] inCapsule;
@@ -64,9 +64,7 @@ public final class TcpQueue implements HostConnection {
     private boolean flushNeeded;
     private ByteBuf txBatch;
 
-    // Negotiated per connection.
-    private boolean headerDigest;
-    private boolean dataDigest;
+    // Negotiated per connection (the digests live in the writer).
     private int cpda;
     private long maxH2CData;
 
@@ -86,12 +84,12 @@ public final class TcpQueue implements HostConnection {
 
     /** Whether header digests were negotiated on the current connection. */
     public boolean headerDigest() {
-        return headerDigest;
+        return writer.headerDigest();
     }
 
     /** Whether data digests were negotiated on the current connection. */
     public boolean dataDigest() {
-        return dataDigest;
+        return writer.dataDigest();
     }
 
     /** Controller PDU data alignment (ICResp CPDA): data starts at a multiple of (cpda + 1) × 4 bytes. */
@@ -114,41 +112,19 @@ public final class TcpQueue implements HostConnection {
         int length = c.dataLength;
         boolean inline = c.hostToController() && length <= pair.inCapsuleLimit(c);
         inCapsule[slot] = inline;
-        int hd = headerDigest ? CommonHeader.DIGEST_LENGTH : 0;
-        if (inline) {
-            int pdo = PduFraming.dataOffset(CapsulePdu.CMD_HEADER_LENGTH, headerDigest, cpda);
-            int dd = dataDigest ? CommonHeader.DIGEST_LENGTH : 0;
-            int plen = pdo + length + dd;
-            ByteBuf out = txSpace(plen);
-            int base = out.writerIndex();
-            int flags = (headerDigest ? CommonHeader.FLAG_HDGST : 0) | (dataDigest ? CommonHeader.FLAG_DDGST : 0);
-            CommonHeader.write(out, base, PduType.CAPSULE_CMD, flags, CapsulePdu.CMD_HEADER_LENGTH, pdo, plen);
-            writeSqe(out, base, c, Sgl.ID_IN_CAPSULE);
-            if (headerDigest) {
-                out.setIntLE(base + CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, base, CapsulePdu.CMD_HEADER_LENGTH));
-            }
-            int padStart = CapsulePdu.CMD_HEADER_LENGTH + hd;
-            if (pdo > padStart) {
-                out.setZero(base + padStart, pdo - padStart);
-            }
-            out.setBytes(base + pdo, c.data, c.dataIndex, length);
-            if (dataDigest) {
-                out.setIntLE(base + pdo + length, txCrc.compute(out, base + pdo, length));
-            }
-            out.writerIndex(base + plen);
+        int inCapsuleLength = inline ? length : 0;
+        int plen = writer.pduLength(CapsulePdu.CMD_HEADER_LENGTH, inCapsuleLength);
+        ByteBuf out = txSpace(plen);
+        int base = out.writerIndex();
+        writer.beginHeader(out, base, PduType.CAPSULE_CMD, 0, CapsulePdu.CMD_HEADER_LENGTH, inCapsuleLength);
+        writeSqe(out, base, c, inline ? Sgl.ID_IN_CAPSULE : Sgl.ID_TRANSPORT);
+        int dataAt = writer.sealHeader(out, base);
+        if (inCapsuleLength > 0) {
+            out.setBytes(dataAt, c.data, c.dataIndex, length);
+            writer.sealData(out, dataAt, length);
             transferred[slot] = length;
-        } else {
-            int plen = CapsulePdu.CMD_HEADER_LENGTH + hd;
-            ByteBuf out = txSpace(plen);
-            int base = out.writerIndex();
-            CommonHeader.write(out, base, PduType.CAPSULE_CMD, headerDigest ? CommonHeader.FLAG_HDGST : 0,
-                    CapsulePdu.CMD_HEADER_LENGTH, 0, plen);
-            writeSqe(out, base, c, Sgl.ID_TRANSPORT);
-            if (headerDigest) {
-                out.setIntLE(base + CapsulePdu.CMD_HEADER_LENGTH, txCrc.compute(out, base, CapsulePdu.CMD_HEADER_LENGTH));
-            }
-            out.writerIndex(base + plen);
         }
+        out.writerIndex(base + plen);
     }
 
     /**
@@ -191,44 +167,32 @@ public final class TcpQueue implements HostConnection {
 
     /** H2CData PDUs answering an R2T: DATAL at most MAXH2CDATA, contiguous, LAST_PDU on the final one. */
     private void sendH2CData(Command c, int ttag, int offset, int length) {
-        int pdo = PduFraming.dataOffset(DataPdu.HEADER_LENGTH, headerDigest, cpda);
-        int hd = headerDigest ? CommonHeader.DIGEST_LENGTH : 0;
-        int dd = dataDigest ? CommonHeader.DIGEST_LENGTH : 0;
         int end = offset + length;
         int off = offset;
         while (off < end) {
             int chunk = (int) Math.min(maxH2CData, end - off);
             boolean last = off + chunk == end;
-            int flags = (headerDigest ? CommonHeader.FLAG_HDGST : 0) | (dataDigest ? CommonHeader.FLAG_DDGST : 0)
-                    | (last ? CommonHeader.FLAG_LAST_PDU : 0);
-            int plen = pdo + chunk + dd;
             boolean copy = chunk <= H2C_COPY_LIMIT;
-            ByteBuf out = txSpace(copy ? plen : pdo);
+            ByteBuf out = txSpace(copy ? writer.pduLength(DataPdu.HEADER_LENGTH, chunk)
+                    : writer.dataOffset(DataPdu.HEADER_LENGTH));
             int base = out.writerIndex();
-            CommonHeader.write(out, base, PduType.H2C_DATA, flags, DataPdu.HEADER_LENGTH, pdo, plen);
+            int plen = writer.beginHeader(out, base, PduType.H2C_DATA, last ? CommonHeader.FLAG_LAST_PDU : 0,
+                    DataPdu.HEADER_LENGTH, chunk);
             DataPdu.writeFields(out, base, c.cid(), ttag, off, chunk);
-            if (headerDigest) {
-                out.setIntLE(base + DataPdu.HEADER_LENGTH, txCrc.compute(out, base, DataPdu.HEADER_LENGTH));
-            }
-            int padStart = DataPdu.HEADER_LENGTH + hd;
-            if (pdo > padStart) {
-                out.setZero(base + padStart, pdo - padStart);
-            }
+            int dataAt = writer.sealHeader(out, base);
             int src = c.dataIndex + off;
             if (copy) {
-                out.setBytes(base + pdo, c.data, src, chunk);
-                if (dataDigest) {
-                    out.setIntLE(base + pdo + chunk, txCrc.compute(out, base + pdo, chunk));
-                }
+                out.setBytes(dataAt, c.data, src, chunk);
+                writer.sealData(out, dataAt, chunk);
                 out.writerIndex(base + plen);
             } else {
                 // Large payloads go as a slice of the caller's buffer, after the header batch, without a copy.
-                out.writerIndex(base + pdo);
+                out.writerIndex(dataAt);
                 writeBatch();
                 channel.write(c.data.retainedSlice(src, chunk), channel.voidPromise());
-                if (dataDigest) {
+                if (writer.dataDigest()) {
                     ByteBuf ddgst = txSpace(CommonHeader.DIGEST_LENGTH);
-                    ddgst.writeIntLE(txCrc.compute(c.data, src, chunk));
+                    ddgst.writeIntLE(writer.dataDigest(c.data, src, chunk));
                 }
             }
             off += chunk;
@@ -261,8 +225,7 @@ public final class TcpQueue implements HostConnection {
     public void open(InetSocketAddress address, String endpoint, long timeoutMs) {
         close();
         this.endpoint = endpoint;
-        headerDigest = false;
-        dataDigest = false;
+        writer.negotiated(false, false, 0);
         receiver = new PduReceiver(this);
         Bootstrap bootstrap = new Bootstrap()
                 .group(pair.reactor().eventLoop())
@@ -348,8 +311,9 @@ public final class TcpQueue implements HostConnection {
                     h, problem);
             return false;
         }
-        headerDigest = (digests & IcPdu.DGST_HEADER) != 0;
-        dataDigest = (digests & IcPdu.DGST_DATA) != 0;
+        boolean headerDigest = (digests & IcPdu.DGST_HEADER) != 0;
+        boolean dataDigest = (digests & IcPdu.DGST_DATA) != 0;
+        writer.negotiated(headerDigest, dataDigest, pda);
         cpda = pda;
         maxH2CData = maxData;
         receiver.initialized(headerDigest, dataDigest);

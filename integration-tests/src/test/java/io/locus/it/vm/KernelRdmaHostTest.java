@@ -19,10 +19,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Locus initiator over NVMe/RDMA against the Linux kernel's nvmet-rdma, both in the kernel VM on soft-RoCE
  * ({@code rdma_rxe} on the guest's eth0; this machine's kernel has no rxe, so the host runs in the guest too): the
- * {@code locus} CLI, from this checkout's {@code initiator/target} jar and lib (the same paths in the guest),
+ * {@code locus} CLI, from this checkout's {@code tools/target} jar and lib (the same paths in the guest),
  * identifies the controller and runs perf --verify with 4 KiB (in-capsule writes) and 64 KiB (keyed SGL) commands.
  * A JVM start under TCG costs tens of seconds, so the three commands share one ({@link GuestCli}). The error without
- * an RDMA device is checked on this machine (initiator's {@code RdmaCliTest}).
+ * an RDMA device is checked on this machine (tools' {@code RdmaCliTest}).
  */
 class KernelRdmaHostTest {
     static final String NQN = "nqn.2026-11.io.locus:nvmet-rdma-vm";
@@ -93,14 +93,14 @@ class KernelRdmaHostTest {
      */
     private static String guestCli() throws IOException {
         Path root = KernelVm.locusRoot();
-        Path target = root.resolve("initiator/target");
+        Path target = root.resolve("tools/target");
         Path jar;
         try (Stream<Path> files = Files.list(target)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("locus-initiator-.*\\.jar")
+            jar = files.filter(p -> p.getFileName().toString().matches("locus-tools-.*\\.jar")
                     && !p.getFileName().toString().contains("sources")).findFirst().orElse(null);
         }
         assertTrue(jar != null && Files.isDirectory(target.resolve("lib")),
-                "the initiator is packaged (jar and target/lib) before this module's tests");
+                "the tools module is packaged (jar and target/lib) before this module's tests");
         Path testClasses = root.resolve("integration-tests/target/test-classes");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return "LOCUS_HOSTNQN=nqn.2014-08.org.nvmexpress:uuid:6c0c3e7e-2b4f-4a4e-9d6c-0d1a1b2c3d4e "

@@ -1,5 +1,6 @@
 package io.locus.initiator.bench;
 
+import io.locus.initiator.Await;
 import io.locus.initiator.Controller;
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.HostIdentity;
@@ -31,7 +32,7 @@ class MixedLoadTest {
     void stop() throws Exception {
         // Let the null target see the host's connections close first: it releases its per-connection buffers when
         // a channel goes away, which an event-loop group shut down with no quiet period may skip (a leak report).
-        Thread.sleep(300);
+        Await.until(() -> target.openConnections() == 0, () -> target.openConnections() + " connections still open");
         target.close();
     }
 

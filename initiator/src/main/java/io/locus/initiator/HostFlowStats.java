@@ -1,4 +1,4 @@
-package io.locus.initiator.stats;
+package io.locus.initiator;
 
 import org.HdrHistogram.Histogram;
 

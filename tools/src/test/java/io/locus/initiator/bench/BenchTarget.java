@@ -26,6 +26,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A null-backend NVMe/TCP target for measuring the host: answers reads with zeroes and writes with success as fast as
@@ -36,6 +37,7 @@ public final class BenchTarget implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
     private final boolean success;
+    private final AtomicInteger openConnections = new AtomicInteger();
 
     public BenchTarget(int port, int threads, boolean c2hSuccess) throws InterruptedException {
         this.success = c2hSuccess;
@@ -52,6 +54,11 @@ public final class BenchTarget implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Connections whose per-connection buffers are still held (released when a connection goes away). */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     @Override
@@ -82,12 +89,14 @@ public final class BenchTarget implements AutoCloseable {
         public void handlerAdded(ChannelHandlerContext ctx) {
             zeroes = alloc.directBuffer(1 << 20).writeZero(1 << 20);
             cumulation = alloc.directBuffer(1 << 20);
+            openConnections.incrementAndGet();
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             zeroes.release();
             cumulation.release();
+            openConnections.decrementAndGet();
         }
 
         @Override

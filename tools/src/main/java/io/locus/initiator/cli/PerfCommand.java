@@ -2,6 +2,7 @@ package io.locus.initiator.cli;
 
 import io.locus.initiator.ControllerOptions;
 import io.locus.initiator.Flow;
+import io.locus.initiator.HostFlowStats;
 import io.locus.initiator.LatencyClass;
 import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
@@ -9,7 +10,6 @@ import io.locus.initiator.perf.Perf;
 import io.locus.initiator.perf.PerfConfig;
 import io.locus.initiator.perf.PerfResult;
 import io.locus.initiator.perf.Workload;
-import io.locus.initiator.stats.HostFlowStats;
 import io.locus.nativeio.CpuTopology;
 import io.locus.nativeio.NativeLibrary;
 import io.locus.nativeio.NativeThreadPinning;

@@ -1,6 +1,6 @@
 package io.locus.initiator.perf;
 
-import io.locus.initiator.stats.HostFlowStats;
+import io.locus.initiator.HostFlowStats;
 
 import java.util.List;
 

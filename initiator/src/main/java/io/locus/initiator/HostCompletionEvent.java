@@ -1,4 +1,4 @@
-package io.locus.initiator.stats;
+package io.locus.initiator;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
