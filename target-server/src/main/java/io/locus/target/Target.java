@@ -21,10 +21,12 @@ import io.locus.target.core.Dispatcher;
 import io.locus.target.core.PollGroup;
 import io.locus.target.core.PollGroups;
 import io.locus.target.core.Transport;
+import io.locus.target.model.AnaState;
 import io.locus.target.model.Controller;
 import io.locus.target.model.DiscoveryLogSource;
 import io.locus.target.model.Namespace;
 import io.locus.target.model.Port;
+import io.locus.target.model.PortAnaStates;
 import io.locus.target.model.RejectLog;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetContext;
@@ -85,12 +87,13 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         this.discovery = new Subsystem(DiscoveryLog.DISCOVERY_NQN, TargetConfig.serialFor(DiscoveryLog.DISCOVERY_NQN),
                 "Locus discovery", true, List.of(), 0, true);
         for (TargetConfig.SubsystemConfig sc : config.subsystems()) {
-            Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false);
+            Subsystem s = new Subsystem(sc.nqn(), sc.serial(), sc.model(), sc.allowAnyHost(), sc.hosts(), sc.maxNamespaces(), false,
+                    sc.minCntlid(), sc.maxCntlid());
             s.hostAuth(sc.hostAuth());
             for (TargetConfig.NamespaceConfig nc : sc.namespaces()) {
                 Backend backend = openBackend(nc, l.fileIoThreads());
                 String source = nc.backend() + (nc.path() != null ? ":" + Path.of(nc.path()).toAbsolutePath() : "");
-                s.addNamespace(new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), source));
+                s.addNamespace(new Namespace(sc.nqn(), nc.nsid(), backend, nc.blockSize(), nc.uuid(), nc.nguid(), nc.anaGroup(), source));
             }
             subsystems.put(sc.nqn(), s);
         }
@@ -123,7 +126,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             int id = 1;
             for (TargetConfig.Listen listen : config.ports()) {
                 t.bind(t.tcp, new Port(id++, t.tcp.trtype(), new InetSocketAddress(listen.address(), listen.port()), false,
-                        listen.tlsRequired()));
+                        listen.tlsRequired(), new PortAnaStates(listen.anaStates())));
             }
             if (config.discovery() != null) {
                 t.bind(t.tcp, new Port(id, t.tcp.trtype(), new InetSocketAddress(config.discovery().address(), config.discovery().port()), true,
@@ -235,6 +238,51 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         }
         removed.pause().join();
         removed.backend().close();
+    }
+
+    /**
+     * Sets the ANA state of group {@code anaGroupId} through port {@code portId} (an I/O port's PORTID, as
+     * {@link #ports()} reports it) at run time, as writing nvmet's {@code ports/N/ana_groups/G/ana_state} does: every
+     * controller connected through that port, of any subsystem, reports the new state in its ANA log (change count
+     * incremented) and enforces it on the next I/O command, and those whose host enabled ANA-change notices
+     * (Asynchronous Event Configuration b11) get the AEN. Setting the state a group already has changes nothing.
+     *
+     * @throws IllegalArgumentException when there is no such I/O port or the group is not 1..ANAGRPMAX
+     */
+    public void setAnaState(int portId, int anaGroupId, AnaState state) {
+        Port port = ioPort(portId);
+        if (!port.ana().set(anaGroupId, state)) {
+            return;
+        }
+        LOG.info(() -> "ANA group " + anaGroupId + " through port " + portId + " (" + port.host() + ":"
+                + port.address().getPort() + ") is now " + state.configName());
+        for (Subsystem s : subsystems.values()) {
+            for (Controller c : s.controllers()) {
+                if (c.port().id() == portId) {
+                    c.anaChanged();
+                }
+            }
+        }
+    }
+
+    /**
+     * The ANA state of group {@code anaGroupId} through I/O port {@code portId}.
+     *
+     * @throws IllegalArgumentException when there is no such I/O port or the group is not 1..ANAGRPMAX
+     */
+    public AnaState anaState(int portId, int anaGroupId) {
+        PortAnaStates.checkGroup(anaGroupId);
+        return ioPort(portId).ana().state(anaGroupId);
+    }
+
+    private Port ioPort(int portId) {
+        for (Port p : ports) {
+            if (p.id() == portId && !p.discovery()) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no I/O port " + portId + " (ports: "
+                + ports.stream().filter(p -> !p.discovery()).map(p -> p.id() + "=" + p.host() + ":" + p.address().getPort()).toList() + ")");
     }
 
     /** Tells discovery controllers that the log changed (subsystems or ports were added or removed). */

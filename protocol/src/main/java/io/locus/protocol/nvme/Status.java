@@ -53,6 +53,11 @@ public final class Status {
     public static final int WRITE_FAULT = media(0x80);
     public static final int UNRECOVERED_READ_ERROR = media(0x81);
 
+    // Path related status (SCT 3): Asymmetric Namespace Access (NVMe base 2.0, 8.1.3), never with DNR
+    public static final int ANA_PERSISTENT_LOSS = path(0x01);
+    public static final int ANA_INACCESSIBLE = path(0x02);
+    public static final int ANA_TRANSITION = path(0x03);
+
     private Status() {
     }
 
@@ -66,6 +71,10 @@ public final class Status {
 
     public static int media(int sc) {
         return (SCT_MEDIA << 8) | sc;
+    }
+
+    public static int path(int sc) {
+        return (SCT_PATH << 8) | sc;
     }
 
     public static int sc(int status) {
@@ -120,6 +129,9 @@ public final class Status {
             case 0x184 -> "Connect Invalid Host";
             case 0x280 -> "Write Fault";
             case 0x281 -> "Unrecovered Read Error";
+            case 0x301 -> "Asymmetric Access Persistent Loss";
+            case 0x302 -> "Asymmetric Access Inaccessible";
+            case 0x303 -> "Asymmetric Access Transition";
             default -> null;
         };
         String text = name != null ? name : String.format("SCT %d SC 0x%02x", sct(status), sc(status));

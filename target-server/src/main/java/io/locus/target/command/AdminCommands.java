@@ -1,6 +1,7 @@
 package io.locus.target.command;
 
 import io.locus.protocol.nvme.AdminOpcode;
+import io.locus.protocol.nvme.AnaLogPage;
 import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.IdentifyController;
 import io.locus.protocol.nvme.IdentifyNamespace;
@@ -179,7 +180,7 @@ public final class AdminCommands implements CommandSet {
                 }
             }
             case LogPage.COMMAND_EFFECTS -> page = LogPages.commandEffects();
-            case LogPage.ANA -> page = LogPages.ana(c, (LogPage.lsp(cdw10) & 0x1) != 0);
+            case LogPage.ANA -> page = LogPages.ana(c, (LogPage.lsp(cdw10) & AnaLogPage.LSP_RGO) != 0);
             default -> {
                 r.complete(Status.INVALID_LOG_PAGE | Status.DNR);
                 return;
@@ -225,7 +226,8 @@ public final class AdminCommands implements CommandSet {
                 r.complete(Status.SUCCESS);
             }
             case Feature.ASYNC_EVENT_CONFIG -> {
-                int supported = discovery ? IdentifyController.OAES_DISCOVERY_LOG_CHANGE : IdentifyController.OAES_NS_ATTRIBUTE | 0xFF;
+                int supported = discovery ? IdentifyController.OAES_DISCOVERY_LOG_CHANGE
+                        : IdentifyController.OAES_NS_ATTRIBUTE | IdentifyController.OAES_ANA_CHANGE | 0xFF;
                 c.setAsyncEventConfig(cdw11 & supported);
                 r.complete(Status.SUCCESS);
             }

@@ -160,6 +160,8 @@ public final class FabricsCommands implements CommandSet {
                     queue.pollGroup().nanoTime());
             int id = subsystem.register(controller);
             if (id < 0) {
+                reject(r, "no controller ID left in " + subnqn + " (all of " + subsystem.minCntlid() + ".."
+                        + subsystem.maxCntlid() + " are in use; see min_cntlid / max_cntlid)");
                 r.complete(Status.CONNECT_CONTROLLER_BUSY);
                 return;
             }

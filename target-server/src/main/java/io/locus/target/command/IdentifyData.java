@@ -7,6 +7,7 @@ import io.locus.protocol.nvme.IdentifyNamespace;
 import io.locus.protocol.provenance.ProvenanceWire;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Namespace;
+import io.locus.target.model.PortAnaStates;
 import io.locus.target.model.Subsystem;
 import io.locus.target.model.TargetLimits;
 import io.netty.buffer.ByteBuf;
@@ -14,9 +15,9 @@ import io.netty.buffer.ByteBuf;
 /** Builds the Identify data structures (PROTOCOL.md 5) into a zeroed 4096-byte region. */
 final class IdentifyData {
     static final String FIRMWARE_REVISION = "0.1.0";
-    /** ANA group all namespaces belong to. */
-    static final int ANA_GROUP = 1;
     private static final int PCI_VENDOR_ID = 0x1B36;
+    /** ANA Transition Time in seconds (Linux nvmet reports 10). */
+    static final int ANATT_SECONDS = 10;
 
     private IdentifyData() {
     }
@@ -38,7 +39,7 @@ final class IdentifyData {
         b.setShortLE(base + IdentifyController.CNTLID, c.cntlid());
         b.setIntLE(base + IdentifyController.VER, Property.VS_1_3);
         b.setIntLE(base + IdentifyController.OAES, discovery ? IdentifyController.OAES_DISCOVERY_LOG_CHANGE
-                : IdentifyController.OAES_NS_ATTRIBUTE);
+                : IdentifyController.OAES_NS_ATTRIBUTE | IdentifyController.OAES_ANA_CHANGE);
         b.setIntLE(base + IdentifyController.CTRATT, 0x1); // 128-bit host identifier
         b.setByte(base + IdentifyController.CNTRLTYPE, discovery ? IdentifyController.CNTRLTYPE_DISCOVERY : IdentifyController.CNTRLTYPE_IO);
         b.setByte(base + IdentifyController.ACL, 3);
@@ -63,11 +64,13 @@ final class IdentifyData {
             b.setShortLE(base + IdentifyController.ONCS, IdentifyController.ONCS_DSM | IdentifyController.ONCS_WRITE_ZEROES);
             // VWC b0 present; b2:1 = 10b: Flush to the broadcast NSID is not supported.
             b.setByte(base + IdentifyController.VWC, anyVolatileCache(s) ? 0x5 : 0x4);
-            b.setByte(base + IdentifyController.ANATT, 10);
-            // Optimized state reported, ANAGRPID non-zero and fixed while attached.
-            b.setByte(base + IdentifyController.ANACAP, 0x1 | 0x40 | 0x80);
-            b.setIntLE(base + IdentifyController.ANAGRPMAX, ANA_GROUP);
-            b.setIntLE(base + IdentifyController.NANAGRPID, ANA_GROUP);
+            // ANATT: seconds a transition (state change) may last; nvmet's value.
+            b.setByte(base + IdentifyController.ANATT, ANATT_SECONDS);
+            // ANACAP: every state reported (b0 optimized .. b4 change, as nvmet) and b6: ANAGRPID does not change
+            // while the namespace is attached (it is fixed by the configuration).
+            b.setByte(base + IdentifyController.ANACAP, 0x1F | 0x40);
+            b.setIntLE(base + IdentifyController.ANAGRPMAX, PortAnaStates.ANAGRPMAX);
+            b.setIntLE(base + IdentifyController.NANAGRPID, PortAnaStates.ANAGRPMAX);
             b.setIntLE(base + IdentifyController.MNAN, s.maxNamespaces());
             if (limits.provenance()) {
                 b.setIntLE(base + ProvenanceWire.SIGNATURE_OFFSET, ProvenanceWire.SIGNATURE);
@@ -100,7 +103,7 @@ final class IdentifyData {
         if (ns.backend().deallocateReadsZeroes()) {
             b.setByte(base + IdentifyNamespace.DLFEAT, IdentifyNamespace.DLFEAT_READ_ZEROES);
         }
-        b.setIntLE(base + IdentifyNamespace.ANAGRPID, ANA_GROUP);
+        b.setIntLE(base + IdentifyNamespace.ANAGRPID, ns.anaGroupId());
         b.setBytes(base + IdentifyNamespace.NGUID, ns.nguid());
         b.setIntLE(base + IdentifyNamespace.LBAF0, ns.blockShift() << 16);
     }

@@ -29,6 +29,12 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
             return Status.INVALID_NAMESPACE | Status.DNR;
         }
         r.namespace = ns;
+        // ANA: the group's state through this controller's port (nvmet_check_ana_state): inaccessible, persistent
+        // loss and change fail every I/O command with a path status, no DNR, so the host retries another path.
+        int ana = c.port().ana().state(ns.anaGroupId()).ioStatus();
+        if (ana != Status.SUCCESS) {
+            return ana;
+        }
         switch (r.opcode) {
             case NvmOpcode.READ, NvmOpcode.WRITE -> {
                 long slba = slba(r);

@@ -1,10 +1,17 @@
 package io.locus.target.command;
 
 import io.locus.protocol.nvme.AdminOpcode;
+import io.locus.protocol.nvme.AnaLogPage;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.target.model.Controller;
 import io.locus.target.model.Namespace;
+import io.locus.target.model.PortAnaStates;
 import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Builders for the SMART, Command Effects and ANA log pages. */
 final class LogPages {
@@ -45,23 +52,31 @@ final class LogPages {
         return b;
     }
 
-    /** ANA log: one group (ID 1), optimized, listing every namespace unless only groups were asked for. */
+    /**
+     * ANA log (LID 0x0C; NVMe base 2.0, 5.16.1.13), as nvmet's {@code nvmet_execute_get_log_page_ana} builds it: the
+     * header (the port's change count, the number of descriptors), then one descriptor per ANA group in use by the
+     * subsystem (group 1 always, then every group a namespace is in, ascending) with its state through the
+     * controller's port, its change count and, unless {@code groupsOnly} (LSP b0 RGO), its NSIDs.
+     */
     static ByteBuf ana(Controller c, boolean groupsOnly) {
-        var namespaces = c.subsystem().namespaces();
-        int count = groupsOnly ? 0 : namespaces.size();
-        int length = 16 + 32 + 4 * count;
-        ByteBuf b = AdminCommands.zeroed(length);
-        b.setLongLE(0, 1); // change count
-        b.setShortLE(8, 1); // one group descriptor
-        b.setIntLE(16, IdentifyData.ANA_GROUP);
-        b.setIntLE(20, count);
-        b.setLongLE(24, 1);
-        b.setByte(32, 0x01); // optimized
-        int i = 0;
-        if (!groupsOnly) {
-            for (Namespace ns : namespaces) {
-                b.setIntLE(48 + 4 * i++, ns.nsid());
+        PortAnaStates port = c.port().ana();
+        TreeMap<Integer, List<Integer>> groups = new TreeMap<>();
+        groups.put(1, new ArrayList<>());
+        int nsids = 0;
+        for (Namespace ns : c.subsystem().namespaces()) {
+            List<Integer> members = groups.computeIfAbsent(ns.anaGroupId(), g -> new ArrayList<>());
+            if (!groupsOnly) {
+                members.add(ns.nsid());
+                nsids++;
             }
+        }
+        ByteBuf b = AdminCommands.zeroed(AnaLogPage.HEADER_LENGTH + AnaLogPage.DESCRIPTOR_LENGTH * groups.size() + 4 * nsids);
+        AnaLogPage.writeHeader(b, port.changeCount(), groups.size());
+        int at = AnaLogPage.HEADER_LENGTH;
+        for (Map.Entry<Integer, List<Integer>> g : groups.entrySet()) {
+            int group = g.getKey();
+            at = AnaLogPage.writeDescriptor(b, at, group, port.changeCount(group), port.state(group).code(),
+                    g.getValue().stream().mapToInt(Integer::intValue).toArray());
         }
         return b;
     }

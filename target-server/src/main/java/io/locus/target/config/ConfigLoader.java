@@ -8,6 +8,9 @@ import io.locus.protocol.auth.DhchapHash;
 import io.locus.protocol.auth.DhchapSecret;
 import io.locus.protocol.tls.TlsPsk;
 import io.locus.target.auth.DhchapHostConfig;
+import io.locus.target.model.AnaState;
+import io.locus.target.model.PortAnaStates;
+import io.locus.target.model.Subsystem;
 import io.locus.target.tls.TargetTlsConfig;
 import io.locus.target.config.TargetConfig.Limits;
 import io.locus.target.config.TargetConfig.Listen;
@@ -77,7 +80,7 @@ public final class ConfigLoader {
         if (root.has("ports")) {
             JsonNode list = array(root.get("ports"), "ports");
             for (int i = 0; i < list.size(); i++) {
-                ports.add(listen(list.get(i), "ports[" + i + "]"));
+                ports.add(listen(list.get(i), "ports[" + i + "]", true));
             }
         } else {
             ports.addAll(defaults.ports());
@@ -85,7 +88,7 @@ public final class ConfigLoader {
         Listen discovery = defaults.discovery();
         if (root.has("discovery")) {
             JsonNode d = root.get("discovery");
-            discovery = d.isNull() ? null : listen(d, "discovery");
+            discovery = d.isNull() ? null : listen(d, "discovery", false);
         }
         if (!root.has("subsystems")) {
             throw error("subsystems", "is required (a list of subsystems to serve)");
@@ -172,9 +175,13 @@ public final class ConfigLoader {
         return new Reactors(cores, idle, provenance, batch, window, batchBytes);
     }
 
-    private Listen listen(JsonNode n, String where) throws ConfigException {
+    private Listen listen(JsonNode n, String where, boolean io) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "address", "port", "tls");
+        if (io) {
+            allowOnly(n, where, "address", "port", "tls", "ana_states");
+        } else {
+            allowOnly(n, where, "address", "port", "tls");
+        }
         String address = n.has("address") ? text(n.get("address"), where + ".address") : "127.0.0.1";
         if (!n.has("port")) {
             throw error(where + ".port", "is required");
@@ -188,12 +195,40 @@ public final class ConfigLoader {
             }
             tls = mode.equals("required");
         }
-        return new Listen(address, port, tls);
+        Map<Integer, AnaState> ana = n.has("ana_states") ? anaStates(n.get("ana_states"), where + ".ana_states") : Map.of();
+        return new Listen(address, port, tls, ana);
+    }
+
+    /** {@code "ana_states": {"2": "inaccessible", ...}}: ANA group (1..ANAGRPMAX) to state. */
+    private Map<Integer, AnaState> anaStates(JsonNode n, String where) throws ConfigException {
+        object(n, where);
+        Map<Integer, AnaState> out = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String w = where + "." + e.getKey();
+            int group;
+            try {
+                group = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException x) {
+                throw error(w, "'" + e.getKey() + "' is not an ANA group number (1.." + PortAnaStates.ANAGRPMAX + ")");
+            }
+            if (group < 1 || group > PortAnaStates.ANAGRPMAX) {
+                throw error(w, "ANA group " + group + " is out of range 1.." + PortAnaStates.ANAGRPMAX);
+            }
+            try {
+                out.put(group, AnaState.parse(text(e.getValue(), w)));
+            } catch (IllegalArgumentException x) {
+                throw error(w, x.getMessage());
+            }
+        }
+        return out;
     }
 
     private SubsystemConfig subsystem(JsonNode n, String where) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "nqn", "serial", "model", "allow_any_host", "hosts", "max_namespaces", "namespaces");
+        allowOnly(n, where, "nqn", "serial", "model", "allow_any_host", "hosts", "max_namespaces", "namespaces",
+                "min_cntlid", "max_cntlid");
         if (!n.has("nqn")) {
             throw error(where + ".nqn", "is required");
         }
@@ -239,7 +274,14 @@ public final class ConfigLoader {
                 namespaces.add(ns);
             }
         }
-        return new SubsystemConfig(nqn, serial, model, anyHost, hosts, maxNs, namespaces, hostAuth);
+        int minCntlid = n.has("min_cntlid")
+                ? intValue(n.get("min_cntlid"), where + ".min_cntlid", Subsystem.MIN_CNTLID, Subsystem.MAX_CNTLID) : Subsystem.MIN_CNTLID;
+        int maxCntlid = n.has("max_cntlid")
+                ? intValue(n.get("max_cntlid"), where + ".max_cntlid", Subsystem.MIN_CNTLID, Subsystem.MAX_CNTLID) : Subsystem.MAX_CNTLID;
+        if (minCntlid > maxCntlid) {
+            throw error(where + ".max_cntlid", maxCntlid + " is below min_cntlid " + minCntlid + ": no controller ID left to hand out");
+        }
+        return new SubsystemConfig(nqn, serial, model, anyHost, hosts, maxNs, namespaces, hostAuth, minCntlid, maxCntlid);
     }
 
     /**
@@ -310,7 +352,7 @@ public final class ConfigLoader {
 
     private NamespaceConfig namespace(JsonNode n, String where, int defaultNsid, int maxNs) throws ConfigException {
         object(n, where);
-        allowOnly(n, where, "nsid", "backend", "size", "path", "block_size", "uuid");
+        allowOnly(n, where, "nsid", "backend", "size", "path", "block_size", "uuid", "nguid", "ana_group");
         int nsid = n.has("nsid") ? intValue(n.get("nsid"), where + ".nsid", 1, maxNs) : defaultNsid;
         if (!n.has("backend")) {
             throw error(where + ".backend", "is required: one of " + String.join(", ", BACKENDS.stream().sorted().toList()));
@@ -349,7 +391,16 @@ public final class ConfigLoader {
                 throw error(where + ".uuid", "'" + u + "' is not a UUID");
             }
         }
-        return new NamespaceConfig(nsid, backend, size, path, blockSize, uuid);
+        byte[] nguid = null;
+        if (n.has("nguid")) {
+            String g = text(n.get("nguid"), where + ".nguid").replace("-", "");
+            if (!g.matches("[0-9a-fA-F]{32}")) {
+                throw error(where + ".nguid", "'" + n.get("nguid").asText() + "' is not an NGUID (32 hex digits)");
+            }
+            nguid = java.util.HexFormat.of().parseHex(g);
+        }
+        int anaGroup = n.has("ana_group") ? intValue(n.get("ana_group"), where + ".ana_group", 1, PortAnaStates.ANAGRPMAX) : 1;
+        return new NamespaceConfig(nsid, backend, size, path, blockSize, uuid, nguid, anaGroup);
     }
 
     private Limits limits(JsonNode n) throws ConfigException {

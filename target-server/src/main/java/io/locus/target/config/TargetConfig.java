@@ -53,8 +53,21 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
-    /** @param tlsRequired the port takes NVMe/TCP over TLS 1.3 (PSK) only ({@code "tls": "required"}) */
-    public record Listen(String address, int port, boolean tlsRequired) {
+    /**
+     * @param tlsRequired the port takes NVMe/TCP over TLS 1.3 (PSK) only ({@code "tls": "required"})
+     * @param anaStates   the ANA state of groups through this port at start ({@code "ana_states"}); groups not
+     *                    listed are optimized
+     */
+    public record Listen(String address, int port, boolean tlsRequired,
+                         java.util.Map<Integer, io.locus.target.model.AnaState> anaStates) {
+        public Listen {
+            anaStates = anaStates == null ? java.util.Map.of() : java.util.Map.copyOf(anaStates);
+        }
+
+        public Listen(String address, int port, boolean tlsRequired) {
+            this(address, port, tlsRequired, java.util.Map.of());
+        }
+
         public Listen(String address, int port) {
             this(address, port, false);
         }
@@ -64,12 +77,24 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
-    /** @param hostAuth DH-HMAC-CHAP settings by host NQN, for the hosts that have a secret */
+    /**
+     * @param hostAuth  DH-HMAC-CHAP settings by host NQN, for the hosts that have a secret
+     * @param minCntlid first controller ID handed out ({@code "min_cntlid"}, SPDK's name; 1)
+     * @param maxCntlid last one ({@code "max_cntlid"}; 0xFFEF)
+     */
     public record SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
                                   int maxNamespaces, List<NamespaceConfig> namespaces,
-                                  java.util.Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth) {
+                                  java.util.Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth,
+                                  int minCntlid, int maxCntlid) {
         public SubsystemConfig {
             hostAuth = hostAuth == null ? java.util.Map.of() : java.util.Map.copyOf(hostAuth);
+        }
+
+        public SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
+                               int maxNamespaces, List<NamespaceConfig> namespaces,
+                               java.util.Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth) {
+            this(nqn, serial, model, allowAnyHost, hosts, maxNamespaces, namespaces, hostAuth,
+                    io.locus.target.model.Subsystem.MIN_CNTLID, io.locus.target.model.Subsystem.MAX_CNTLID);
         }
 
         public SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
@@ -78,8 +103,15 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         }
     }
 
-    /** A namespace: backend kind (memory, null, file), size in bytes (0: the file's size), path for files. */
-    public record NamespaceConfig(int nsid, String backend, long size, String path, int blockSize, UUID uuid) {
+    /**
+     * A namespace: backend kind (memory, null, file), size in bytes (0: the file's size), path for files, its
+     * identity (configured UUID and NGUID, null to derive them) and its ANA group ({@code "ana_group"}, 1).
+     */
+    public record NamespaceConfig(int nsid, String backend, long size, String path, int blockSize, UUID uuid,
+                                  byte[] nguid, int anaGroup) {
+        public NamespaceConfig(int nsid, String backend, long size, String path, int blockSize, UUID uuid) {
+            this(nsid, backend, size, path, blockSize, uuid, null, 1);
+        }
     }
 
     public record Limits(int maxConnectionsPerPort, long stallTimeoutMillis, int mdts, int ioInCapsuleBytes,

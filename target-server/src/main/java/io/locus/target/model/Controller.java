@@ -416,6 +416,23 @@ public final class Controller implements NamespaceListener {
         }
     }
 
+    /**
+     * The ANA state of a group changed on this controller's port: raise the ANA-change notice (info 0x03, log page
+     * 0x0C) when the host enabled it (Asynchronous Event Configuration b11), as nvmet's {@code nvmet_port_send_ana_event}.
+     * Any thread; the event is raised on the admin reactor.
+     */
+    public void anaChanged() {
+        ControllerQueue admin = adminQueue;
+        if (admin == null) {
+            return;
+        }
+        admin.reactor().execute(() -> {
+            if ((asyncEventConfig & IdentifyController.OAES_ANA_CHANGE) != 0) {
+                raiseEvent(AsyncEvent.encode(AsyncEvent.TYPE_NOTICE, AsyncEvent.NOTICE_ANA_CHANGE, LogPage.ANA));
+            }
+        });
+    }
+
     /** Discovery log changed: raise the discovery AEN when the host enabled it. */
     public void discoveryLogChanged() {
         ControllerQueue admin = adminQueue;

@@ -11,8 +11,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A namespace: an NSID, a block size and the backend that stores it, and its identity (UUID, and the NGUID with the
- * same 16 bytes). A configured UUID always wins. Otherwise a namespace whose data persists (file, io_uring) derives
+ * A namespace: an NSID, a block size and the backend that stores it, its ANA group, and its identity (UUID, and the
+ * NGUID with the same 16 bytes unless one is configured). A configured UUID always wins. Otherwise a namespace whose data persists (file, io_uring) derives
  * it from the subsystem NQN, the NSID and the backend's path, so a restart presents the same namespace; a memory or
  * null namespace gets a random one each time it is created, because its data is new each time too.
  *
@@ -47,11 +47,28 @@ public final class Namespace {
     private final UUID uuid;
     private final byte[] nguid;
     private final String source;
+    private final int anaGroupId;
     /** Per poll group index; each entry written once, under this object's lock, and then read by its reactor only. */
     private final NamespaceChannel[] channels = new NamespaceChannel[MAX_REACTORS];
     private volatile State state = State.ACTIVE;
 
     public Namespace(String subsystemNqn, int nsid, Backend backend, int blockSize, UUID configuredUuid, String source) {
+        this(subsystemNqn, nsid, backend, blockSize, configuredUuid, null, 1, source);
+    }
+
+    /**
+     * @param configuredNguid the NGUID to report (16 bytes), or null for the UUID's 16 bytes
+     * @param anaGroupId      ANAGRPID, 1..{@link PortAnaStates#ANAGRPMAX}: the ANA group whose per-port state governs
+     *                        I/O to this namespace
+     * @throws IllegalArgumentException on a bad block size, NSID, NGUID length or group
+     */
+    public Namespace(String subsystemNqn, int nsid, Backend backend, int blockSize, UUID configuredUuid,
+                     byte[] configuredNguid, int anaGroupId, String source) {
+        PortAnaStates.checkGroup(anaGroupId);
+        if (configuredNguid != null && configuredNguid.length != 16) {
+            throw new IllegalArgumentException("an NGUID is 16 bytes, not " + configuredNguid.length);
+        }
+        this.anaGroupId = anaGroupId;
         if (blockSize != 512 && blockSize != 4096) {
             throw new IllegalArgumentException("block size must be 512 or 4096, not " + blockSize);
         }
@@ -74,7 +91,7 @@ public final class Namespace {
         } else {
             this.uuid = UUID.randomUUID();
         }
-        this.nguid = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
+        this.nguid = configuredNguid != null ? configuredNguid.clone() : ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
     }
 
     public int nsid() {
@@ -103,6 +120,11 @@ public final class Namespace {
 
     public byte[] nguid() {
         return nguid.clone();
+    }
+
+    /** ANAGRPID: the namespace's ANA group. */
+    public int anaGroupId() {
+        return anaGroupId;
     }
 
     public String source() {

@@ -11,8 +11,18 @@ import java.net.InetSocketAddress;
  * @param discovery whether this port was configured for the discovery service (8009); the discovery subsystem
  *                  answers on every port, I/O subsystems on every port too
  * @param tlsRequired the port takes NVMe/TCP over TLS only (TLS before ICReq; clear text is refused)
+ * @param ana       the ANA state of each group through this port (mutable, shared by every copy of the port)
  */
-public record Port(int id, int trtype, InetSocketAddress address, boolean discovery, boolean tlsRequired) {
+public record Port(int id, int trtype, InetSocketAddress address, boolean discovery, boolean tlsRequired,
+                   PortAnaStates ana) {
+    public Port {
+        ana = ana == null ? new PortAnaStates() : ana;
+    }
+
+    public Port(int id, int trtype, InetSocketAddress address, boolean discovery, boolean tlsRequired) {
+        this(id, trtype, address, discovery, tlsRequired, null);
+    }
+
     public Port(int id, int trtype, InetSocketAddress address, boolean discovery) {
         this(id, trtype, address, discovery, false);
     }
@@ -27,6 +37,6 @@ public record Port(int id, int trtype, InetSocketAddress address, boolean discov
 
     /** The same port at another address (the one the OS bound for a configured port 0). */
     public Port at(InetSocketAddress bound) {
-        return new Port(id, trtype, bound, discovery, tlsRequired);
+        return new Port(id, trtype, bound, discovery, tlsRequired, ana);
     }
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Control-plane state, read from reactors (namespace lookups go through a concurrent map) and changed rarely.
  */
 public final class Subsystem {
-    /** Dynamic controller model: CNTLIDs 1..0xFFEF. */
+    /** Dynamic controller model: CNTLIDs 1..0xFFEF (the defaults of min_cntlid / max_cntlid). */
+    public static final int MIN_CNTLID = 1;
     public static final int MAX_CNTLID = 0xFFEF;
 
     private final String nqn;
@@ -29,12 +30,32 @@ public final class Subsystem {
     private final NavigableMap<Integer, Namespace> namespaces = new ConcurrentSkipListMap<>();
     private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
     private final List<NamespaceListener> listeners = new CopyOnWriteArrayList<>();
-    private int nextCntlid = 1;
+    private final int minCntlid;
+    private final int maxCntlid;
+    private int nextCntlid;
     /** DH-HMAC-CHAP settings by host NQN (io.locus.target.auth); hosts absent here do not authenticate. */
     private volatile Map<String, io.locus.target.auth.DhchapHostConfig> hostAuth = Map.of();
 
     public Subsystem(String nqn, String serial, String model, boolean allowAnyHost, Collection<String> allowedHosts,
                      int maxNamespaces, boolean discovery) {
+        this(nqn, serial, model, allowAnyHost, allowedHosts, maxNamespaces, discovery, MIN_CNTLID, MAX_CNTLID);
+    }
+
+    /**
+     * @param minCntlid first controller ID handed out (SPDK's {@code min_cntlid}), 1..0xFFEF
+     * @param maxCntlid last one ({@code max_cntlid}), minCntlid..0xFFEF: two nodes serving one subsystem take disjoint
+     *                  ranges so that every controller ID is unique across them, as the host requires
+     * @throws IllegalArgumentException when the range is empty or outside 1..0xFFEF
+     */
+    public Subsystem(String nqn, String serial, String model, boolean allowAnyHost, Collection<String> allowedHosts,
+                     int maxNamespaces, boolean discovery, int minCntlid, int maxCntlid) {
+        if (minCntlid < MIN_CNTLID || maxCntlid > MAX_CNTLID || minCntlid > maxCntlid) {
+            throw new IllegalArgumentException("controller ID range " + minCntlid + ".." + maxCntlid
+                    + " is not within " + MIN_CNTLID + ".." + MAX_CNTLID + " or is empty");
+        }
+        this.minCntlid = minCntlid;
+        this.maxCntlid = maxCntlid;
+        this.nextCntlid = minCntlid;
         this.nqn = nqn;
         this.serial = serial;
         this.model = model;
@@ -127,11 +148,22 @@ public final class Subsystem {
         listeners.remove(l);
     }
 
-    /** Allocates a CNTLID not in use and registers the controller under it; -1 when all are taken. */
+    public int minCntlid() {
+        return minCntlid;
+    }
+
+    public int maxCntlid() {
+        return maxCntlid;
+    }
+
+    /**
+     * Allocates a CNTLID in min_cntlid..max_cntlid not in use (round robin, so a fresh controller does not reuse the
+     * ID of one just gone) and registers the controller under it; -1 when all are taken.
+     */
     public synchronized int register(Controller controller) {
-        for (int tries = 0; tries < MAX_CNTLID; tries++) {
+        for (int tries = 0; tries <= maxCntlid - minCntlid; tries++) {
             int id = nextCntlid;
-            nextCntlid = nextCntlid == MAX_CNTLID ? 1 : nextCntlid + 1;
+            nextCntlid = nextCntlid == maxCntlid ? minCntlid : nextCntlid + 1;
             if (!controllers.containsKey(id)) {
                 controllers.put(id, controller);
                 return id;
