@@ -331,6 +331,19 @@ public final class Controller implements NamespaceListener {
     }
 
     /**
+     * How long, from {@code nowNanos} (keep-alive clock), until the keep-alive expires unless a Keep Alive comes
+     * (at most 0), or {@link Long#MAX_VALUE} when keep-alive is off. Writes a backend queues carry it as their
+     * deadline ({@code BackendIo#notAfterNanos}).
+     */
+    public long keepAliveRemainingNanos(long nowNanos) {
+        if (katoMillis == 0) {
+            return Long.MAX_VALUE;
+        }
+        long timeoutMillis = (katoMillis + 999) / 1000 * 1000;
+        return Math.max(0, lastKeepAliveNanos + timeoutMillis * 1_000_000L - nowNanos);
+    }
+
+    /**
      * When the keep-alive has expired, tears the controller down and logs that, once, as what it is: the host sent
      * no Keep Alive for longer than KATO (not a rejection of anything it sent). Returns whether this call tore it down.
      */
