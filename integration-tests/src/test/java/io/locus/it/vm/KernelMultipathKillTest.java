@@ -67,7 +67,7 @@ class KernelMultipathKillTest {
         }
     }
 
-    /** fio rounds finished so far (the loop below writes the count after each). */
+    /** fio rounds finished so far ({@code fio_rounds} in vm/lib.sh writes the count after each). */
     int rounds() throws Exception {
         String out = vm.ok("cat /tmp/fio.rounds 2>/dev/null || echo 0; cat /tmp/fio.rc 2>/dev/null || true", SHORT).strip();
         String[] lines = out.split("\n");
@@ -103,17 +103,7 @@ class KernelMultipathKillTest {
                 nvme connect -t tcp -a %1$s -s %3$d -n %4$s --reconnect-delay=1 --ctrl-loss-tmo=120 $HOSTARGS
                 dev=$(wait_ns %4$s 1)
                 echo "head $dev"
-                rm -f /tmp/stop-fio /tmp/fio.rc /tmp/fio.log /tmp/fio.rounds
-                ( rounds=0
-                  while [ ! -e /tmp/stop-fio ]; do
-                    fio --name=kill --filename=$dev --rw=randwrite --bs=4k --size=4M --direct=1 --ioengine=libaio \\
-                        --iodepth=8 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.last \\
-                      || { cat /tmp/fio.last >> /tmp/fio.log; echo "fio failed in round $rounds" >> /tmp/fio.log; echo 1 > /tmp/fio.rc; exit; }
-                    rounds=$((rounds + 1))
-                    echo $rounds > /tmp/fio.rounds
-                  done
-                  echo "rounds $rounds" >> /tmp/fio.log
-                  echo 0 > /tmp/fio.rc ) > /dev/null 2>&1 &
+                fio_rounds $dev
                 """.formatted(KernelVm.HOST_ADDRESS, port0, port1, NQN), LONG);
         assertTrue(out.contains("head /dev/nvme"), out);
         awaitRounds(1, "before the kill");
@@ -131,12 +121,7 @@ class KernelMultipathKillTest {
         int atRestart = rounds();
         awaitRounds(atRestart + 1, "after node 0 came back");
 
-        String end = vm.ok("""
-                touch /tmp/stop-fio
-                for i in $(seq 3000); do [ -e /tmp/fio.rc ] && break; sleep 0.1; done
-                cat /tmp/fio.log
-                echo "fio rc $(cat /tmp/fio.rc)"
-                """, LONG);
+        String end = vm.ok("fio_stop", LONG);
         assertTrue(end.contains("fio rc 0"), "fio saw no I/O error and no verify mismatch through kill -9:\n" + end);
         System.out.println("kernel host through kill -9 of the optimized node: " + end.strip().replace('\n', ' ')
                 + " (killed after round " + atKill + ", node 0 back after round " + atRestart + ")");
