@@ -48,3 +48,28 @@ roundtrip() {
   [ "$a" = "$b" ] || { echo "checksum mismatch at bs=$bs count=$count: wrote $a read $b"; return 1; }
   echo "roundtrip bs=$bs count=$count ok"
 }
+
+# fio_rounds DEV: in the background, rounds of fio (random 4 KiB writes over 4 MiB, O_DIRECT, crc32c verify of all
+# of it) on DEV until /tmp/stop-fio exists. /tmp/fio.rounds counts the rounds finished; /tmp/fio.rc appears at the end:
+# 0 after a clean stop, 1 when a round failed (an I/O error or a verify mismatch; its output is in /tmp/fio.log).
+fio_rounds() {
+  rm -f /tmp/stop-fio /tmp/fio.rc /tmp/fio.log /tmp/fio.rounds
+  ( rounds=0
+    while [ ! -e /tmp/stop-fio ]; do
+      fio --name=rounds --filename="$1" --rw=randwrite --bs=4k --size=4M --direct=1 --ioengine=libaio \
+          --iodepth=8 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.last \
+        || { cat /tmp/fio.last >> /tmp/fio.log; echo "fio failed in round $rounds" >> /tmp/fio.log; echo 1 > /tmp/fio.rc; exit; }
+      rounds=$((rounds + 1))
+      echo $rounds > /tmp/fio.rounds
+    done
+    echo "rounds $rounds" >> /tmp/fio.log
+    echo 0 > /tmp/fio.rc ) > /dev/null 2>&1 &
+}
+
+# fio_stop: stops fio_rounds after its current round, then prints its log and "fio rc N".
+fio_stop() {
+  touch /tmp/stop-fio
+  for i in $(seq 3000); do [ -e /tmp/fio.rc ] && break; sleep 0.1; done
+  cat /tmp/fio.log
+  echo "fio rc $(cat /tmp/fio.rc)"
+}

@@ -38,6 +38,7 @@ public final class Drill implements AutoCloseable {
     static final long SETTLE_MS = 1500;
     static final long FAILBACK_TIMEOUT_MS = 60_000;
     static final long DRAIN_TIMEOUT_MS = 90_000;
+    static final long CONNECT_TIMEOUT_MS = 30_000;
 
     /**
      * @param out        where logs, node configs, the backing file and the pictures go
@@ -136,8 +137,7 @@ public final class Drill implements AutoCloseable {
         String error = null;
         try {
             for (int i = 0; i < nodes.size(); i++) {
-                controllers.add(Controller.connect(new TransportId("tcp", lab.link(i).nodeAddress(), PORT, NQN), host,
-                        options()));
+                controllers.add(connect(new TransportId("tcp", lab.link(i).nodeAddress(), PORT, NQN)));
             }
             ns = MultipathNamespace.of(controllers.getFirst().namespace(1), policy());
             for (int i = 1; i < controllers.size(); i++) {
@@ -202,6 +202,23 @@ public final class Drill implements AutoCloseable {
                 c.close();
             }
             restoreAll();
+        }
+    }
+
+    /**
+     * Connects, trying again for up to {@link #CONNECT_TIMEOUT_MS}: a node just (re)started answers its first
+     * connections slowly while its JIT warms up, slower than the 2 s a reconnect waits.
+     */
+    private Controller connect(TransportId id) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS);
+        while (true) {
+            try {
+                return Controller.connect(id, host, options());
+            } catch (io.locus.initiator.NvmeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -8,6 +8,10 @@ import java.util.List;
  * /30 ({@code 10.241.K.4i+1} on the host's end, {@code .4i+2} on the node's). Faults act on the host's end: link
  * down/up, and {@code tc netem} on both ends (loss, delay, corruption).
  * <p>
+ * Each /30 also gets a blackhole route of low priority (metric {@value #BLACKHOLE_METRIC}): while a link is down its
+ * connected route is gone, and without it the host's packets to the node would follow the default route out of the
+ * machine (and something out there might even answer); with it they vanish, as in a real partition.
+ * <p>
  * Everything created is named after this process ({@code ldrill<pid>n<i>}, {@code ld<pid>h<i>} /
  * {@code ld<pid>n<i>}) and removed by {@link #close} (also from the drill's shutdown hook on Ctrl-C); leftovers of
  * a drill whose process is gone are removed when the next one starts. Needs root and iproute2's {@code ip}; netem
@@ -15,8 +19,12 @@ import java.util.List;
  */
 public final class NetLab implements AutoCloseable {
     /** One node's link: its namespace, the two veth ends and their addresses. */
-    public record Link(String netns, String hostIf, String nodeIf, String hostAddress, String nodeAddress) {
+    public record Link(String netns, String hostIf, String nodeIf, String hostAddress, String nodeAddress,
+                       String subnet) {
     }
+
+    /** Metric of the blackhole routes (below every connected route in priority). */
+    static final int BLACKHOLE_METRIC = 4242;
 
     private final List<Link> links = new ArrayList<>();
     private boolean closed;
@@ -60,8 +68,11 @@ public final class NetLab implements AutoCloseable {
                 String nodeIf = "ld" + pid + "n" + i;
                 String hostAddr = "10.241." + k + "." + (4 * i + 1);
                 String nodeAddr = "10.241." + k + "." + (4 * i + 2);
-                Link link = new Link(ns, hostIf, nodeIf, hostAddr, nodeAddr);
+                String subnet = "10.241." + k + "." + (4 * i) + "/30";
+                Link link = new Link(ns, hostIf, nodeIf, hostAddr, nodeAddr, subnet);
                 lab.links.add(link);
+                Shell.check("ip", "route", "replace", "blackhole", subnet, "metric",
+                        Integer.toString(BLACKHOLE_METRIC));
                 Shell.check("ip", "netns", "add", ns);
                 Shell.check("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nodeIf);
                 Shell.check("ip", "link", "set", nodeIf, "netns", ns);
@@ -89,7 +100,10 @@ public final class NetLab implements AutoCloseable {
         throw new IllegalStateException("no free 10.241.K.0/24 for the drill's links");
     }
 
-    /** Deletes namespaces and host-side veths named after drill processes that no longer run. */
+    /**
+     * Deletes namespaces and host-side veths named after drill processes that no longer run, and blackhole routes of
+     * subnets no live drill uses.
+     */
     private static void removeLeftovers() {
         for (String line : Shell.run(List.of("ip", "netns", "list")).output().split("\n")) {
             String name = line.strip().split(" ")[0];
@@ -107,6 +121,16 @@ public final class NetLab implements AutoCloseable {
             Long pid = pidOf(name, "ld");
             if (pid != null && ProcessHandle.of(pid).isEmpty()) {
                 Shell.quietly("ip", "link", "del", name);
+            }
+        }
+        String addrs = Shell.run(List.of("ip", "-4", "-o", "addr", "show")).output();
+        for (String line : Shell.run(List.of("ip", "route", "show", "type", "blackhole")).output().split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 2 && f[1].startsWith("10.241.") && line.contains("metric " + BLACKHOLE_METRIC)) {
+                String prefix = f[1].substring(0, f[1].lastIndexOf('.') + 1);
+                if (!addrs.contains(prefix)) {
+                    Shell.quietly("ip", "route", "del", "blackhole", f[1], "metric", Integer.toString(BLACKHOLE_METRIC));
+                }
             }
         }
     }
@@ -192,6 +216,7 @@ public final class NetLab implements AutoCloseable {
         for (Link l : links) {
             Shell.quietly("ip", "netns", "del", l.netns());
             Shell.quietly("ip", "link", "del", l.hostIf());
+            Shell.quietly("ip", "route", "del", "blackhole", l.subnet(), "metric", Integer.toString(BLACKHOLE_METRIC));
         }
     }
 }

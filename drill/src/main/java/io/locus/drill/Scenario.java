@@ -46,11 +46,7 @@ public enum Scenario {
                 return;
             }
             ctx.hold(1000);
-            ctx.faultStarts("netem loss 100%");
-            lab.netem(FaultContext.VICTIM, "loss", "100%");
-            ctx.hold(ctx.durationMs());
-            lab.clearNetem(FaultContext.VICTIM);
-            ctx.faultEnds();
+            netem(ctx, "netem loss 100%", "loss", "100%");
         }
     },
     /** Added latency on the path: {@code netem delay 50ms 10ms}. */
@@ -67,11 +63,7 @@ public enum Scenario {
 
         @Override
         void run(FaultContext ctx) {
-            ctx.faultStarts("netem delay 50ms");
-            ctx.lab().netem(FaultContext.VICTIM, "delay", "50ms", "10ms");
-            ctx.hold(ctx.durationMs());
-            ctx.lab().clearNetem(FaultContext.VICTIM);
-            ctx.faultEnds();
+            netem(ctx, "netem delay 50ms", "delay", "50ms", "10ms");
         }
     },
     /** Corrupted packets with header and data digests on: the digests catch it, the host retries. */
@@ -88,11 +80,7 @@ public enum Scenario {
 
         @Override
         void run(FaultContext ctx) {
-            ctx.faultStarts("netem corrupt 1%");
-            ctx.lab().netem(FaultContext.VICTIM, "corrupt", "1%");
-            ctx.hold(ctx.durationMs());
-            ctx.lab().clearNetem(FaultContext.VICTIM);
-            ctx.faultEnds();
+            netem(ctx, "netem corrupt 1%", "corrupt", "1%");
         }
     },
     /** A planned ANA transition: node 0 optimized → non-optimized and node 1 the reverse, under load, and back. */
@@ -173,6 +161,15 @@ public enum Scenario {
 
     /** The fault's length when {@code --duration} is not given (ms). */
     abstract long defaultDurationMs(int katoMs);
+
+    /** {@code tc netem ARGS} on node 0's link for the duration, marked {@code what}, then removed. */
+    private static void netem(FaultContext ctx, String what, String... args) {
+        ctx.faultStarts(what);
+        ctx.lab().netem(FaultContext.VICTIM, args);
+        ctx.hold(ctx.durationMs());
+        ctx.lab().clearNetem(FaultContext.VICTIM);
+        ctx.faultEnds();
+    }
 
     /** Null when this machine can run the scenario, else the one-line reason it is skipped. */
     String unavailable(FaultContext ctx) {

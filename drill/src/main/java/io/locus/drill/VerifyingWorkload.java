@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Counted: I/Os failed to the application (any completion that is not success, after the multipath layer's own
  * retries), verify failures (a block read back that is not a valid block of its LBA, or newer than any write
- * submitted), acknowledged writes lost (a block older than the newest acknowledged generation), successful
+ * submitted), acknowledged writes lost (blocks found older than the newest acknowledged generation, by a read during
+ * the run or the read-back, each block counted once), successful
  * completions (for IOPS) and the longest pause ({@link PauseMeter}).
  * <p>
  * A block has at most one I/O in flight (a busy flag per block), so generations of one block complete in order.
@@ -58,7 +59,8 @@ public final class VerifyingWorkload {
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong verifyFailures = new AtomicLong();
-    private final AtomicLong lost = new AtomicLong();
+    /** Blocks found older than acknowledged (by a read during the run or the read-back), each counted once. */
+    private final java.util.Set<Integer> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong flushOutstanding = new AtomicLong();
     private final List<String> errors = new ArrayList<>();
     private volatile boolean stopping;
@@ -165,7 +167,7 @@ public final class VerifyingWorkload {
         long stored = VerifyBlock.storedGeneration(buf, base);
         switch (tracker.classify(block, stored)) {
             case LOST -> {
-                lost.incrementAndGet();
+                lost.add(block);
                 note("LBA " + lba + ": generation " + stored + " but " + tracker.ackedGeneration(block)
                         + " was acknowledged" + (final_ ? " (read-back)" : ""));
             }
@@ -225,8 +227,9 @@ public final class VerifyingWorkload {
         return verifyFailures.get();
     }
 
+    /** Blocks whose acknowledged write was lost (found older than acknowledged at least once). */
     public long acknowledgedLost() {
-        return lost.get();
+        return lost.size();
     }
 
     public PauseMeter pauses() {

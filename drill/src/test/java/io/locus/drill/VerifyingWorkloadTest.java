@@ -68,30 +68,43 @@ class VerifyingWorkloadTest {
             }
             assertTrue(w.stop(30_000), "every command finished");
             long checked = w.verifyAll();
-            assertEquals(512, checked, "every block of the region was written (a block is written before it is read)");
+            long written = java.util.stream.IntStream.range(0, 512).filter(w.tracker()::written).count();
+            assertTrue(written > 400, written + " blocks written");
+            assertEquals(written, checked, "every block written is read back");
             assertEquals(List.of(), w.errors());
             assertEquals(0, w.failedIos());
             assertEquals(0, w.verifyFailures());
             assertEquals(0, w.acknowledgedLost());
             assertTrue(w.pauses().longestNanos() > 0);
 
-            // Behind the workload's back: block 7 back to generation 0 (older than acknowledged), block 9 zeroed.
-            assertTrue(w.tracker().ackedGeneration(7) > 0);
+            // Behind the workload's back: an acknowledged block back to generation 0, another written one zeroed.
+            int stale = -1;
+            int zeroed = -1;
+            for (int blk = 0; blk < 512 && (stale < 0 || zeroed < 0); blk++) {
+                if (stale < 0 && w.tracker().ackedGeneration(blk) > 0) {
+                    stale = blk;
+                } else if (zeroed < 0 && w.tracker().written(blk)) {
+                    zeroed = blk;
+                }
+            }
+            assertTrue(stale >= 0 && zeroed >= 0, "an acknowledged block and another written one");
             ByteBuf buf = Unpooled.directBuffer(4096);
             try {
-                VerifyBlock.fill(buf, 0, 4096, 1, 107, 0, new Crc32cDigest());
+                VerifyBlock.fill(buf, 0, 4096, 1, 100 + stale, 0, new Crc32cDigest());
                 buf.writerIndex(4096);
-                ns.writeBlocking(107, 1, buf, true);
+                ns.writeBlocking(100 + stale, 1, buf, true);
                 buf.clear().writeZero(4096);
-                ns.writeBlocking(109, 1, buf, true);
+                ns.writeBlocking(100 + zeroed, 1, buf, true);
             } finally {
                 buf.release();
             }
+            int staleBlock = stale;
+            int zeroedBlock = zeroed;
             w.verifyAll();
             assertEquals(1, w.acknowledgedLost(), w.errors().toString());
             assertEquals(1, w.verifyFailures(), w.errors().toString());
-            assertTrue(w.errors().stream().anyMatch(e -> e.startsWith("LBA 107: generation 0 but ")), w.errors().toString());
-            assertTrue(w.errors().stream().anyMatch(e -> e.startsWith("LBA 109: not a verify block")), w.errors().toString());
+            assertTrue(w.errors().stream().anyMatch(e -> e.startsWith("LBA " + (100 + staleBlock) + ": generation 0 but ")), w.errors().toString());
+            assertTrue(w.errors().stream().anyMatch(e -> e.startsWith("LBA " + (100 + zeroedBlock) + ": not a verify block")), w.errors().toString());
             ns.close();
         }
     }

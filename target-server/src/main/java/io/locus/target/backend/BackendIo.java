@@ -26,6 +26,12 @@ public final class BackendIo implements Runnable {
     public boolean urgent;
     public long submitNanos;
     public long completeNanos;
+    /**
+     * {@link System#nanoTime()} after which a backend that queues work (the file backend's I/O threads) must not
+     * start this write any more, or {@link Long#MAX_VALUE}: the controller's keep-alive expiry, when its host has given
+     * up on it and sent the command down another path (see {@code Controller#keepAliveRemainingNanos}).
+     */
+    public long notAfterNanos = Long.MAX_VALUE;
 
     private final BackendCallback callback;
     private CompletionSink sink;
@@ -71,5 +77,6 @@ public final class BackendIo implements Runnable {
         this.fua = false;
         this.rangeCount = 0;
         this.status = 0;
+        this.notAfterNanos = Long.MAX_VALUE;
     }
 }

@@ -112,6 +112,13 @@ public final class FileBackend implements Backend {
 
     private void execute(BackendIo io) {
         int status = Status.SUCCESS;
+        if (io.op != BackendOp.READ && io.op != BackendOp.FLUSH && io.notAfterNanos != Long.MAX_VALUE
+                && System.nanoTime() - io.notAfterNanos > 0) {
+            // Queued here when this process stopped (SIGSTOP) and resumed after its controller's keep-alive expired:
+            // the host has sent it down another path since, and writing now could overwrite newer data.
+            io.complete(Status.ABORTED_SQ_DELETION);
+            return;
+        }
         try {
             switch (io.op) {
                 case READ -> read(io.offset, (int) io.length, io.data);

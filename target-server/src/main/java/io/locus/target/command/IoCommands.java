@@ -133,6 +133,12 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
                 return;
             }
         }
+        if (r.opcode != NvmOpcode.READ && r.opcode != NvmOpcode.FLUSH) {
+            long left = c.keepAliveRemainingNanos(r.queue.pollGroup().nanoTime());
+            if (left != Long.MAX_VALUE) {
+                io.notAfterNanos = System.nanoTime() + left; // the backend's threads read System.nanoTime()
+            }
+        }
         r.state = Request.State.EXECUTING;
         r.submit(this);
     }

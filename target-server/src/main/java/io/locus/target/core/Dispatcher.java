@@ -67,7 +67,13 @@ public final class Dispatcher {
             admin.execute(r);
         } else {
             int status = r.validated ? Status.SUCCESS : validate(r);
-            if (status != Status.SUCCESS) {
+            if (controller.keepAliveExpired(q.pollGroup().nanoTime())) {
+                // Its host has heard nothing for longer than KATO (this process was frozen, or the path cut) and
+                // has moved the command to another path: running it now could overwrite newer data written there.
+                // The admin reactor's keep-alive check tears the controller down. (One clock read per command, on
+                // the keep-alive clock: the receive stamp may be on another.)
+                r.complete(Status.ABORTED_SQ_DELETION);
+            } else if (status != Status.SUCCESS) {
                 r.complete(status);
             } else if (controller.provenanceEnabled() && !r.urgent()) {
                 // Throughput work waits for this turn's latency-class work, on controllers whose host enabled

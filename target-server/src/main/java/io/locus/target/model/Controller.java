@@ -50,8 +50,11 @@ public final class Controller implements NamespaceListener {
     private int cc;
     private int csts;
     private long katoMillis;
-    /** When the host last sent Keep Alive, on the admin poll group's clock (admin reactor only). */
-    private long lastKeepAliveNanos;
+    /**
+     * When the host last sent Keep Alive, on the admin poll group's clock: written by the admin reactor, read by every
+     * I/O queue's reactor before it runs a command.
+     */
+    private volatile long lastKeepAliveNanos;
     private int grantedIoQueues;
     private int asyncEventConfig;
     private final ArrayDeque<AsyncEventSlot> outstandingAers = new ArrayDeque<>(MAX_OUTSTANDING_AERS);
@@ -336,21 +339,45 @@ public final class Controller implements NamespaceListener {
 
     public void setKatoMillis(long kato, long nowNanos) {
         this.katoMillis = kato;
-        keepAlive(nowNanos);
-    }
-
-    /** The host sent Keep Alive at {@code nowNanos} (admin reactor). */
-    public void keepAlive(long nowNanos) {
         lastKeepAliveNanos = nowNanos;
     }
 
-    /** True when keep-alive is enabled and the host has been silent longer than KATO (rounded up to a second). */
+    /**
+     * The host sent Keep Alive at {@code nowNanos} (admin reactor). One that arrives after KATO has already expired
+     * does not revive the controller (KATO expiry is fatal to it, NVMe Base 2.1 §3.9): a process resumed after
+     * SIGSTOP reads the Keep Alive its host sent before giving up on it, and must not then run the I/O commands
+     * queued behind it, which the host has already sent down another path.
+     */
+    public void keepAlive(long nowNanos) {
+        if (!keepAliveExpired(nowNanos)) {
+            lastKeepAliveNanos = nowNanos;
+        }
+    }
+
+    /**
+     * True when keep-alive is enabled and the host has been silent longer than KATO (rounded up to a second) at
+     * {@code nowNanos}. I/O commands received after that are not run (see the dispatcher): the timer that tears the
+     * controller down may not have run yet (a process resumed after SIGSTOP reads its sockets first).
+     */
     public boolean keepAliveExpired(long nowNanos) {
         if (katoMillis == 0) {
             return false;
         }
         long timeoutMillis = (katoMillis + 999) / 1000 * 1000;
         return nowNanos - lastKeepAliveNanos > timeoutMillis * 1_000_000L;
+    }
+
+    /**
+     * How long, from {@code nowNanos} (keep-alive clock), until the keep-alive expires unless a Keep Alive comes
+     * (at most 0), or {@link Long#MAX_VALUE} when keep-alive is off. Writes a backend queues carry it as their
+     * deadline ({@code BackendIo#notAfterNanos}).
+     */
+    public long keepAliveRemainingNanos(long nowNanos) {
+        if (katoMillis == 0) {
+            return Long.MAX_VALUE;
+        }
+        long timeoutMillis = (katoMillis + 999) / 1000 * 1000;
+        return Math.max(0, lastKeepAliveNanos + timeoutMillis * 1_000_000L - nowNanos);
     }
 
     /**

@@ -43,6 +43,11 @@ class BackendTest {
 
     /** Submits on the reactor; returns the status, checking the completion ran on the reactor thread. */
     private int run(Backend backend, BackendOp op, long offset, long length, ByteBuf data, boolean fua) throws Exception {
+        return run(backend, op, offset, length, data, fua, Long.MAX_VALUE);
+    }
+
+    private int run(Backend backend, BackendOp op, long offset, long length, ByteBuf data, boolean fua, long notAfter)
+            throws Exception {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         BackendIo io = new BackendIo(c -> {
             if (!reactor.inReactor()) {
@@ -54,6 +59,7 @@ class BackendTest {
         reactor.execute(() -> {
             io.reset(op, offset, length, data);
             io.fua = fua;
+            io.notAfterNanos = notAfter;
             backend.submit(io);
         });
         return done.get(5, TimeUnit.SECONDS);
@@ -103,6 +109,25 @@ class BackendTest {
             ch.read(first, 0);
             assertEquals(0x5A, first.get(100));
             assertEquals(4L << 20, ch.size());
+        }
+    }
+
+    @Test
+    void shouldNotStartAFileWritePastItsDeadline(@TempDir Path dir) throws Exception {
+        try (FileBackend b = new FileBackend(dir.resolve("ns.img"), 1L << 20, 1)) {
+            byte[] block = new byte[4096];
+            java.util.Arrays.fill(block, (byte) 0x11);
+            assertEquals(Status.SUCCESS, run(b, BackendOp.WRITE, 0, 4096, Unpooled.wrappedBuffer(block), false,
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
+            java.util.Arrays.fill(block, (byte) 0x22);
+            // The controller's keep-alive expired while the write was queued (the process was stopped): not written.
+            assertEquals(Status.ABORTED_SQ_DELETION, run(b, BackendOp.WRITE, 0, 4096, Unpooled.wrappedBuffer(block),
+                    false, System.nanoTime() - 1));
+            ByteBuf read = Unpooled.directBuffer(4096);
+            assertEquals(Status.SUCCESS, run(b, BackendOp.READ, 0, 4096, read, false, System.nanoTime() - 1),
+                    "reads are not refused");
+            assertEquals(0x11, read.getByte(100));
+            read.release();
         }
     }
 
