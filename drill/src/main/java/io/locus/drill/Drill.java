@@ -30,6 +30,7 @@ import java.util.concurrent.locks.LockSupport;
  * and the host uses {@code round-robin}, so that node 0 carries I/O again once it is back (fail-back is measured).
  */
 public final class Drill implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Drill.class.getName());
     static final String NQN = "nqn.2026-11.io.locus:drill";
     static final int PORT = 4420;
     static final long NAMESPACE_BYTES = 64L << 20;
@@ -92,7 +93,8 @@ public final class Drill implements AutoCloseable {
                     Files.writeString(config, json);
                     Path log = settings.out().resolve("node" + i + ".log");
                     Files.deleteIfExists(log);
-                    d.nodes.add(new TargetNode(i, lab.link(i).netns(), config, log, settings.locusRoot()));
+                    Path socket = settings.out().resolve("node" + i + ".sock");
+                    d.nodes.add(new TargetNode(i, lab.link(i).netns(), config, log, settings.locusRoot(), socket));
                 }
                 for (TargetNode n : d.nodes) {
                     n.start();
@@ -234,6 +236,16 @@ public final class Drill implements AutoCloseable {
                 n.start();
             }
         }
+        if (ana) {
+            // Back to the set-up's states (node 0 optimized), in case a planned transition stopped half-way.
+            for (int i = 0; i < nodes.size(); i++) {
+                try {
+                    nodes.get(i).setAnaState(NQN, lab.link(i).nodeAddress(), PORT, i == 0 ? "optimized" : "non_optimized");
+                } catch (RuntimeException e) {
+                    LOG.warning("node " + i + ": ANA state not restored: " + e.getMessage());
+                }
+            }
+        }
     }
 
     private synchronized String netemUnavailable() {
@@ -302,9 +314,17 @@ public final class Drill implements AutoCloseable {
 
         @Override
         public String anaControlUnavailable() {
-            return ana ? "the target reports ANA but this build has no runtime control of a port's ANA state"
-                    : "the target does not report ANA in this build (needs target-side ANA and a runtime control of "
-                    + "a port's ANA state)";
+            return ana ? null : "the target does not report ANA in this build";
+        }
+
+        @Override
+        public long awaitPathCarries(int node, long timeoutMs) {
+            return sampler.awaitGrowth(node, System.nanoTime(), timeoutMs);
+        }
+
+        @Override
+        public void setAnaState(int node, String state) {
+            nodes.get(node).setAnaState(NQN, lab.link(node).nodeAddress(), PORT, state);
         }
 
         private long nowMs() {

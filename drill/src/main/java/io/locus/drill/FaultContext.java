@@ -21,6 +21,15 @@ public interface FaultContext {
     /** Null when the target's ANA state can be changed at run time, else why not. */
     String anaControlUnavailable();
 
+    /**
+     * Waits up to {@code timeoutMs} for path {@code node} to complete I/O after now; returns how long it took (ms),
+     * or -1 when it did not.
+     */
+    long awaitPathCarries(int node, long timeoutMs);
+
+    /** Sets the ANA state of node {@code node}'s listener (every group) at run time, over its JSON-RPC socket. */
+    void setAnaState(int node, String state);
+
     /** Marks the start of a fault window ({@code what} is shown in the picture). */
     void faultStarts(String what);
 

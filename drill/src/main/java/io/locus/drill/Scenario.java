@@ -97,7 +97,22 @@ public enum Scenario {
 
         @Override
         void run(FaultContext ctx) {
-            throw new IllegalStateException("ana-swap needs a runtime ANA control: " + ctx.anaControlUnavailable());
+            // Node 1 becomes optimized before node 0 stops being so, and the reverse on the way back, as an
+            // orchestrator moving a namespace would: the host never sees a moment without an optimized path.
+            ctx.faultStarts("ANA swap");
+            ctx.setAnaState(1, "optimized");
+            ctx.setAnaState(FaultContext.VICTIM, "non_optimized");
+            // The host must follow the ANA-change AEN: node 1's path (idle while non-optimized) now carries the I/O.
+            long moved = ctx.awaitPathCarries(1, ctx.keepAliveTimeoutMs());
+            if (moved < 0) {
+                throw new IllegalStateException("the I/O did not move to node 1 within "
+                        + ctx.keepAliveTimeoutMs() + " ms of the ANA swap");
+            }
+            ctx.note("I/O moved to node 1 " + moved + " ms after the swap");
+            ctx.hold(ctx.durationMs());
+            ctx.setAnaState(FaultContext.VICTIM, "optimized");
+            ctx.setAnaState(1, "non_optimized");
+            ctx.faultEnds();
         }
     },
     /** SIGSTOP of node 0 for longer than the keep-alive timeout, then SIGCONT: silent, the kernel still ACKs. */

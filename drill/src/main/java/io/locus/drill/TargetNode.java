@@ -1,5 +1,10 @@
 package io.locus.drill;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.locus.target.rpc.RpcClient;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -26,14 +31,18 @@ public final class TargetNode implements AutoCloseable {
     private final Path config;
     private final Path log;
     private final Path locusRoot;
+    private final Path rpcSocket;
     private Process process;
     private boolean stopped;
 
     /**
-     * @param netns the namespace to run in, or null for the caller's own
+     * @param netns     the namespace to run in, or null for the caller's own
+     * @param rpcSocket the node's JSON-RPC socket ({@code --rpc-socket}; a path, so reachable from any network
+     *                  namespace), one per node: two targets cannot share the default one
      */
-    public TargetNode(int index, String netns, Path config, Path log, Path locusRoot) {
+    public TargetNode(int index, String netns, Path config, Path log, Path locusRoot, Path rpcSocket) {
         this.index = index;
+        this.rpcSocket = rpcSocket;
         this.netns = netns;
         this.config = config;
         this.log = log;
@@ -61,7 +70,8 @@ public final class TargetNode implements AutoCloseable {
         if (netns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", netns));
         }
-        cmd.addAll(List.of(locusRoot.resolve("scripts/locus-target").toString(), "--config", config.toString()));
+        cmd.addAll(List.of(locusRoot.resolve("scripts/locus-target").toString(), "--config", config.toString(),
+                "--rpc-socket", rpcSocket.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("LOCUS_NO_BUILD", "1");
@@ -122,6 +132,32 @@ public final class TargetNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopped = false;
+    }
+
+    /**
+     * Sets the ANA state of every group through the node's listener at {@code address:port}, over its JSON-RPC
+     * socket with SPDK's {@code nvmf_subsystem_listener_set_ana_state}.
+     *
+     * @throws IllegalStateException with the node's error when the call fails
+     */
+    public void setAnaState(String nqn, String address, int port, String state) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode params = json.createObjectNode();
+        params.put("nqn", nqn);
+        ObjectNode listen = params.putObject("listen_address");
+        listen.put("trtype", "tcp");
+        listen.put("adrfam", "ipv4");
+        listen.put("traddr", address);
+        listen.put("trsvcid", Integer.toString(port));
+        params.put("ana_state", state);
+        try (RpcClient rpc = RpcClient.unix(rpcSocket)) {
+            JsonNode response = rpc.request("nvmf_subsystem_listener_set_ana_state", params);
+            if (response.has("error")) {
+                throw new IllegalStateException("node " + index + ": set ANA state " + state + ": " + response.get("error"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + index + ": JSON-RPC on " + rpcSocket, e);
+        }
     }
 
     /** SIGSTOP: the process stops; its sockets stay open and the kernel keeps acknowledging TCP. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The short drills as CI runs them: two {@code scripts/locus-target} nodes in network namespaces on one backing file,
- * the verifying workload through the multipath host, and kill -9, partition, freeze and a short flap (delay and
+ * the verifying workload through the multipath host, and kill -9, a planned ANA swap, partition, freeze and a short flap (delay and
  * corrupt too where the kernel has netem). Every scenario that runs must meet the goals: no I/O failed to the
  * application, no acknowledged write lost, no verify failure, the longest pause under its bound, fail-back.
  * Skips without root, {@code ip} or network namespaces, or without a packaged target (the nodes run the jars the
@@ -34,7 +34,7 @@ class DrillScenariosTest {
         assumeTrue(Files.exists(root.resolve("target-server/target/classpath.txt")),
                 "no packaged target (target-server/target/classpath.txt): run 'mvn package' (or verify) first");
         Path out = Path.of("target/drill-ci").toAbsolutePath();
-        List<Scenario> scenarios = List.of(Scenario.KILL, Scenario.PARTITION, Scenario.FREEZE, Scenario.FLAP,
+        List<Scenario> scenarios = List.of(Scenario.KILL, Scenario.ANA_SWAP, Scenario.PARTITION, Scenario.FREEZE, Scenario.FLAP,
                 Scenario.DELAY, Scenario.CORRUPT);
         List<ScenarioResult> results = DrillMain.runAll(new Drill.Settings(out, root, KATO_MS, null, 16), scenarios,
                 line -> System.out.println("drill: " + line));
