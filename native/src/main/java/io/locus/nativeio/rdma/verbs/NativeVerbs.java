@@ -212,6 +212,25 @@ public final class NativeVerbs implements Verbs {
     }
 
     @Override
+    public void armCompletions() throws IOException {
+        if (cq != null) {
+            cq.requestNotify(false);
+        }
+    }
+
+    @Override
+    public int takeCompletionEvents() throws IOException {
+        int n = 0;
+        while (channel != null && channel.nextEvent() != 0) {
+            n++;
+        }
+        if (n > 0) {
+            cq.acknowledge(n); // one CQ per channel here: every event is this CQ's
+        }
+        return n;
+    }
+
+    @Override
     public void disconnect() {
         try {
             id.disconnect();

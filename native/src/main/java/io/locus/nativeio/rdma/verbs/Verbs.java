@@ -105,6 +105,15 @@ public interface Verbs extends AutoCloseable {
     /** {@code rdma_reject} with NVMe/RDMA's reject private data; {@link #close()} the connection after. */
     void reject(byte[] privateData) throws IOException;
 
+    /**
+     * Arms the completion queue ({@code ibv_req_notify_cq}): the next completion raises one event on
+     * {@link #completionFd()}. Poll once more after arming: completions that came before raise none.
+     */
+    void armCompletions() throws IOException;
+
+    /** Takes and acknowledges every event waiting on {@link #completionFd()}, without blocking; returns how many. */
+    int takeCompletionEvents() throws IOException;
+
     /** {@code rdma_disconnect}: the queue pair goes to the error state (posted requests flush) and the peer is told. */
     void disconnect();
 

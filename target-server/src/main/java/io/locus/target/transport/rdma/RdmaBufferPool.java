@@ -147,8 +147,10 @@ final class RdmaBufferPool {
             return false;
         }
         int n = Math.min(slabBuffers, maxBuffers - have);
-        ByteBuffer slab = ByteBuffer.allocateDirect(slabBuffers * bufferSize + 4096).alignedSlice(4096)
-                .limit(slabBuffers * bufferSize).slice();
+        int bytes = slabBuffers * bufferSize;
+        // alignedSlice rounds the start up and the capacity down to pages: a page more than the rounded-up size.
+        ByteBuffer slab = ByteBuffer.allocateDirect(((bytes + 4095) & ~4095) + 4096).alignedSlice(4096)
+                .limit(bytes).slice();
         int s = slabs.length;
         slabs = Arrays.copyOf(slabs, s + 1);
         slabs[s] = slab;

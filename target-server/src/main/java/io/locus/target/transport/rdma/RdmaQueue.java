@@ -40,7 +40,10 @@ import java.util.logging.Logger;
  *       is posted again as the response is queued (its contents were consumed), and the command's transport context
  *       (response and data buffers) is freed when the SEND completes. Sends and receives are posted in batches once
  *       per reactor batch ({@link PollGroup#markDirty}), latency-class responses at once.</li>
- *   <li>The CQ is polled by this queue's {@link Poller} inside the reactor's micro-window.</li>
+ *   <li>The CQ is polled by this queue's {@link Poller} inside the reactor's micro-window. With
+ *       {@code -Dlocus.rdma.cq-wakeup=true} its completion channel's fd is in the reactor's epoll and the CQ is armed
+ *       once it has been empty a while, so that an adaptive reactor asleep wakes for the next completion
+ *       ({@link CompletionWakeup}); experimental, off by default.</li>
  *   <li>A DISCONNECTED event, a failed work completion (remote access, RNR retries exceeded, flush...) or a protocol
  *       error tears the queue down: disconnect (the QP flushes), the controller loses the queue, and once every
  *       posted request has flushed and no command is with a handler or backend, the QP goes and every buffer returns
@@ -58,6 +61,17 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
     private static final long WRITE_TAG = 4L << 32;
     private static final long TAG_MASK = 0xFL << 32;
     private static final int COMPLETION_BATCH = 32;
+    /**
+     * The CQ is armed once it has been empty this long: under the reactor's adaptive spin (50 µs by default), so it
+     * is armed before the reactor sleeps, and not at every empty poll (arming may be a system call).
+     */
+    private static final long ARM_AFTER_IDLE_NANOS = 20_000;
+    /**
+     * {@code -Dlocus.rdma.cq-wakeup=true}: the completion channel in the reactor's epoll. Off by default: in the
+     * soft-RoCE VM runs with it on, admin queues missed wake-ups (keep-alive expired); not yet understood. Off, an
+     * adaptive reactor sees a completion within its {@code maxSleepNanos}.
+     */
+    private static final boolean WAKEUP = Boolean.getBoolean("locus.rdma.cq-wakeup");
     /** How long a torn-down queue waits for its flushed work requests before it destroys the QP anyway. */
     private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -103,6 +117,11 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
     private boolean destroyed;
     private long drainDeadline;
     private boolean flushMarked;
+    /** The completion channel's fd in the reactor's epoll ({@link CompletionWakeup}), or null (no fd, or no epoll). */
+    private io.netty.channel.IoRegistration wakeup;
+    /** The CQ is armed: its next completion raises an event that wakes the reactor. */
+    private boolean armed;
+    private long lastCqWorkNanos;
 
     /** Completions and errors seen (tests and logs). */
     private long readsPosted;
@@ -197,6 +216,7 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
             }
             started = true;
             reactor().addPoller(poller);
+            watchCompletionChannel();
             verbs.accept(RdmaCm.accept(rqSize));
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot accept the RDMA connection of " + peer + ": " + e.getMessage());
@@ -275,8 +295,46 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
         }
     }
 
+    /**
+     * Puts the completion channel's fd into the reactor's epoll when the reactor runs on epoll; otherwise an adaptive
+     * reactor notices completions within its {@code maxSleepNanos}.
+     */
+    private void watchCompletionChannel() {
+        int fd = verbs.completionFd();
+        if (fd < 0 || !WAKEUP || !reactor().eventLoop().isCompatible(CompletionWakeup.class)) {
+            return;
+        }
+        reactor().eventLoop().register(new CompletionWakeup(fd, this::onCompletionEvent)).addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.fine(() -> "RDMA queue " + peer + ": completion channel not in epoll: " + f.cause());
+                return;
+            }
+            io.netty.channel.IoRegistration r = (io.netty.channel.IoRegistration) f.getNow();
+            if (destroyed) {
+                r.cancel();
+                return;
+            }
+            r.submit(io.netty.channel.epoll.EpollIoOps.EPOLLIN);
+            wakeup = r;
+        });
+    }
+
+    /** The completion channel is readable (reactor thread): take its events; the poller then reads the CQ. */
+    private void onCompletionEvent() {
+        armed = false;
+        try {
+            verbs.takeCompletionEvents();
+        } catch (IOException e) {
+            fatal("ibv_get_cq_event: " + e.getMessage());
+        }
+    }
+
     private void finish() {
         destroyed = true;
+        if (wakeup != null) {
+            wakeup.cancel();
+            wakeup = null;
+        }
         reactor().removePoller(poller);
         verbs.close();
         releaseAll();
@@ -592,6 +650,9 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
                 onCompletion(i);
             }
             work += n;
+            if (wakeup != null && !tearingDown) {
+                work += idleArm(n);
+            }
             if (tearingDown && !destroyed) {
                 drain();
             } else if (!destroyed) {
@@ -604,6 +665,31 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
         public String name() {
             return "nvmet-rdma-q" + qid() + "-cq";
         }
+    }
+
+    /** Arms the CQ once it has been empty a while, then reads it once more (a completion may have come first). */
+    private int idleArm(int polled) {
+        long now = System.nanoTime();
+        if (polled > 0) {
+            lastCqWorkNanos = now;
+            return 0;
+        }
+        if (armed || now - lastCqWorkNanos < ARM_AFTER_IDLE_NANOS) {
+            return 0;
+        }
+        armed = true;
+        int n;
+        try {
+            verbs.armCompletions();
+            n = verbs.pollCompletions(completions, COMPLETION_BATCH);
+        } catch (IOException e) {
+            fatal("ibv_req_notify_cq: " + e.getMessage());
+            return 1;
+        }
+        for (int i = 0; i < n && !destroyed; i++) {
+            onCompletion(i);
+        }
+        return n;
     }
 
     private void onCompletion(int i) {
