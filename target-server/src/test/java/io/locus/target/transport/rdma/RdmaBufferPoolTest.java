@@ -1,7 +1,7 @@
 package io.locus.target.transport.rdma;
 
 import io.locus.nativeio.rdma.verbs.SimVerbs;
-import io.locus.target.metrics.ReactorStats;
+import io.locus.target.core.ReactorStats;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
