@@ -419,6 +419,14 @@ public final class LocusTargetMain implements Callable<Integer> {
         if (text.startsWith("rdma:") || text.startsWith("tcp:")) {
             transport = text.substring(0, text.indexOf(':'));
             text = text.substring(transport.length() + 1);
+        } else {
+            int first = text.indexOf(':');
+            String prefix = first > 0 ? text.substring(0, first) : "";
+            // "udp:127.0.0.1:4420": a word that cannot be an IPv6 group, before an address that still has its port
+            if (prefix.chars().allMatch(Character::isLetter) && !prefix.chars().allMatch(c -> Character.digit(c, 16) >= 0)
+                    && text.indexOf(':', first + 1) > 0) {
+                throw new IllegalArgumentException(option + ": unknown transport '" + prefix + "' in '" + text + "' (tcp: or rdma:)");
+            }
         }
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {

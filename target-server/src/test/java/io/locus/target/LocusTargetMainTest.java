@@ -62,4 +62,12 @@ class LocusTargetMainTest {
                 assertThrows(IllegalArgumentException.class, () -> parse("--listen", "localhost")).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--nqn", "foo")).getMessage().startsWith("--nqn: 'foo' is not an NQN"));
     }
+
+    @Test
+    void shouldNameAnUnknownTransportPrefix() throws Exception {
+        assertEquals("--listen: unknown transport 'udp' in 'udp:127.0.0.1:4420' (tcp: or rdma:)",
+                assertThrows(IllegalArgumentException.class, () -> parse("--listen", "udp:127.0.0.1:4420")).getMessage());
+        assertEquals("localhost", parse("--listen", "localhost:4420").ports().get(0).address());
+        assertEquals("fe80::1", parse("--listen", "[fe80::1]:4420").ports().get(0).address());
+    }
 }
