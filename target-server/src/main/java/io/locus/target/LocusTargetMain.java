@@ -256,6 +256,10 @@ public final class LocusTargetMain implements Callable<Integer> {
         if (config != null && nvmetcli != null) {
             throw new IllegalArgumentException("--config and --nvmetcli are two configurations; give one");
         }
+        Path persistDir = persist != null ? persist.toAbsolutePath().getParent() : null;
+        if (persistDir != null && !java.nio.file.Files.isDirectory(persistDir)) {
+            throw new ConfigException("--persist " + persist + ": directory " + persistDir + " does not exist");
+        }
         if (persist != null && java.nio.file.Files.exists(persist)) {
             replayFile = persist.toString();
             replay = readJson(persist);

@@ -64,6 +64,15 @@ class LocusTargetMainTest {
     }
 
     @Test
+    void shouldRefuseAPersistFileInADirectoryThatDoesNotExist(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        LocusTargetMain main = new LocusTargetMain();
+        java.nio.file.Path file = dir.resolve("gone").resolve("p.json");
+        new CommandLine(main).parseArgs("--persist", file.toString());
+        assertEquals("--persist " + file + ": directory " + file.getParent() + " does not exist",
+                assertThrows(io.locus.target.config.ConfigException.class, main::readReplay).getMessage());
+    }
+
+    @Test
     void shouldNameAnUnknownTransportPrefix() throws Exception {
         assertEquals("--listen: unknown transport 'udp' in 'udp:127.0.0.1:4420' (tcp: or rdma:)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--listen", "udp:127.0.0.1:4420")).getMessage());
