@@ -124,6 +124,11 @@ public final class LocusTargetMain implements Callable<Integer> {
             return 2;
         }
         BitSet allowed = allowedCpus();
+        String unusable = unusableCores(cfg.reactors().cores(), allowed);
+        if (unusable != null) {
+            System.err.println("locus-target: " + unusable);
+            return 2;
+        }
         Target target;
         try {
             target = Target.start(cfg, NativePinning.load());
@@ -237,6 +242,24 @@ public final class LocusTargetMain implements Callable<Integer> {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * Why reactors cannot be pinned to {@code cores}: the CPUs among them this process may not use (absent, offline or
+     * outside its affinity mask), or null when all are usable or the mask is unknown ({@code allowed} null). A reactor
+     * on such a CPU would run unpinned while the banner said it owns its core.
+     */
+    static String unusableCores(List<Integer> cores, BitSet allowed) {
+        if (allowed == null || allowed.isEmpty()) {
+            return null;
+        }
+        BitSet outside = new BitSet();
+        cores.stream().filter(c -> !allowed.get(c)).forEach(outside::set);
+        if (outside.isEmpty()) {
+            return null;
+        }
+        return "cores: CPU " + io.locus.nativeio.CpuTopology.formatCpuList(outside) + " cannot run a reactor: this process may use CPUs "
+                + io.locus.nativeio.CpuTopology.formatCpuList(allowed) + " only";
     }
 
     /** The CPUs this process may use, read before reactors pin themselves; null without the native library. */

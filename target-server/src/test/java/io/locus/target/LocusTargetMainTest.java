@@ -73,6 +73,16 @@ class LocusTargetMainTest {
     }
 
     @Test
+    void shouldRefuseReactorCoresThisProcessCannotUse() {
+        java.util.BitSet allowed = new java.util.BitSet();
+        allowed.set(0, 2);
+        assertEquals("cores: CPU 5,99 cannot run a reactor: this process may use CPUs 0-1 only",
+                LocusTargetMain.unusableCores(java.util.List.of(0, 5, 99), allowed));
+        assertNull(LocusTargetMain.unusableCores(java.util.List.of(1), allowed));
+        assertNull(LocusTargetMain.unusableCores(java.util.List.of(99), null));
+    }
+
+    @Test
     void shouldNameAnUnknownTransportPrefix() throws Exception {
         assertEquals("--listen: unknown transport 'udp' in 'udp:127.0.0.1:4420' (tcp: or rdma:)",
                 assertThrows(IllegalArgumentException.class, () -> parse("--listen", "udp:127.0.0.1:4420")).getMessage());
