@@ -78,7 +78,11 @@ public final class JsonRpcServer implements AutoCloseable {
         try {
             server.bind(UnixDomainSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            server.close();
+            // the JDK's bind errors name no path ("No such file or directory", "Unix domain path too long")
+            throw new IOException(path + ": cannot listen: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }

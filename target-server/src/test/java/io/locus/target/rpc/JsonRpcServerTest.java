@@ -125,6 +125,11 @@ class JsonRpcServerTest {
             IOException e = assertThrows(IOException.class, () -> s.listenUnix(file));
             assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
         }
+        Path nowhere = dir.resolve("no-such-dir").resolve("locus.sock");
+        try (JsonRpcServer s = new JsonRpcServer(TargetRpc.standard(target))) {
+            IOException e = assertThrows(IOException.class, () -> s.listenUnix(nowhere));
+            assertTrue(e.getMessage().startsWith(nowhere + ": cannot listen: "), e.getMessage());
+        }
     }
 
     @Test
