@@ -234,7 +234,12 @@ public final class LocusTargetMain implements Callable<Integer> {
             }
             if (rpcListen != null) {
                 TargetConfig.Listen l = parseListen(rpcListen, "--rpc-listen");
-                java.net.InetSocketAddress bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                java.net.InetSocketAddress bound;
+                try {
+                    bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                } catch (IOException e) {
+                    throw new IOException("--rpc-listen: " + e.getMessage(), e);
+                }
                 System.out.println("JSON-RPC on TCP " + bound.getHostString() + ":" + bound.getPort());
             }
         } catch (IOException | RuntimeException e) {

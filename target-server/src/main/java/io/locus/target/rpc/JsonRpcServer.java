@@ -92,10 +92,16 @@ public final class JsonRpcServer implements AutoCloseable {
 
     /** Listens on TCP as well (only when asked; the caller picks loopback unless told otherwise). Returns the bound address. */
     public InetSocketAddress listenTcp(InetSocketAddress address) throws IOException {
+        if (address.isUnresolved()) {
+            throw new IOException(address.getHostString() + ":" + address.getPort() + ": cannot resolve '" + address.getHostString() + "'");
+        }
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(address);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            server.close();
+            throw new IOException(address.getHostString() + ":" + address.getPort() + ": cannot listen: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }

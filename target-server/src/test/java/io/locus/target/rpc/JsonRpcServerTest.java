@@ -133,6 +133,15 @@ class JsonRpcServerTest {
     }
 
     @Test
+    void aTcpAddressThatCannotBeServedIsNamed() throws Exception {
+        try (JsonRpcServer s = new JsonRpcServer(TargetRpc.standard(target))) {
+            IOException e = assertThrows(IOException.class,
+                    () -> s.listenTcp(java.net.InetSocketAddress.createUnresolved("nosuch.invalid", 5260)));
+            assertEquals("nosuch.invalid:5260: cannot resolve 'nosuch.invalid'", e.getMessage());
+        }
+    }
+
+    @Test
     void tcpListenerServesTheSameMethods() throws Exception {
         var bound = server.listenTcp(new java.net.InetSocketAddress("127.0.0.1", 0));
         try (RpcClient c = RpcClient.tcp(bound)) {
