@@ -58,6 +58,20 @@ public final class TargetNode implements AutoCloseable {
     }
 
     /**
+     * The node's command line: {@code locus-target --config} in its namespace, with no JSON-RPC socket, so a node
+     * never takes the default {@code /var/tmp/locus.sock} from a target the user runs (nor answers the user's rpc.py).
+     */
+    List<String> command() {
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        cmd.addAll(List.of(locusRoot.resolve("scripts/locus-target").toString(), "--config", config.toString(),
+                "--rpc-socket", rpcSocket.toString()));
+        return cmd;
+    }
+
+    /**
      * Starts the node and waits until it says it is ready.
      *
      * @throws IllegalStateException when it exits first or is not ready within 120 s (with the end of its log)
@@ -66,13 +80,7 @@ public final class TargetNode implements AutoCloseable {
         if (alive()) {
             return;
         }
-        List<String> cmd = new ArrayList<>();
-        if (netns != null) {
-            cmd.addAll(List.of("ip", "netns", "exec", netns));
-        }
-        cmd.addAll(List.of(locusRoot.resolve("scripts/locus-target").toString(), "--config", config.toString(),
-                "--rpc-socket", rpcSocket.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("LOCUS_NO_BUILD", "1");
         pb.environment().putIfAbsent("LOCUS_JAVA_OPTS",
@@ -83,7 +91,7 @@ public final class TargetNode implements AutoCloseable {
             process = pb.start();
             process.getOutputStream().close();
         } catch (IOException e) {
-            throw new UncheckedIOException("node " + index + ": cannot start " + String.join(" ", cmd), e);
+            throw new UncheckedIOException("node " + index + ": cannot start " + String.join(" ", pb.command()), e);
         }
         stopped = false;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);

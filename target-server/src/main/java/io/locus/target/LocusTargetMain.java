@@ -126,6 +126,11 @@ public final class LocusTargetMain implements Callable<Integer> {
             return 2;
         }
         BitSet allowed = allowedCpus();
+        String unusable = unusableCores(cfg.reactors().cores(), allowed);
+        if (unusable != null) {
+            System.err.println("locus-target: " + unusable);
+            return 2;
+        }
         Target target;
         try {
             target = Target.start(cfg, NativePinning.load());
@@ -239,7 +244,12 @@ public final class LocusTargetMain implements Callable<Integer> {
             }
             if (rpcListen != null) {
                 TargetConfig.Listen l = parseListen(rpcListen, "--rpc-listen");
-                java.net.InetSocketAddress bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                java.net.InetSocketAddress bound;
+                try {
+                    bound = server.listenTcp(new java.net.InetSocketAddress(l.address(), l.port()));
+                } catch (IOException e) {
+                    throw new IOException("--rpc-listen: " + e.getMessage(), e);
+                }
                 System.out.println("JSON-RPC on TCP " + bound.getHostString() + ":" + bound.getPort());
             }
         } catch (IOException | RuntimeException e) {
@@ -247,6 +257,24 @@ public final class LocusTargetMain implements Callable<Integer> {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * Why reactors cannot be pinned to {@code cores}: the CPUs among them this process may not use (absent, offline or
+     * outside its affinity mask), or null when all are usable or the mask is unknown ({@code allowed} null). A reactor
+     * on such a CPU would run unpinned while the banner said it owns its core.
+     */
+    static String unusableCores(List<Integer> cores, BitSet allowed) {
+        if (allowed == null || allowed.isEmpty()) {
+            return null;
+        }
+        BitSet outside = new BitSet();
+        cores.stream().filter(c -> !allowed.get(c)).forEach(outside::set);
+        if (outside.isEmpty()) {
+            return null;
+        }
+        return "cores: CPU " + io.locus.nativeio.CpuTopology.formatCpuList(outside) + " cannot run a reactor: this process may use CPUs "
+                + io.locus.nativeio.CpuTopology.formatCpuList(allowed) + " only";
     }
 
     /** The CPUs this process may use, read before reactors pin themselves; null without the native library. */
@@ -265,6 +293,10 @@ public final class LocusTargetMain implements Callable<Integer> {
     void readReplay() throws ConfigException {
         if (config != null && nvmetcli != null) {
             throw new IllegalArgumentException("--config and --nvmetcli are two configurations; give one");
+        }
+        Path persistDir = persist != null ? persist.toAbsolutePath().getParent() : null;
+        if (persistDir != null && !java.nio.file.Files.isDirectory(persistDir)) {
+            throw new ConfigException("--persist " + persist + ": directory " + persistDir + " does not exist");
         }
         if (persist != null && java.nio.file.Files.exists(persist)) {
             replayFile = persist.toString();
@@ -428,6 +460,14 @@ public final class LocusTargetMain implements Callable<Integer> {
         if (text.startsWith("rdma:") || text.startsWith("tcp:")) {
             transport = text.substring(0, text.indexOf(':'));
             text = text.substring(transport.length() + 1);
+        } else {
+            int first = text.indexOf(':');
+            String prefix = first > 0 ? text.substring(0, first) : "";
+            // "udp:127.0.0.1:4420": a word that cannot be an IPv6 group, before an address that still has its port
+            if (prefix.chars().allMatch(Character::isLetter) && !prefix.chars().allMatch(c -> Character.digit(c, 16) >= 0)
+                    && text.indexOf(':', first + 1) > 0) {
+                throw new IllegalArgumentException(option + ": unknown transport '" + prefix + "' in '" + text + "' (tcp: or rdma:)");
+            }
         }
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {

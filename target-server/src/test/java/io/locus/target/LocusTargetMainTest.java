@@ -62,4 +62,31 @@ class LocusTargetMainTest {
                 assertThrows(IllegalArgumentException.class, () -> parse("--listen", "localhost")).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--nqn", "foo")).getMessage().startsWith("--nqn: 'foo' is not an NQN"));
     }
+
+    @Test
+    void shouldRefuseAPersistFileInADirectoryThatDoesNotExist(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        LocusTargetMain main = new LocusTargetMain();
+        java.nio.file.Path file = dir.resolve("gone").resolve("p.json");
+        new CommandLine(main).parseArgs("--persist", file.toString());
+        assertEquals("--persist " + file + ": directory " + file.getParent() + " does not exist",
+                assertThrows(io.locus.target.config.ConfigException.class, main::readReplay).getMessage());
+    }
+
+    @Test
+    void shouldRefuseReactorCoresThisProcessCannotUse() {
+        java.util.BitSet allowed = new java.util.BitSet();
+        allowed.set(0, 2);
+        assertEquals("cores: CPU 5,99 cannot run a reactor: this process may use CPUs 0-1 only",
+                LocusTargetMain.unusableCores(java.util.List.of(0, 5, 99), allowed));
+        assertNull(LocusTargetMain.unusableCores(java.util.List.of(1), allowed));
+        assertNull(LocusTargetMain.unusableCores(java.util.List.of(99), null));
+    }
+
+    @Test
+    void shouldNameAnUnknownTransportPrefix() throws Exception {
+        assertEquals("--listen: unknown transport 'udp' in 'udp:127.0.0.1:4420' (tcp: or rdma:)",
+                assertThrows(IllegalArgumentException.class, () -> parse("--listen", "udp:127.0.0.1:4420")).getMessage());
+        assertEquals("localhost", parse("--listen", "localhost:4420").ports().get(0).address());
+        assertEquals("fe80::1", parse("--listen", "[fe80::1]:4420").ports().get(0).address());
+    }
 }

@@ -46,11 +46,16 @@ public final class FileBackend implements Backend {
      */
     public FileBackend(Path path, long requestedSize, int ioThreads) throws IOException {
         this.path = path;
-        boolean exists = Files.exists(path);
-        if (!exists && requestedSize <= 0) {
-            throw new IOException(path + " does not exist and no size was given to create it");
+        checkCreatable(path, requestedSize);
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            // NoSuchFileException and AccessDeniedException carry only the path: say which it was.
+            throw new IOException(path + ": cannot open: " + (e.getReason() != null ? e.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName()), e);
         }
-        this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.channel = opened;
         long current = channel.size();
         if (Files.isRegularFile(path) && requestedSize > current) {
             channel.write(ByteBuffer.wrap(new byte[1]), requestedSize - 1);
@@ -69,6 +74,23 @@ public final class FileBackend implements Backend {
         Thread.Builder threads = Thread.ofPlatform().daemon(true).name("locus-file-io-", 0);
         for (int i = 0; i < workers.length; i++) {
             workers[i] = threads.start(this::work);
+        }
+    }
+
+    /**
+     * Fails with a sentence when {@code path} does not exist and cannot be created: no size to create it with
+     * ({@code requestedSize} 0), or no directory to create it in.
+     */
+    static void checkCreatable(Path path, long requestedSize) throws IOException {
+        if (Files.exists(path)) {
+            return;
+        }
+        if (requestedSize <= 0) {
+            throw new IOException(path + " does not exist and no size was given to create it");
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new IOException(path + " cannot be created: directory " + parent + " does not exist");
         }
     }
 

@@ -76,9 +76,7 @@ public final class UringBackend implements Backend {
      */
     public UringBackend(Path path, long requestedSize, int blockSize, boolean preferDirect) throws IOException {
         this.path = path;
-        if (!Files.exists(path) && requestedSize <= 0) {
-            throw new IOException(path + " does not exist and no size was given to create it");
-        }
+        FileBackend.checkCreatable(path, requestedSize);
         Arrays.fill(slotByRing, NOT_ATTACHED);
         int flags = NativeFile.O_RDWR | NativeFile.O_CREAT;
         NativeFile f;

@@ -273,6 +273,8 @@ public final class ConfigLoader {
         int maxNs = n.has("max_namespaces") ? intValue(n.get("max_namespaces"), where + ".max_namespaces", 1, 1024) : 1024;
         List<NamespaceConfig> namespaces = new ArrayList<>();
         Set<Integer> nsids = new HashSet<>();
+        Set<UUID> uuids = new HashSet<>();
+        Set<String> nguids = new HashSet<>();
         if (n.has("namespaces")) {
             JsonNode list = array(n.get("namespaces"), where + ".namespaces");
             for (int i = 0; i < list.size(); i++) {
@@ -280,6 +282,12 @@ public final class ConfigLoader {
                 NamespaceConfig ns = namespace(list.get(i), w, i + 1, maxNs);
                 if (!nsids.add(ns.nsid())) {
                     throw error(w + ".nsid", ns.nsid() + " is used twice in this subsystem");
+                }
+                if (ns.uuid() != null && !uuids.add(ns.uuid())) {
+                    throw error(w + ".uuid", ns.uuid() + " is used twice in this subsystem (a UUID names one namespace)");
+                }
+                if (ns.nguid() != null && !nguids.add(java.util.HexFormat.of().formatHex(ns.nguid()))) {
+                    throw error(w + ".nguid", java.util.HexFormat.of().formatHex(ns.nguid()) + " is used twice in this subsystem (an NGUID names one namespace)");
                 }
                 namespaces.add(ns);
             }

@@ -80,7 +80,11 @@ public final class JsonRpcServer implements AutoCloseable {
         try {
             server.bind(UnixDomainSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            server.close();
+            // the JDK's bind errors name no path ("No such file or directory", "Unix domain path too long")
+            throw new IOException(path + ": cannot listen: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }
@@ -90,10 +94,16 @@ public final class JsonRpcServer implements AutoCloseable {
 
     /** Listens on TCP as well (only when asked; the caller picks loopback unless told otherwise). Returns the bound address. */
     public InetSocketAddress listenTcp(InetSocketAddress address) throws IOException {
+        if (address.isUnresolved()) {
+            throw new IOException(address.getHostString() + ":" + address.getPort() + ": cannot resolve '" + address.getHostString() + "'");
+        }
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(address);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            server.close();
+            throw new IOException(address.getHostString() + ":" + address.getPort() + ": cannot listen: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }

@@ -208,6 +208,12 @@ public final class NvmfRpc {
                 throw RpcException.invalidParams("'namespace.uuid' is not a UUID");
             }
         }
+        for (Namespace other : s.namespaces()) {
+            if (uuid != null && uuid.equals(other.uuid())) {
+                // NVMe Base 4.1.5: a UUID identifies one namespace of the subsystem; the Linux host drops both
+                throw RpcException.invalidParams("'namespace.uuid': " + uuid + " is already namespace " + other.nsid() + "'s in " + s.nqn());
+            }
+        }
         target.addNamespace(s.nqn(), new Namespace(s.nqn(), nsid, bdev.backend(), bdev.blockSize(), uuid, bdev.namespaceSource()));
         return IntNode.valueOf(nsid);
     }

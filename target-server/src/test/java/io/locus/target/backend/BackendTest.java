@@ -132,6 +132,14 @@ class BackendTest {
     }
 
     @Test
+    void shouldSayWhyAFileCannotBeCreated(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-dir").resolve("ns.img");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> new FileBackend(missing, 1 << 20, 1).close());
+        assertEquals(missing + " cannot be created: directory " + missing.getParent() + " does not exist", e.getMessage());
+    }
+
+    @Test
     void shouldReadZeroesFromNull() throws Exception {
         try (NullBackend b = new NullBackend(1L << 30)) {
             ByteBuf read = Unpooled.buffer(8192);

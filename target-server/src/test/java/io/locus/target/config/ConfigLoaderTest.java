@@ -56,6 +56,14 @@ class ConfigLoaderTest {
         assertTrue(error("{\"subsystems\": [").startsWith("t.json: not valid JSON at line 1"));
         assertEquals("t.json: subsystems[0].namespaces[1].nsid: 1 is used twice in this subsystem",
                 error("{\"subsystems\":[{\"nqn\":\"nqn.2026-11.io.locus:a\",\"namespaces\":[{\"backend\":\"null\",\"size\":\"1M\"},{\"nsid\":1,\"backend\":\"null\",\"size\":\"1M\"}]}]}"));
+        String u = "\"uuid\":\"5d0c6f3e-2a1b-4c8d-9e7f-0a1b2c3d4e5f\"";
+        assertEquals("t.json: subsystems[0].namespaces[1].uuid: 5d0c6f3e-2a1b-4c8d-9e7f-0a1b2c3d4e5f is used twice in this subsystem (a UUID names one namespace)",
+                error("{\"subsystems\":[{\"nqn\":\"nqn.2026-11.io.locus:a\",\"namespaces\":[{\"backend\":\"null\",\"size\":\"1M\"," + u
+                        + "},{\"backend\":\"null\",\"size\":\"1M\"," + u + "}]}]}"));
+        String g = "\"nguid\":\"9f1e2d3c4b5a46978a1b2c3d4e5f6a7b\"";
+        assertTrue(error("{\"subsystems\":[{\"nqn\":\"nqn.2026-11.io.locus:a\",\"namespaces\":[{\"backend\":\"null\",\"size\":\"1M\"," + g
+                        + "},{\"backend\":\"null\",\"size\":\"1M\"," + g + "}]}]}")
+                .startsWith("t.json: subsystems[0].namespaces[1].nguid: 9f1e2d3c4b5a46978a1b2c3d4e5f6a7b is used twice"));
     }
 
     @Test

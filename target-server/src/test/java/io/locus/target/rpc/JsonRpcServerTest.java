@@ -124,6 +124,20 @@ class JsonRpcServerTest {
             IOException e = assertThrows(IOException.class, () -> s.listenUnix(file));
             assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
         }
+        Path nowhere = dir.resolve("no-such-dir").resolve("locus.sock");
+        try (JsonRpcServer s = new JsonRpcServer(TargetRpc.standard(target))) {
+            IOException e = assertThrows(IOException.class, () -> s.listenUnix(nowhere));
+            assertTrue(e.getMessage().startsWith(nowhere + ": cannot listen: "), e.getMessage());
+        }
+    }
+
+    @Test
+    void aTcpAddressThatCannotBeServedIsNamed() throws Exception {
+        try (JsonRpcServer s = new JsonRpcServer(TargetRpc.standard(target))) {
+            IOException e = assertThrows(IOException.class,
+                    () -> s.listenTcp(java.net.InetSocketAddress.createUnresolved("nosuch.invalid", 5260)));
+            assertEquals("nosuch.invalid:5260: cannot resolve 'nosuch.invalid'", e.getMessage());
+        }
     }
 
     @Test

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RpcMethodsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NEW = "nqn.2026-11.io.locus:made-over-rpc";
+    private static final String DUP = "5d0c6f3e-2a1b-4c8d-9e7f-0a1b2c3d4e5f";
     @TempDir
     Path dir;
     private RpcTestTargets.Served served;
@@ -114,7 +115,8 @@ class RpcMethodsTest {
                 err("nvmf_get_subsystems", "{\"nqn\":\"nqn.2026-11.io.locus:none\"}", p, "Unable to find subsystem"),
                 err("nvmf_get_subsystems", "{\"tgt_name\":\"other\"}", p, "'tgt_name'"),
                 ok("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"Malloc1\"}}", "1"),
-                ok("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"Null0\",\"nsid\":5}}", "5"),
+                ok("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"Null0\",\"nsid\":5,\"uuid\":\"" + DUP + "\"}}", "5"),
+                err("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"AIO0\",\"uuid\":\"" + DUP + "\"}}", p, "'namespace.uuid': " + DUP + " is already namespace 5's"),
                 err("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"Malloc1\"}}", p, "already namespace 1"),
                 err("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"AIO0\",\"nsid\":5}}", p, "'namespace.nsid'"),
                 err("nvmf_subsystem_add_ns", "{\"nqn\":\"" + NEW + "\",\"namespace\":{\"bdev_name\":\"ghost\"}}", p, "'namespace.bdev_name'"),

@@ -102,6 +102,10 @@ public final class TcpTransport implements Transport {
 
     @Override
     public Port listen(Port port) throws IOException {
+        if (port.address().isUnresolved()) {
+            throw new IOException("cannot listen on " + port.host() + ":" + port.address().getPort() + ": cannot resolve '"
+                    + port.host() + "' to an address of this machine");
+        }
         ServerChannel server = NettyTransports.newServerChannel();
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
         server.config().setOption(ChannelOption.SO_BACKLOG, 1024);
@@ -113,12 +117,17 @@ public final class TcpTransport implements Transport {
         ChannelFuture bound = server.bind(port.address()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             server.close();
-            throw new IOException("cannot listen on " + port.host() + ":" + port.address().getPort() + ": " + bound.cause().getMessage());
+            throw new IOException("cannot listen on " + port.host() + ":" + port.address().getPort() + ": " + describe(bound.cause()));
         }
         int actual = ((InetSocketAddress) server.localAddress()).getPort();
         Port boundPort = port.at(new InetSocketAddress(port.address().getAddress(), actual));
         listeners.put(boundPort, server);
         return boundPort;
+    }
+
+    /** A bind failure's reason: its message, or its kind where it has none (Netty's UnresolvedAddressException). */
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     @Override
