@@ -74,6 +74,11 @@ public record ControllerInfo(int vid, int ssvid, String serial, String model, St
         return (oncs & IdentifyController.ONCS_DSM) != 0;
     }
 
+    /** ONCS b5: Reservation Register, Report, Acquire and Release. */
+    public boolean supportsReservations() {
+        return (oncs & IdentifyController.ONCS_RESERVATIONS) != 0;
+    }
+
     public boolean volatileWriteCache() {
         return (vwc & 1) != 0;
     }

@@ -99,6 +99,8 @@ class RestartAndCliTest {
             String addr = "-t tcp -a 127.0.0.1 -s " + port;
             JsonNode id = json(cli("identify " + addr + " -n " + NQN + " --json"));
             assertTrue(id.toString().contains(NQN), id.toString());
+            // The target advertises reservations (ONCS b5) and the plain output says so.
+            assertTrue(cli("identify " + addr + " -n " + NQN)[1].contains("optional I/O:     write zeroes, deallocate, reservations"));
             Path in = dir.resolve("in.bin");
             byte[] data = new byte[8192];
             new java.util.Random(3).nextBytes(data);

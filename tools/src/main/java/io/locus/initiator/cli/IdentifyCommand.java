@@ -84,6 +84,9 @@ final class IdentifyCommand implements Callable<Integer> {
         if (info.supportsDeallocate()) {
             names.add("deallocate");
         }
+        if (info.supportsReservations()) {
+            names.add("reservations");
+        }
         return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
