@@ -110,8 +110,8 @@ public final class NvmfRpc {
         o.put("serial_number", s.serial());
         o.put("model_number", s.model());
         o.put("max_namespaces", s.maxNamespaces());
-        o.put("min_cntlid", 1);
-        o.put("max_cntlid", Subsystem.MAX_CNTLID);
+        o.put("min_cntlid", s.minCntlid());
+        o.put("max_cntlid", s.maxCntlid());
         ArrayNode namespaces = o.putArray("namespaces");
         for (Namespace ns : s.namespaces()) {
             ObjectNode n = namespaces.addObject();
@@ -122,12 +122,14 @@ public final class NvmfRpc {
             n.put("name", name);
             n.put("nguid", HexFormat.of().withUpperCase().formatHex(ns.nguid()));
             n.put("uuid", ns.uuid().toString());
+            n.put("anagrpid", ns.anaGroupId());
         }
         return o;
     }
 
     private JsonNode createSubsystem(RpcParams p) throws RpcException {
-        p.allowOnly("nqn", "serial_number", "model_number", "allow_any_host", "max_namespaces", "tgt_name", "ana_reporting");
+        p.allowOnly("nqn", "serial_number", "model_number", "allow_any_host", "max_namespaces", "tgt_name", "ana_reporting",
+                "min_cntlid", "max_cntlid");
         tgtName(p);
         String nqn = p.string("nqn");
         String problem = Nqn.problem(nqn);
@@ -143,14 +145,20 @@ public final class NvmfRpc {
             throw RpcException.invalidParams("'model_number' must be at most " + MODEL_MAX + " printable ASCII characters");
         }
         long maxNs = p.has("max_namespaces") ? p.integer("max_namespaces", 0, 1024) : 0;
-        if (p.bool("ana_reporting", false)) {
-            throw RpcException.invalidParams("'ana_reporting': ANA reporting is not available in this build");
+        // Every Locus subsystem reports ANA (CMIC b3, the ANA log): ana_reporting is accepted either way.
+        p.bool("ana_reporting", true);
+        int minCntlid = p.has("min_cntlid") ? (int) p.integer("min_cntlid", Subsystem.MIN_CNTLID, Subsystem.MAX_CNTLID)
+                : Subsystem.MIN_CNTLID;
+        int maxCntlid = p.has("max_cntlid") ? (int) p.integer("max_cntlid", Subsystem.MIN_CNTLID, Subsystem.MAX_CNTLID)
+                : Subsystem.MAX_CNTLID;
+        if (minCntlid > maxCntlid) {
+            throw RpcException.invalidParams("'min_cntlid' " + minCntlid + " is above 'max_cntlid' " + maxCntlid);
         }
         if (target.subsystem(nqn) != null) {
             throw new RpcException(RpcException.INTERNAL_ERROR, "Unable to create subsystem " + nqn + ": it exists");
         }
         Subsystem s = new Subsystem(nqn, serial, model, p.bool("allow_any_host", false), java.util.List.of(),
-                maxNs == 0 ? 1024 : (int) maxNs, false);
+                maxNs == 0 ? 1024 : (int) maxNs, false, minCntlid, maxCntlid);
         s.listenPorts(java.util.Set.of()); // SPDK: no listeners until nvmf_subsystem_add_listener
         target.createSubsystem(s);
         return BooleanNode.TRUE;
@@ -174,9 +182,22 @@ public final class NvmfRpc {
         Subsystem s = ioSubsystem(p.string("nqn"));
         RpcParams ns = p.object("namespace");
         ns.allowOnly("bdev_name", "nsid", "uuid", "nguid", "eui64", "ptpl_file", "anagrpid", "no_auto_visible");
-        for (String unsupported : new String[] {"nguid", "eui64", "ptpl_file", "anagrpid"}) {
+        for (String unsupported : new String[] {"eui64", "ptpl_file"}) {
             if (ns.has(unsupported)) {
-                throw RpcException.invalidParams("'namespace." + unsupported + "' is not supported (the NGUID follows the UUID)");
+                throw RpcException.invalidParams("'namespace." + unsupported + "' is not supported");
+            }
+        }
+        int anaGroup = ns.has("anagrpid") ? (int) ns.integer("anagrpid", 1, PortAnaStates.ANAGRPMAX) : 1;
+        byte[] nguid = null;
+        if (ns.has("nguid")) {
+            String hex = ns.string("nguid").replace("-", "");
+            try {
+                nguid = hex.length() == 32 ? HexFormat.of().parseHex(hex) : null;
+            } catch (IllegalArgumentException e) {
+                nguid = null;
+            }
+            if (nguid == null) {
+                throw RpcException.invalidParams("'namespace.nguid' must be 16 bytes in hex (32 digits)");
             }
         }
         String bdevName = ns.string("bdev_name");
@@ -214,7 +235,8 @@ public final class NvmfRpc {
                 throw RpcException.invalidParams("'namespace.uuid': " + uuid + " is already namespace " + other.nsid() + "'s in " + s.nqn());
             }
         }
-        target.addNamespace(s.nqn(), new Namespace(s.nqn(), nsid, bdev.backend(), bdev.blockSize(), uuid, bdev.namespaceSource()));
+        target.addNamespace(s.nqn(), new Namespace(s.nqn(), nsid, bdev.backend(), bdev.blockSize(), uuid, nguid, anaGroup,
+                bdev.namespaceSource()));
         return IntNode.valueOf(nsid);
     }
 

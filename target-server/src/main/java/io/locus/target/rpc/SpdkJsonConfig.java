@@ -113,6 +113,9 @@ public final class SpdkJsonConfig {
             c.put("model_number", s.model());
             c.put("allow_any_host", s.allowAnyHost());
             c.put("max_namespaces", s.maxNamespaces());
+            c.put("ana_reporting", true);
+            c.put("min_cntlid", s.minCntlid());
+            c.put("max_cntlid", s.maxCntlid());
             for (Port port : target.ports()) {
                 if (!port.discovery() && s.listensOn(port.id())) {
                     listener(config, s.nqn(), port);
@@ -135,6 +138,8 @@ public final class SpdkJsonConfig {
                 n.put("nsid", ns.nsid());
                 n.put("bdev_name", b.name());
                 n.put("uuid", ns.uuid().toString());
+                n.put("nguid", java.util.HexFormat.of().withUpperCase().formatHex(ns.nguid()));
+                n.put("anagrpid", ns.anaGroupId());
             }
         }
         for (Port port : target.ports()) {

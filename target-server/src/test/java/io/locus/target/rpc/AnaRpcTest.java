@@ -43,9 +43,11 @@ class AnaRpcTest {
 
     @AfterEach
     void stop() throws IOException {
-        client.close();
-        server.close();
-        target.close();
+        if (target != null) {
+            client.close();
+            server.close();
+            target.close();
+        }
     }
 
     private ObjectNode params(String state) {
@@ -73,6 +75,50 @@ class AnaRpcTest {
         }
         client.call("nvmf_subsystem_listener_set_ana_state", params("persistent_loss").put("anagrpid", 3));
         assertEquals(AnaState.PERSISTENT_LOSS, target.anaState(port.id(), 3));
+    }
+
+    @Test
+    void shouldBuildATwoNodeSubsystemOverRpcAndKeepItThroughSaveAndLoad() throws Exception {
+        String nqn = "nqn.2026-11.io.locus:shared";
+        String nguid = "00112233445566778899AABBCCDDEEFF";
+        client.call("bdev_malloc_create", JSON.createObjectNode().put("name", "Shared0").put("num_blocks", 256).put("block_size", 4096));
+        client.call("nvmf_create_subsystem", JSON.createObjectNode().put("nqn", nqn).put("ana_reporting", true)
+                .put("min_cntlid", 100).put("max_cntlid", 199).put("allow_any_host", true));
+        ObjectNode add = JSON.createObjectNode().put("nqn", nqn);
+        add.putObject("namespace").put("bdev_name", "Shared0").put("anagrpid", 2).put("nguid", nguid);
+        client.call("nvmf_subsystem_add_ns", add);
+        JsonNode saved = client.call("save_config", null);
+
+        JsonNode before = client.call("nvmf_get_subsystems", JSON.createObjectNode().put("nqn", nqn)).get(0);
+        assertEquals(100, before.get("min_cntlid").asInt());
+        assertEquals(199, before.get("max_cntlid").asInt());
+        assertEquals(2, before.get("namespaces").get(0).get("anagrpid").asInt());
+        assertEquals(nguid, before.get("namespaces").get(0).get("nguid").asText());
+        assertEquals(100, target.subsystem(nqn).minCntlid());
+        assertEquals(2, target.subsystem(nqn).namespace(1).anaGroupId());
+
+        // The first target stops (its ports free again) and a second one loads what it saved: same controller-ID
+        // range, ANA group and NGUID, as a restart from --persist would serve.
+        client.close();
+        server.close();
+        target.close();
+        target = null;
+        // (A target with no subsystems and no ports of its own: what the saved file lists is all it serves.)
+        try (Target other = Target.start(new io.locus.target.config.TargetConfig(
+                new io.locus.target.config.TargetConfig.Reactors(java.util.List.of(), "adaptive"), java.util.List.of(),
+                new io.locus.target.config.TargetConfig.Listen("127.0.0.1", 0), java.util.List.of(),
+                io.locus.target.config.TargetConfig.Limits.defaults()));
+             JsonRpcServer otherServer = new JsonRpcServer(TargetRpc.standard(other))) {
+            otherServer.listenUnix(dir.resolve("other.sock"));
+            try (RpcClient otherClient = RpcClient.unix(dir.resolve("other.sock"))) {
+                otherClient.call("load_config", saved);
+                JsonNode after = otherClient.call("nvmf_get_subsystems", JSON.createObjectNode().put("nqn", nqn)).get(0);
+                assertEquals(before.get("min_cntlid"), after.get("min_cntlid"));
+                assertEquals(before.get("max_cntlid"), after.get("max_cntlid"));
+                assertEquals(before.get("namespaces").get(0).get("anagrpid"), after.get("namespaces").get(0).get("anagrpid"));
+                assertEquals(before.get("namespaces").get(0).get("nguid"), after.get("namespaces").get(0).get("nguid"));
+            }
+        }
     }
 
     @Test
