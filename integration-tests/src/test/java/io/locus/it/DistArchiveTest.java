@@ -329,7 +329,7 @@ class DistArchiveTest {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("nothing listens on " + port + ":\n" + target.log());
                 }
-                Thread.sleep(50);
+                Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
             }
         }
     }
@@ -340,7 +340,7 @@ class DistArchiveTest {
             if (System.nanoTime() > deadline) {
                 throw new IOException(file + " never held " + text + ":\n" + target.log());
             }
-            Thread.sleep(50);
+            Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
         }
     }
 
@@ -379,7 +379,7 @@ class DistArchiveTest {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("nothing serves RPC at " + socket + ": " + notYet);
                 }
-                Thread.sleep(50);
+                Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
             }
         }
     }
