@@ -22,10 +22,18 @@ public final class Await {
     }
 
     public static void until(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
+        if (!within(condition, timeout)) {
+            fail("timed out after " + timeout.toMillis() + " ms waiting: " + what.get());
+        }
+    }
+
+    /** Polls {@code condition} until it holds (true) or {@code timeout} passes (false), for callers that report
+     * the time-out themselves (with a log, as an IOException). */
+    public static boolean within(BooleanSupplier condition, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting: " + what.get());
+                return false;
             }
             try {
                 Thread.sleep(2);
@@ -34,5 +42,6 @@ public final class Await {
                 fail("interrupted");
             }
         }
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 package io.locus.it;
 
+import io.locus.initiator.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -319,29 +320,18 @@ class DistArchiveTest {
         return dir;
     }
 
-    private static void awaitPort(int port, TargetProcess target) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (true) {
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("nothing listens on " + port + ":\n" + target.log());
-                }
-                Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
-            }
-        }
+    private static void awaitPort(int port, TargetProcess target) {
+        Await.until(() -> TargetProcess.listening(port), START, () -> "nothing listens on " + port + ":\n" + target.logText());
     }
 
-    private static void awaitFileContains(Path file, String text, TargetProcess target) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (!(Files.exists(file) && Files.readString(file).contains(text))) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException(file + " never held " + text + ":\n" + target.log());
+    private static void awaitFileContains(Path file, String text, TargetProcess target) {
+        Await.until(() -> {
+            try {
+                return Files.exists(file) && Files.readString(file).contains(text);
+            } catch (IOException notYet) {
+                return false;
             }
-            Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
-        }
+        }, START, () -> file + " never held " + text + ":\n" + target.logText());
     }
 
     /** One JSON-RPC 2.0 call over the Unix socket (SPDK's framing: one JSON object each way); the whole response. */
@@ -367,20 +357,23 @@ class DistArchiveTest {
     }
 
     /** Connects to the RPC socket, which starts serving a little after the I/O port (and may be a stale file until). */
-    private static SocketChannel connect(Path socket) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (true) {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    private static SocketChannel connect(Path socket) throws IOException {
+        SocketChannel[] connected = new SocketChannel[1];
+        Await.until(() -> {
             try {
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                return ch;
-            } catch (IOException notYet) {
-                ch.close();
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("nothing serves RPC at " + socket + ": " + notYet);
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    ch.connect(UnixDomainSocketAddress.of(socket));
+                    connected[0] = ch;
+                    return true;
+                } catch (IOException notYet) {
+                    ch.close();
+                    return false;
                 }
-                Thread.sleep(50); // polling a condition with a deadline (above), not waiting for time to pass
+            } catch (IOException e) {
+                return false;
             }
-        }
+        }, START, () -> "nothing serves RPC at " + socket);
+        return connected[0];
     }
 }

@@ -1,5 +1,6 @@
 package io.locus.it;
 
+import io.locus.initiator.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.initiator.Controller;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.time.Duration;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
@@ -86,14 +88,8 @@ class LiveReconfigurationTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10); // polling a condition with a deadline, not waiting for time to pass
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Await.until(condition, Duration.ofSeconds(30), () -> what);
     }
 
     @Test

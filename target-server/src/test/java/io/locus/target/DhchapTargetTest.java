@@ -108,10 +108,8 @@ class DhchapTargetTest {
                 RawHost.Pdu c = h.connect(0, 31, 0xFFFF, TestTargets.NQN, RawHost.HOSTNQN, 5000, 0);
                 assertTrue((c.cqeDw0() & Dhchap.CONNECT_ATR) != 0, "ATR set");
             }
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (lines.stream().noneMatch(l -> l.contains("without authenticating")) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            TestTargets.await(() -> lines.stream().anyMatch(l -> l.contains("without authenticating")),
+                    "the line saying why: " + lines);
             String line = lines.stream().filter(l -> l.contains("without authenticating")).findFirst().orElse(null);
             assertTrue(line != null, "one line says why: " + lines);
             assertTrue(line.contains(RawHost.HOSTNQN) && line.contains("never started DH-HMAC-CHAP")

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,16 +103,6 @@ class ProvenancePlacementTest {
         return b;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(2);
-        }
-    }
-
     @Test
     void shouldMoveAQueueToTheReactorItsHomedFlowNamesSoRemoteCompletionsStopGrowing() throws Exception {
         try (Target t = Target.start(twoReactors(true)); RawHost admin = new RawHost(TestTargets.ioPort(t));
@@ -129,7 +118,7 @@ class ProvenancePlacementTest {
                 sendWrite(q1, 100 + i, i, 1, pattern(i));
                 assertEquals(0, q1.expect(PduType.CAPSULE_RESP).cqeStatus());
             }
-            await(() -> s0.homedCompletions() + s1.homedCompletions() == 20, "20 homed completions counted");
+            TestTargets.await(() -> s0.homedCompletions() + s1.homedCompletions() == 20, "20 homed completions counted");
             assertEquals(1, s0.remoteCompletions(), "only the first completion ran off the flow's home");
             assertEquals(1, s0.homedCompletions());
             assertEquals(19, s1.homedCompletions(), "the rest ran on the home reactor");
@@ -144,7 +133,7 @@ class ProvenancePlacementTest {
                 Map<Integer, byte[]> done = collect(q1, 1, new HashMap<>(Map.of(200 + i, true)));
                 assertArrayEquals(pattern(i), done.get(200 + i), "lba " + i);
             }
-            await(() -> s1.homedCompletions() == 39, "reads counted");
+            TestTargets.await(() -> s1.homedCompletions() == 39, "reads counted");
             assertEquals(1, s0.remoteCompletions(), "no further remote completion after the move");
             assertEquals(0, s1.remoteCompletions());
             String metrics = PrometheusText.render(t);
@@ -191,7 +180,7 @@ class ProvenancePlacementTest {
             ReactorStats s0 = t.completions(t.reactors().get(0)).stats();
             ReactorStats s1 = t.completions(t.reactors().get(1)).stats();
             long total = (long) bursts * writesPerBurst + (bursts - 1) * 4L;
-            await(() -> s0.homedCompletions() + s1.homedCompletions() == total, "every completion counted");
+            TestTargets.await(() -> s0.homedCompletions() + s1.homedCompletions() == total, "every completion counted");
             // The move comes once reactor 1 has nothing outstanding: after the first burst, or within it when the
             // target drained the commands it had before the rest of the burst arrived.
             assertTrue(s1.remoteCompletions() >= 1 && s1.remoteCompletions() <= writesPerBurst, "remote: " + s1.remoteCompletions());
@@ -242,7 +231,7 @@ class ProvenancePlacementTest {
             TcpTestHooks.duringMove(t.tcp(), null);
             ReactorStats s0 = t.completions(t.reactors().get(0)).stats();
             ReactorStats s1 = t.completions(t.reactors().get(1)).stats();
-            await(() -> s0.homedCompletions() == 9, "the commands sent mid-move completed on reactor 0");
+            TestTargets.await(() -> s0.homedCompletions() == 9, "the commands sent mid-move completed on reactor 0");
             assertEquals(1, s1.homedCompletions());
             assertEquals(0, s0.remoteCompletions());
         }
@@ -261,7 +250,7 @@ class ProvenancePlacementTest {
             }
             ReactorStats s0 = t.completions(t.reactors().get(0)).stats();
             ReactorStats s1 = t.completions(t.reactors().get(1)).stats();
-            await(() -> s0.homedCompletions() + s1.homedCompletions() == 40, "completions counted");
+            TestTargets.await(() -> s0.homedCompletions() + s1.homedCompletions() == 40, "completions counted");
             assertEquals(1, s0.queueMoves(ReactorStats.MOVE_PROVENANCE) + s1.queueMoves(ReactorStats.MOVE_PROVENANCE),
                     "one move after the first (remote) completion, then none: the flows' homes are balanced");
         }
@@ -280,7 +269,7 @@ class ProvenancePlacementTest {
             }
             ReactorStats s0 = t.completions(t.reactors().get(0)).stats();
             ReactorStats s1 = t.completions(t.reactors().get(1)).stats();
-            await(() -> s1.commands(ReactorStats.THROUGHPUT) == 10, "all ten on reactor 1");
+            TestTargets.await(() -> s1.commands(ReactorStats.THROUGHPUT) == 10, "all ten on reactor 1");
             assertEquals(0, s0.commands(ReactorStats.THROUGHPUT) + s0.commands(ReactorStats.LATENCY));
             assertEquals(0, s0.queueMoves(ReactorStats.MOVE_PROVENANCE) + s1.queueMoves(ReactorStats.MOVE_PROVENANCE));
             assertEquals(0, s1.flows());

@@ -7,6 +7,8 @@ import io.locus.target.model.Port;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /** Targets on ephemeral loopback ports for tests. */
@@ -50,5 +52,16 @@ final class TestTargets {
             }
         }
         throw new IllegalStateException();
+    }
+
+    /** Polls {@code condition}, which a reactor or backend thread makes true, failing with {@code what} after 10 s. */
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(2);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.locus.it.vm;
 
+import io.locus.initiator.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.locus.initiator.AnaState;
@@ -156,14 +157,8 @@ class KernelAnaMultipathTest {
                 + r.get("multipath").get("failovers") + ", holds " + r.get("multipath").get("holds") + ", paths " + paths);
     }
 
-    private static void awaitTrue(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.get()) {
-            if (System.nanoTime() - end > 0) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void awaitTrue(Supplier<Boolean> condition, String what) {
+        Await.until(condition::get, Duration.ofSeconds(10), () -> what);
     }
 
 }

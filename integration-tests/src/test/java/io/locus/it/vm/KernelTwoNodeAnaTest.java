@@ -1,5 +1,6 @@
 package io.locus.it.vm;
 
+import io.locus.initiator.Await;
 import io.locus.it.TwoNodes;
 import io.locus.target.Target;
 import io.locus.target.model.AnaState;
@@ -109,15 +110,10 @@ class KernelTwoNodeAnaTest {
         return TwoNodes.served(t, NQN);
     }
 
-    static void awaitProgress(String name, Target t, long commands) throws InterruptedException {
+    static void awaitProgress(String name, Target t, long commands) {
         long from = served(t);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (served(t) < from + commands) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(name + " served " + (served(t) - from) + " of " + commands + " commands in 180 s");
-            }
-            Thread.sleep(50); // polls a counter with a deadline
-        }
+        Await.until(() -> served(t) >= from + commands, Duration.ofSeconds(180),
+                () -> name + " served " + (served(t) - from) + " of " + commands + " commands");
     }
 
     @Test

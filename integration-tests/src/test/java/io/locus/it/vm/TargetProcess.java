@@ -1,5 +1,6 @@
 package io.locus.it.vm;
 
+import io.locus.initiator.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -66,18 +67,21 @@ public final class TargetProcess implements AutoCloseable {
         pb.environment().put("LOCUS_JAVA_OPTS", "-Xms64m -Xmx512m -XX:MaxDirectMemorySize=2g -XX:+UseSerialGC");
         environment.accept(pb.environment());
         process = pb.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    process.destroyForcibly();
-                    throw new IOException("locus-target did not start listening on " + port + ":\n" + log());
-                }
-                Thread.sleep(50);
-            }
+        // An exited process fails at once (nothing will listen), a slow one after 60 s.
+        Await.within(() -> listening(port) || !process.isAlive(), Duration.ofSeconds(60));
+        if (!listening(port)) {
+            process.destroyForcibly();
+            throw new IOException("locus-target did not start listening on " + port + ":\n" + log());
+        }
+    }
+
+    /** Whether something accepts TCP connections on 127.0.0.1:{@code port} now. */
+    public static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException notYet) {
+            return false;
         }
     }
 
@@ -104,18 +108,24 @@ public final class TargetProcess implements AutoCloseable {
      * @throws IOException when it has not within {@code timeout}, with the log so far
      */
     public void awaitLog(String text, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!log().contains(text)) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IOException("locus-target did not print '" + text + "':\n" + log());
-            }
-            Thread.sleep(20);
+        Await.within(() -> logText().contains(text) || !process.isAlive(), timeout);
+        if (!log().contains(text)) {
+            throw new IOException("locus-target did not print '" + text + "':\n" + log());
         }
     }
 
     /** What the target printed so far. */
     public String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** {@link #log()}, or a line saying why it cannot be read: for conditions and failure messages. */
+    public String logText() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /**
