@@ -67,6 +67,12 @@ public final class QueuePair implements Poller {
     private final int indexMask;
     private final int generationMask;
     private final ArrayDeque<DeferredSubmit> waiters = new ArrayDeque<>();
+    /**
+     * Deferred submits handed to the reactor and not yet given a slot (or failed): while any is, {@link #acquire}
+     * gives no slot to a newcomer, so a caller's later command cannot overtake its earlier, deferred one (a slot
+     * freed between the deferral and the reactor running it would otherwise go to the later command first).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger deferredOutstanding = new java.util.concurrent.atomic.AtomicInteger();
     private final Runnable timeoutCheck = this::checkTimeouts;
 
     private volatile State state = State.DISCONNECTED;
@@ -217,6 +223,9 @@ public final class QueuePair implements Poller {
 
     /** A free slot (fields as the last user left them: call {@link Command#reset()}), or null when all are taken. */
     public Command acquire() {
+        if (deferredOutstanding.get() > 0) {
+            return null;
+        }
         Command c = free.poll();
         if (c != null) {
             c.state = Command.State.ACQUIRED;
@@ -242,6 +251,7 @@ public final class QueuePair implements Poller {
 
     /** Overload path: wait for a slot on the reactor. */
     public void defer(DeferredSubmit d) {
+        deferredOutstanding.incrementAndGet();
         if (reactor.inReactor()) {
             onDeferred(d);
         } else {
@@ -355,14 +365,16 @@ public final class QueuePair implements Poller {
 
     void onDeferred(DeferredSubmit d) {
         if (state == State.CLOSED || state == State.FAILED) {
+            deferredOutstanding.decrementAndGet();
             d.fail(state == State.CLOSED ? HostStatus.ABORTED_BY_HOST | Status.DNR : HostStatus.HOST_PATH_ERROR | Status.DNR);
             return;
         }
-        Command c = free.poll();
+        Command c = waiters.isEmpty() ? free.poll() : null;
         if (c == null) {
             waiters.addLast(d);
             return;
         }
+        deferredOutstanding.decrementAndGet();
         c.state = Command.State.ACQUIRED;
         d.fill(c.reset());
         submitOnReactor(c);
@@ -502,6 +514,7 @@ public final class QueuePair implements Poller {
         c.next = null;
         DeferredSubmit waiter = waiters.pollFirst();
         if (waiter != null) {
+            deferredOutstanding.decrementAndGet();
             c.state = Command.State.ACQUIRED;
             waiter.fill(c.reset());
             submitOnReactor(c);
@@ -578,6 +591,7 @@ public final class QueuePair implements Poller {
         }
         DeferredSubmit d;
         while ((d = waiters.pollFirst()) != null) {
+            deferredOutstanding.decrementAndGet();
             d.fail(status);
         }
     }
