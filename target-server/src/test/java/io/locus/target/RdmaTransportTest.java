@@ -224,6 +224,24 @@ class RdmaTransportTest {
         return data;
     }
 
+    // ---- adaptive idle ------------------------------------------------------------------------------------
+
+    @Test
+    void shouldArmAnIdleCqAndWakeForItsChannelEvent() {
+        fabric.completionChannels = true;
+        Host admin = new Host(0, 32, 0xFFFF);
+        bringUp(admin);
+        for (int cid = 10; cid < 13; cid++) {
+            int taken = admin.v.eventsTaken();
+            await(admin.v::armedNow, "the idle queue arms its CQ");
+            ByteBuf get = keyed(AdminOpcode.FABRICS, cid, 0, 0, 0, false, 0);
+            get.setByte(Sqe.FCTYPE_OFFSET, FabricsCommand.PROPERTY_GET);
+            get.setIntLE(FabricsCommand.PROPERTY_OFFSET_OFFSET, Property.CSTS);
+            assertEquals(Status.SUCCESS, admin.run(get, null), "Property Get CSTS");
+            await(() -> admin.v.eventsTaken() > taken, "the reactor takes the channel event the capsule raised");
+        }
+    }
+
     // ---- data ---------------------------------------------------------------------------------------------
 
     @Test

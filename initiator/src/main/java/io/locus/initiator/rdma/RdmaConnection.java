@@ -6,6 +6,7 @@ import io.locus.initiator.queue.QueuePair;
 import io.locus.nativeio.rdma.CmEvent;
 import io.locus.nativeio.rdma.WorkCompletions;
 import io.locus.nativeio.rdma.WorkRequests;
+import io.locus.nativeio.rdma.verbs.CompletionArming;
 import io.locus.nativeio.rdma.verbs.NativeVerbs;
 import io.locus.nativeio.rdma.verbs.Verbs;
 import io.locus.protocol.nvme.Cqe;
@@ -14,6 +15,7 @@ import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.rdma.KeyedSgl;
 import io.locus.protocol.rdma.RdmaCm;
+import io.locus.runtime.EpollWakeup;
 import io.locus.runtime.Poller;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -43,11 +45,11 @@ import java.util.logging.Logger;
  *       does), so a slot's SQE buffer is never rewritten while the adapter may still read it. Responses are matched
  *       by CID.</li>
  *   <li>The CQ (and, at a lower rate once established, the CM event channel) is polled by the queue's reactor in
- *       its micro-window through a {@link Poller} of its own. The completion channel's fd ({@link #completionFd()})
- *       is there for an adaptive reactor's epoll; it is not wired in yet, so while commands are outstanding (or a
- *       connect is under way) the connection keeps an adaptive reactor spinning through its latency window, and an
- *       idle queue lets it sleep (a completion nobody waits for is seen within the reactor's {@code maxSleepNanos}).
- *       </li>
+ *       its micro-window through a {@link Poller} of its own. Once established, the completion channel's fd is in
+ *       the reactor's epoll ({@link EpollWakeup}) and the CQ is armed after it has been empty a while
+ *       ({@link CompletionArming}); the connection keeps an adaptive reactor spinning while a connect is under way
+ *       and for {@code SPIN_WHILE_OUTSTANDING_NANOS} after the last completion while commands are outstanding, then
+ *       lets it sleep until the next completion wakes it.</li>
  *   <li>A DISCONNECTED event, a failed work completion (flush, remote access, retry exceeded, RNR...) or a response
  *       for an unknown CID goes to {@link QueuePair#onConnectionLost}, so the controller reconnects as over TCP.</li>
  * </ul>
@@ -64,10 +66,13 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
     private static final long SEND_TAG = 2L << 32;
     private static final int COMPLETION_BATCH = 32;
     /**
-     * While commands are outstanding (or a connect is under way) an adaptive reactor keeps spinning this long past
-     * each turn: RDMA completions do not wake its epoll wait (the completion channel is not in it yet).
+     * While a connect is under way an adaptive reactor keeps spinning; while commands are outstanding it spins this
+     * long past the last completion, then sleeps with the CQ armed and its completion channel in the reactor's epoll
+     * (without the channel, for as long as commands are outstanding).
      */
     private static final long SPIN_WHILE_OUTSTANDING_NANOS = 200_000;
+    /** The completion channel in the reactor's epoll (default); {@code -Dlocus.rdma.cq-wakeup=false} leaves it out. */
+    private static final boolean WAKEUP = !"false".equals(System.getProperty("locus.rdma.cq-wakeup"));
     /** Once established, the CM event channel is polled every this many turns (a syscall each). */
     private static final int EVENT_POLL_INTERVAL = 64;
 
@@ -81,6 +86,10 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
     private final int cqeBase;
     private final int dataBase;
     private final Poller poller = new CqPoller();
+    /** The current connection's completion channel in the reactor's epoll (null: none, no epoll, or switched off). */
+    private EpollWakeup wakeup;
+    /** When the current connection's CQ is armed (null until established). */
+    private CompletionArming arming;
     // Per slot (Command.index()).
     private final boolean[] sendPending;
     private final boolean[] responsePending;
@@ -211,6 +220,11 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
     public void close() {
         Verbs v = verbs;
         verbs = null;
+        if (wakeup != null) {
+            wakeup.cancel();
+            wakeup = null;
+        }
+        arming = null;
         sendBatch = 0;
         repostBatch = 0;
         failedCount = 0;
@@ -311,6 +325,14 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         }
         controllerRecvQueue = Math.max(crqsize, 0);
         phase = Phase.ESTABLISHED;
+        if (WAKEUP) {
+            arming = new CompletionArming(verbs, pair.reactor().clock().nanoTime());
+            wakeup = EpollWakeup.watch(pair.reactor().eventLoop(), verbs.completionFd(),
+                    "RDMA queue " + pair.qid() + " CQ channel", this::onCompletionEvent);
+            if (wakeup == null) {
+                arming = null;
+            }
+        }
         pair.onConnected();
     }
 
@@ -422,8 +444,10 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
                 return 0;
             }
             int work = 0;
-            if (phase != Phase.ESTABLISHED || outstanding > 0) {
-                pair.reactor().openLatencyWindow(pair.reactor().clock().nanoTime(), SPIN_WHILE_OUTSTANDING_NANOS);
+            long now = pair.reactor().clock().nanoTime();
+            if (phase != Phase.ESTABLISHED || (outstanding > 0
+                    && (arming == null || now - arming.lastCompletionNanos() < SPIN_WHILE_OUTSTANDING_NANOS))) {
+                pair.reactor().openLatencyWindow(now, SPIN_WHILE_OUTSTANDING_NANOS);
             }
             if (phase != Phase.ESTABLISHED || (turns++ % EVENT_POLL_INTERVAL) == 0) {
                 work += pollEvents();
@@ -480,6 +504,9 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
         for (int i = 0; i < n && verbs == v; i++) {
             onCompletion(i);
         }
+        if (arming != null && verbs == v) {
+            n += idleArm(v, n);
+        }
         if (repostBatch > 0 && verbs == v) {
             int count = repostBatch;
             repostBatch = 0;
@@ -490,6 +517,35 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
             }
         }
         return work + n;
+    }
+
+    /** Arms the CQ once it has been empty a while, then reads it once more (a completion may have come first). */
+    private int idleArm(Verbs v, int polled) {
+        int n = 0;
+        try {
+            if (arming.afterPoll(polled, pair.reactor().clock().nanoTime())) {
+                n = v.pollCompletions(completions, COMPLETION_BATCH);
+            }
+        } catch (IOException e) {
+            lost("ibv_req_notify_cq / ibv_poll_cq: " + e.getMessage());
+            return 1;
+        }
+        for (int i = 0; i < n && verbs == v; i++) {
+            onCompletion(i);
+        }
+        return n;
+    }
+
+    /** The completion channel is readable (reactor thread): take its events; the poller then reads the CQ. */
+    private void onCompletionEvent() {
+        if (arming == null) {
+            return;
+        }
+        try {
+            arming.onEvent();
+        } catch (IOException e) {
+            lost("ibv_get_cq_event: " + e.getMessage());
+        }
     }
 
     private void onCompletion(int i) {

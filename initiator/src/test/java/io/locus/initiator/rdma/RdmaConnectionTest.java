@@ -237,7 +237,35 @@ class RdmaConnectionTest {
         assertFalse(HostStatus.ok(done.get("huge")));
     }
 
+    @Test
+    void shouldArmAnIdleCqWhileACommandWaitsAndTakeTheEventItsResponseRaises() throws Exception {
+        fabric.completionChannels = true;
+        connect();
+        live(4096);
+        SimVerbs v = fabric.last();
+        submit("flush", NvmOpcode.FLUSH, null);
+        turns(1);
+        SimVerbs.Capsule flush = v.take().get(0);
+        v.sendDone(flush, WorkCompletions.STATUS_SUCCESS);
+        turnUntil(v::armedNow, "the CQ armed once it has been empty a while");
+        int taken = v.eventsTaken();
+        v.respond(flush, 0);
+        turns(1);
+        assertEquals(taken + 1, v.eventsTaken(), "the response's channel event was taken in the reactor's epoll turn");
+        assertEquals(0, done.get("flush"));
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** Turns the reactor until {@code condition} holds, for at most 5 s (arming waits for real idle time). */
+    private void turnUntil(java.util.function.BooleanSupplier condition, String what) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - end < 0, "timed out waiting for " + what);
+            reactor.invoke();
+        }
+    }
 
     private RdmaConnection rdma() {
         return (RdmaConnection) pair.connection();

@@ -7,6 +7,8 @@ import io.locus.protocol.nvme.Cqe;
 import io.locus.protocol.nvme.Sqe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.epoll.Native;
+import io.netty.channel.unix.FileDescriptor;
 
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
@@ -111,6 +113,8 @@ public final class SimVerbs implements Verbs {
         public int addressError;
         /** Target-side registrations made so far (each {@link #register} call counts). */
         public int registrations;
+        /** Each connection has a completion channel (an eventfd) that an armed CQ makes readable; off: fd -1. */
+        public boolean completionChannels;
         private final List<Region> regions = new ArrayList<>();
         private final Map<Integer, Region> exposed = new HashMap<>();
         private final List<SimListener> listeners = new ArrayList<>();
@@ -256,7 +260,31 @@ public final class SimVerbs implements Verbs {
     private final boolean passive;
     private SimListener listener;
     private final ArrayDeque<Event> events = new ArrayDeque<>();
-    private final ArrayDeque<Completion> cq = new ArrayDeque<>();
+    /** Every completion enters here, so that an armed CQ raises its channel's event ({@link #completionAdded}). */
+    private final ArrayDeque<Completion> cq = new ArrayDeque<>() {
+        @Override
+        public boolean add(Completion c) {
+            super.add(c);
+            completionAdded();
+            return true;
+        }
+
+        @Override
+        public boolean addAll(java.util.Collection<? extends Completion> c) {
+            boolean changed = super.addAll(c);
+            if (changed) {
+                completionAdded();
+            }
+            return changed;
+        }
+    };
+    /** The completion channel: an eventfd, made on first use when the fabric has {@link Fabric#completionChannels}. */
+    private FileDescriptor channel;
+    /** Armed: the next completion raises one event on the channel (ibv_req_notify_cq semantics). */
+    private boolean notifyArmed;
+    private int pendingEvents;
+    /** Channel events the owner took ({@link #takeCompletionEvents}). */
+    private int eventsTaken;
     private final List<Completion> held = new ArrayList<>();
     private final ArrayDeque<long[]> receives = new ArrayDeque<>(); // {wrId, address, length, lkey}
     public final ArrayDeque<Capsule> capsules = new ArrayDeque<>();
@@ -539,22 +567,63 @@ public final class SimVerbs implements Verbs {
 
     @Override
     public int completionFd() {
-        return -1;
+        synchronized (fabric) {
+            if (!fabric.completionChannels || closed) {
+                return -1;
+            }
+            if (channel == null) {
+                channel = Native.newEventFd();
+            }
+            return channel.intValue();
+        }
     }
 
-    /** Times the CQ was armed (there is no fd to wake anyone here). */
+    /** Times the CQ was armed. */
     public int armed;
+
+    /** Whether the CQ is armed now: its next completion raises a channel event. */
+    public boolean armedNow() {
+        synchronized (fabric) {
+            return notifyArmed;
+        }
+    }
+
+    /** {@link #eventsTaken}, read under the fabric's monitor. */
+    public int eventsTaken() {
+        synchronized (fabric) {
+            return eventsTaken;
+        }
+    }
 
     @Override
     public void armCompletions() {
         synchronized (fabric) {
             armed++;
+            notifyArmed = true;
+        }
+    }
+
+    /** Under the fabric's monitor: an armed CQ with a channel raises one event, as the provider's interrupt does. */
+    private void completionAdded() {
+        if (notifyArmed && channel != null) {
+            notifyArmed = false;
+            pendingEvents++;
+            Native.eventFdWrite(channel.intValue(), 1);
         }
     }
 
     @Override
     public int takeCompletionEvents() {
-        return 0;
+        synchronized (fabric) {
+            if (pendingEvents == 0) {
+                return 0;
+            }
+            Native.eventFdRead(channel.intValue());
+            int n = pendingEvents;
+            pendingEvents = 0;
+            eventsTaken += n;
+            return n;
+        }
     }
 
     @Override
@@ -573,6 +642,14 @@ public final class SimVerbs implements Verbs {
     public void close() {
         synchronized (fabric) {
             closed = true;
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                channel = null;
+            }
         }
     }
 

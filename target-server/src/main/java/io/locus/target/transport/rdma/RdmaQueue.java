@@ -3,6 +3,7 @@ package io.locus.target.transport.rdma;
 import io.locus.nativeio.rdma.CmEvent;
 import io.locus.nativeio.rdma.WorkCompletions;
 import io.locus.nativeio.rdma.WorkRequests;
+import io.locus.nativeio.rdma.verbs.CompletionArming;
 import io.locus.nativeio.rdma.verbs.Verbs;
 import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.Cqe;
@@ -12,6 +13,7 @@ import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.rdma.KeyedSgl;
 import io.locus.protocol.rdma.RdmaCm;
+import io.locus.runtime.EpollWakeup;
 import io.locus.runtime.Poller;
 import io.locus.target.core.PollGroup;
 import io.locus.target.core.Queue;
@@ -40,10 +42,10 @@ import java.util.logging.Logger;
  *       is posted again as the response is queued (its contents were consumed), and the command's transport context
  *       (response and data buffers) is freed when the SEND completes. Sends and receives are posted in batches once
  *       per reactor batch ({@link PollGroup#markDirty}), latency-class responses at once.</li>
- *   <li>The CQ is polled by this queue's {@link Poller} inside the reactor's micro-window. With
- *       {@code -Dlocus.rdma.cq-wakeup=true} its completion channel's fd is in the reactor's epoll and the CQ is armed
- *       once it has been empty a while, so that an adaptive reactor asleep wakes for the next completion
- *       ({@link CompletionWakeup}); experimental, off by default.</li>
+ *   <li>The CQ is polled by this queue's {@link Poller} inside the reactor's micro-window. Its completion channel's fd
+ *       is in the reactor's epoll ({@link EpollWakeup}) and the CQ is armed once it has been empty a while, so that an
+ *       adaptive reactor asleep wakes for the next completion ({@code -Dlocus.rdma.cq-wakeup=false} leaves it out:
+ *       completions are then seen within the reactor's {@code maxSleepNanos}).</li>
  *   <li>A DISCONNECTED event, a failed work completion (remote access, RNR retries exceeded, flush...) or a protocol
  *       error tears the queue down: disconnect (the QP flushes), the controller loses the queue, and once every
  *       posted request has flushed and no command is with a handler or backend, the QP goes and every buffer returns
@@ -62,16 +64,11 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
     private static final long TAG_MASK = 0xFL << 32;
     private static final int COMPLETION_BATCH = 32;
     /**
-     * The CQ is armed once it has been empty this long: under the reactor's adaptive spin (50 µs by default), so it
-     * is armed before the reactor sleeps, and not at every empty poll (arming may be a system call).
+     * The completion channel in the reactor's epoll (default); {@code -Dlocus.rdma.cq-wakeup=false} leaves it out, and
+     * an idle adaptive reactor then sees a completion within its {@code maxSleepNanos} (10 ms): 0.08x nvmet-rdma's
+     * QD1 IOPS in scripts/bench-rdma against about 1x with it.
      */
-    private static final long ARM_AFTER_IDLE_NANOS = 20_000;
-    /**
-     * {@code -Dlocus.rdma.cq-wakeup=true}: the completion channel in the reactor's epoll. Off by default: in the
-     * soft-RoCE VM runs with it on, admin queues missed wake-ups (keep-alive expired); not yet understood. Off, an
-     * adaptive reactor sees a completion within its {@code maxSleepNanos}.
-     */
-    private static final boolean WAKEUP = Boolean.getBoolean("locus.rdma.cq-wakeup");
+    private static final boolean WAKEUP = !"false".equals(System.getProperty("locus.rdma.cq-wakeup"));
     /** How long a torn-down queue waits for its flushed work requests before it destroys the QP anyway. */
     private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -117,11 +114,10 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
     private boolean destroyed;
     private long drainDeadline;
     private boolean flushMarked;
-    /** The completion channel's fd in the reactor's epoll ({@link CompletionWakeup}), or null (no fd, or no epoll). */
-    private io.netty.channel.IoRegistration wakeup;
-    /** The CQ is armed: its next completion raises an event that wakes the reactor. */
-    private boolean armed;
-    private long lastCqWorkNanos;
+    /** The completion channel's fd in the reactor's epoll, or null (no fd, no epoll, or switched off). */
+    private EpollWakeup wakeup;
+    /** When the CQ is armed, so that its next completion wakes the reactor through {@link #wakeup}. */
+    private final CompletionArming arming;
 
     /** Completions and errors seen (tests and logs). */
     private long readsPosted;
@@ -132,6 +128,7 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
         super(transport.dispatcher(), group, port);
         this.transport = transport;
         this.verbs = verbs;
+        this.arming = new CompletionArming(verbs, System.nanoTime());
         this.buffers = transport.buffers(group);
         this.rqSize = rqSize;
         this.contexts = 2 * rqSize + 16;
@@ -300,30 +297,16 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
      * reactor notices completions within its {@code maxSleepNanos}.
      */
     private void watchCompletionChannel() {
-        int fd = verbs.completionFd();
-        if (fd < 0 || !WAKEUP || !reactor().eventLoop().isCompatible(CompletionWakeup.class)) {
-            return;
+        if (WAKEUP) {
+            wakeup = EpollWakeup.watch(reactor().eventLoop(), verbs.completionFd(), "RDMA queue " + peer + " CQ channel",
+                    this::onCompletionEvent);
         }
-        reactor().eventLoop().register(new CompletionWakeup(fd, this::onCompletionEvent)).addListener(f -> {
-            if (!f.isSuccess()) {
-                LOG.fine(() -> "RDMA queue " + peer + ": completion channel not in epoll: " + f.cause());
-                return;
-            }
-            io.netty.channel.IoRegistration r = (io.netty.channel.IoRegistration) f.getNow();
-            if (destroyed) {
-                r.cancel();
-                return;
-            }
-            r.submit(io.netty.channel.epoll.EpollIoOps.EPOLLIN);
-            wakeup = r;
-        });
     }
 
     /** The completion channel is readable (reactor thread): take its events; the poller then reads the CQ. */
     private void onCompletionEvent() {
-        armed = false;
         try {
-            verbs.takeCompletionEvents();
+            arming.onEvent();
         } catch (IOException e) {
             fatal("ibv_get_cq_event: " + e.getMessage());
         }
@@ -669,21 +652,13 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
 
     /** Arms the CQ once it has been empty a while, then reads it once more (a completion may have come first). */
     private int idleArm(int polled) {
-        long now = System.nanoTime();
-        if (polled > 0) {
-            lastCqWorkNanos = now;
-            return 0;
-        }
-        if (armed || now - lastCqWorkNanos < ARM_AFTER_IDLE_NANOS) {
-            return 0;
-        }
-        armed = true;
-        int n;
+        int n = 0;
         try {
-            verbs.armCompletions();
-            n = verbs.pollCompletions(completions, COMPLETION_BATCH);
+            if (arming.afterPoll(polled, System.nanoTime())) {
+                n = verbs.pollCompletions(completions, COMPLETION_BATCH);
+            }
         } catch (IOException e) {
-            fatal("ibv_req_notify_cq: " + e.getMessage());
+            fatal("ibv_req_notify_cq / ibv_poll_cq: " + e.getMessage());
             return 1;
         }
         for (int i = 0; i < n && !destroyed; i++) {
