@@ -220,14 +220,14 @@ public final class NativeVerbs implements Verbs {
 
     @Override
     public int takeCompletionEvents() throws IOException {
-        int n = 0;
-        while (channel != null && channel.nextEvent() != 0) {
-            n++;
+        // One CQ per channel, armed again only after its event was taken: at most one event waits, so one read and
+        // not a second that could only say EAGAIN (a system call per wake-up); should more wait, the reactor's
+        // level-triggered epoll calls again.
+        if (channel == null || channel.nextEvent() == 0) {
+            return 0;
         }
-        if (n > 0) {
-            cq.acknowledge(n); // one CQ per channel here: every event is this CQ's
-        }
-        return n;
+        cq.acknowledge(1);
+        return 1;
     }
 
     @Override

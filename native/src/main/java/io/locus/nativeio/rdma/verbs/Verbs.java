@@ -111,7 +111,10 @@ public interface Verbs extends AutoCloseable {
      */
     void armCompletions() throws IOException;
 
-    /** Takes and acknowledges every event waiting on {@link #completionFd()}, without blocking; returns how many. */
+    /**
+     * Takes and acknowledges what waits on {@link #completionFd()} (one event per arm), without blocking; returns how
+     * many events it took.
+     */
     int takeCompletionEvents() throws IOException;
 
     /** {@code rdma_disconnect}: the queue pair goes to the error state (posted requests flush) and the peer is told. */
