@@ -49,14 +49,14 @@ roundtrip() {
   echo "roundtrip bs=$bs count=$count ok"
 }
 
-# fio_rounds DEV: in the background, rounds of fio (random 4 KiB writes over 4 MiB, O_DIRECT, crc32c verify of all
-# of it) on DEV until /tmp/stop-fio exists. /tmp/fio.rounds counts the rounds finished; /tmp/fio.rc appears at the end:
+# fio_rounds DEV [SIZE]: in the background, rounds of fio (random 4 KiB writes over SIZE, 4M by default, O_DIRECT,
+# crc32c verify of all of it) on DEV until /tmp/stop-fio exists. /tmp/fio.rounds counts the rounds finished; /tmp/fio.rc appears at the end:
 # 0 after a clean stop, 1 when a round failed (an I/O error or a verify mismatch; its output is in /tmp/fio.log).
 fio_rounds() {
   rm -f /tmp/stop-fio /tmp/fio.rc /tmp/fio.log /tmp/fio.rounds
   ( rounds=0
     while [ ! -e /tmp/stop-fio ]; do
-      fio --name=rounds --filename="$1" --rw=randwrite --bs=4k --size=4M --direct=1 --ioengine=libaio \
+      fio --name=rounds --filename="$1" --rw=randwrite --bs=4k --size="${2:-4M}" --direct=1 --ioengine=libaio \
           --iodepth=8 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.last \
         || { cat /tmp/fio.last >> /tmp/fio.log; echo "fio failed in round $rounds" >> /tmp/fio.log; echo 1 > /tmp/fio.rc; exit; }
       rounds=$((rounds + 1))

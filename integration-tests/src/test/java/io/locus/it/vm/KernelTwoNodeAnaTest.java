@@ -156,20 +156,8 @@ class KernelTwoNodeAnaTest {
     @Order(2)
     void shouldFollowAnaFlipsWithVerifiedIoContinuing() throws Exception {
         // fio rounds (random 4 KiB writes over 8 MiB, then a read-back verify of all of it) until the test says stop;
-        // any fio failure (an I/O error or a verify mismatch) ends the loop with its status.
-        vm.ok("""
-                dev=$(nsdev %s 1)
-                rm -f /tmp/stop-fio /tmp/fio.rc /tmp/fio.log
-                ( rounds=0
-                  while [ ! -e /tmp/stop-fio ]; do
-                    fio --name=ana --filename=$dev --rw=randwrite --bs=4k --size=8M --direct=1 --ioengine=libaio \\
-                        --iodepth=8 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.last \\
-                      || { cat /tmp/fio.last >> /tmp/fio.log; echo "fio failed in round $rounds" >> /tmp/fio.log; echo 1 > /tmp/fio.rc; exit; }
-                    rounds=$((rounds + 1))
-                  done
-                  echo "rounds $rounds" >> /tmp/fio.log
-                  echo 0 > /tmp/fio.rc ) > /dev/null 2>&1 &
-                """.formatted(NQN), SHORT);
+        // any fio failure (an I/O error or a verify mismatch) ends the loop with its status (lib.sh's fio_rounds).
+        vm.ok("dev=$(nsdev %s 1); fio_rounds $dev 8M".formatted(NQN), SHORT);
         awaitProgress("node a (optimized)", a, 500);
 
         TwoNodes.set(b, AnaState.OPTIMIZED);
@@ -182,12 +170,7 @@ class KernelTwoNodeAnaTest {
         awaitKernelSees("optimized", "inaccessible");
         awaitProgress("node a (b inaccessible)", a, 500);
 
-        String out = vm.ok("""
-                touch /tmp/stop-fio
-                for i in $(seq 3000); do [ -e /tmp/fio.rc ] && break; sleep 0.1; done
-                cat /tmp/fio.log
-                echo "fio rc $(cat /tmp/fio.rc)"
-                """, LONG);
+        String out = vm.ok("fio_stop", LONG);
         assertTrue(out.contains("fio rc 0"), "fio saw no I/O error and no verify mismatch through the flips:\n" + out);
         Matcher rounds = Pattern.compile("rounds (\\d+)").matcher(out);
         assertTrue(rounds.find() && Integer.parseInt(rounds.group(1)) >= 1, out);
