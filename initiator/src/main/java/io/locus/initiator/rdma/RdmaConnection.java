@@ -521,11 +521,9 @@ public final class RdmaConnection implements HostConnection, Verbs.EventHandler 
 
     /** Arms the CQ once it has been empty a while, then reads it once more (a completion may have come first). */
     private int idleArm(Verbs v, int polled) {
-        int n = 0;
+        int n;
         try {
-            if (arming.afterPoll(polled, pair.reactor().clock().nanoTime())) {
-                n = v.pollCompletions(completions, COMPLETION_BATCH);
-            }
+            n = arming.afterPoll(polled, pair.reactor().clock().nanoTime(), completions, COMPLETION_BATCH);
         } catch (IOException e) {
             lost("ibv_req_notify_cq / ibv_poll_cq: " + e.getMessage());
             return 1;

@@ -1,13 +1,15 @@
 package io.locus.nativeio.rdma.verbs;
 
+import io.locus.nativeio.rdma.WorkCompletions;
+
 import java.io.IOException;
 
 /**
  * When a connection's CQ is armed, for a reactor that sleeps in epoll with the completion channel's fd in its set
  * (the busy-poll-then-interrupt pattern of SPDK's RDMA poll group in interrupt mode): the CQ is armed once it has
  * been empty for {@link #ARM_AFTER_IDLE_NANOS} (under the reactor's adaptive spin, so it is armed before the
- * reactor sleeps, and not at every empty poll, as arming may be a system call); after arming the caller polls once
- * more, since completions that came before the arm raise no event; an event disarms it. One per connection, on its
+ * reactor sleeps, and not at every empty poll, as arming may be a system call); after arming it polls once more,
+ * since completions that came before the arm raise no event; an event disarms it. One per connection, on its
  * reactor's thread.
  */
 public final class CompletionArming {
@@ -24,22 +26,24 @@ public final class CompletionArming {
     }
 
     /**
-     * After a poll of the CQ that found {@code polled} completions.
+     * After a poll of the CQ that found {@code polled} completions: arms the CQ if it has been empty long enough, and
+     * then polls it once more into {@code completions} (from index 0), since completions that came before the arm
+     * raise no event.
      *
-     * @return true when it armed the CQ just now: the caller polls once more
-     * @throws IOException from {@code ibv_req_notify_cq}
+     * @return the completions that second poll found (0 when it did not arm): the caller handles them
+     * @throws IOException from {@code ibv_req_notify_cq} or {@code ibv_poll_cq}
      */
-    public boolean afterPoll(int polled, long nowNanos) throws IOException {
+    public int afterPoll(int polled, long nowNanos, WorkCompletions completions, int max) throws IOException {
         if (polled > 0) {
             lastCompletionNanos = nowNanos;
-            return false;
+            return 0;
         }
         if (armed || nowNanos - lastCompletionNanos < ARM_AFTER_IDLE_NANOS) {
-            return false;
+            return 0;
         }
         verbs.armCompletions();
         armed = true;
-        return true;
+        return verbs.pollCompletions(completions, max);
     }
 
     /**

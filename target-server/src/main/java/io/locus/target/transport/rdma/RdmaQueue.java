@@ -652,11 +652,9 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
 
     /** Arms the CQ once it has been empty a while, then reads it once more (a completion may have come first). */
     private int idleArm(int polled) {
-        int n = 0;
+        int n;
         try {
-            if (arming.afterPoll(polled, System.nanoTime())) {
-                n = verbs.pollCompletions(completions, COMPLETION_BATCH);
-            }
+            n = arming.afterPoll(polled, System.nanoTime(), completions, COMPLETION_BATCH);
         } catch (IOException e) {
             fatal("ibv_req_notify_cq / ibv_poll_cq: " + e.getMessage());
             return 1;
