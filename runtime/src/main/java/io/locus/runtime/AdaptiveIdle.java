@@ -50,6 +50,11 @@ final class AdaptiveIdle {
         }
     }
 
+    /** Whether a latency window reaches past {@code nowNanos}. */
+    boolean latencyWindowOpen(long nowNanos) {
+        return nowNanos - latencyWindowEndNanos < 0;
+    }
+
     /**
      * After a turn that did {@code work} items.
      *
@@ -65,7 +70,7 @@ final class AdaptiveIdle {
             return false;
         }
         long now = clock.nanoTime();
-        if (now - lastWorkNanos < config.spinNanos() || now - latencyWindowEndNanos < 0) {
+        if (now - lastWorkNanos < config.spinNanos() || latencyWindowOpen(now)) {
             Thread.onSpinWait();
             return false;
         }

@@ -143,11 +143,18 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * Reactor thread: keeps the reactor spinning (adaptive mode) until {@code nowNanos + budgetNanos} on
-     * {@link #clock()}: a latency-class flow is active.
+     * Reactor thread: opens (or stretches) the reactor's active latency window until {@code nowNanos + budgetNanos}
+     * on {@link #clock()}: a latency-class flow is active. While it is open the reactor spins (adaptive mode) and
+     * the owners of throughput work bound what that work may hold the reactor or a socket for
+     * ({@link #latencyWindowOpen}); a window that already reaches further stays as it is.
      */
     public void openLatencyWindow(long nowNanos, long budgetNanos) {
         idle.openLatencyWindow(nowNanos, budgetNanos);
+    }
+
+    /** Reactor thread: whether the active latency window ({@link #openLatencyWindow}) reaches past {@code nowNanos}. */
+    public boolean latencyWindowOpen(long nowNanos) {
+        return idle.latencyWindowOpen(nowNanos);
     }
 
     /** Messages that crossed into this reactor from other threads. */

@@ -134,6 +134,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
         for (int i = 0; i < reactors.size(); i++) {
             Reactor r = reactors.get(i);
             r.addPoller(groups.at(i));
+            groups.at(i).latencyWindowBytes(config.reactors().windowBytes());
             // Two significant digits, like the request statistics: turn durations to 1%.
             TurnTimer timer = new TurnTimer(2);
             turnTimers.put(r, timer);

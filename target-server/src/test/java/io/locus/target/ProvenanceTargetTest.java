@@ -84,7 +84,8 @@ class ProvenanceTargetTest {
     void shouldCoalesceBoundedBatchFlowsUpToTheirByteLimitAndOthersUpToTheUniformOne() throws Exception {
         TargetConfig base = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, 4096, null)),
                 true, List.of(), TargetConfig.Limits.defaults());
-        TargetConfig.Reactors wide = new TargetConfig.Reactors(List.of(), "adaptive", true, 16, 1_000_000, 512 * 1024);
+        TargetConfig.Reactors wide = new TargetConfig.Reactors(List.of(), "adaptive", true, 16, 1_000_000, 512 * 1024,
+                TargetConfig.Reactors.DEFAULT_WINDOW_BYTES);
         try (Target t = Target.start(new TargetConfig(wide, base.ports(), base.discovery(), base.subsystems(), base.limits()));
              RawHost admin = new RawHost(TestTargets.ioPort(t)); RawHost io = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);

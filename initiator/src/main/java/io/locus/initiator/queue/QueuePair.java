@@ -384,7 +384,9 @@ public final class QueuePair implements Poller {
         c.generation = (c.generation + 1) & generationMask;
         c.cid = c.index | (c.generation << indexBits);
         c.state = Command.State.IN_FLIGHT;
-        c.deadlineNanos = clock.nanoTime() + (c.timeoutNanos != 0 ? c.timeoutNanos : config.timeoutNanos());
+        long now = clock.nanoTime();
+        c.deadlineNanos = now + (c.timeoutNanos != 0 ? c.timeoutNanos : config.timeoutNanos());
+        openLatencyWindow(c, now);
         slotFlush[c.index] = flushes;
         slotVisible[c.index] = 0;
         connection.send(c);
@@ -454,7 +456,9 @@ public final class QueuePair implements Poller {
      * delivered.
      */
     public void onResponse(Command c, int status, int dw0, int dw1) {
-        slotVisible[c.index] = clock.nanoTime();
+        long now = clock.nanoTime();
+        slotVisible[c.index] = now;
+        openLatencyWindow(c, now);
         completed++;
         if (!Status.isSuccess(status) && !Status.dnr(status) && c.retryable && c.retries < config.maxRetries()
                 && state == State.LIVE) {
@@ -465,6 +469,20 @@ public final class QueuePair implements Poller {
             return;
         }
         finish(c, status, dw0, dw1);
+    }
+
+    /**
+     * A latency-class flow's command goes out or comes back: the reactor's active latency window opens for the flow's
+     * budget, so that bulk reads on this reactor take a bounded bite per turn while it waits (TcpQueue's receive
+     * allocator) and an adaptive reactor spins.
+     */
+    private void openLatencyWindow(Command c, long now) {
+        if (c.flow != null) {
+            long window = c.flow.latencyWindowNanos();
+            if (window > 0) {
+                reactor.openLatencyWindow(now, window);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- completion

@@ -14,6 +14,7 @@ import io.locus.protocol.tcp.IcPdu;
 import io.locus.protocol.tcp.PduWriter;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
+import io.locus.runtime.LatencyWindowRecvAllocator;
 import io.locus.runtime.NettyTransports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -49,6 +50,11 @@ public final class TcpQueue implements HostConnection {
     private static final int H2C_COPY_LIMIT = 16 * 1024;
     /** Initial size of a turn's transmit batch (grows by chaining buffers). */
     private static final int TX_BATCH_BYTES = 16 * 1024;
+    /**
+     * Socket bytes one read loop takes while a latency-class command of this reactor waits (its latency window is
+     * open): two 128 KiB reads' worth, then the reactor looks at its other sockets again.
+     */
+    static final int LATENCY_WINDOW_READ_BYTES = 256 * 1024;
 
     private final QueuePair pair;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
@@ -237,7 +243,8 @@ public final class TcpQueue implements HostConnection {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .option(ChannelOption.ALLOCATOR, alloc)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new LatencyWindowRecvAllocator(
+                        new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024), pair.reactor(), LATENCY_WINDOW_READ_BYTES))
                 .handler(receiver);
         ChannelFuture cf = bootstrap.connect(address);
         channel = cf.channel();

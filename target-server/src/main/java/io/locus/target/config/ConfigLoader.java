@@ -146,7 +146,7 @@ public final class ConfigLoader {
     private Reactors reactors(JsonNode n) throws ConfigException {
         object(n, "reactors");
         allowOnly(n, "reactors", "cores", "idle", "provenance", "batch_pdus", "window_us",
-                "batch_bytes");
+                "batch_bytes", "window_bytes");
         List<Integer> cores = new ArrayList<>();
         if (n.has("cores")) {
             JsonNode list = n.get("cores");
@@ -172,7 +172,9 @@ public final class ConfigLoader {
         int window = n.has("window_us") ? intValue(n.get("window_us"), "reactors.window_us", 1, 1_000_000) : Reactors.DEFAULT_WINDOW_MICROS;
         int batchBytes = n.has("batch_bytes")
                 ? intValue(n.get("batch_bytes"), "reactors.batch_bytes", 4096, 16 << 20) : Reactors.DEFAULT_BATCH_BYTES;
-        return new Reactors(cores, idle, provenance, batch, window, batchBytes);
+        int windowBytes = n.has("window_bytes")
+                ? intValue(n.get("window_bytes"), "reactors.window_bytes", 4096, 16 << 20) : Reactors.DEFAULT_WINDOW_BYTES;
+        return new Reactors(cores, idle, provenance, batch, window, batchBytes, windowBytes);
     }
 
     private Listen listen(JsonNode n, String where, boolean io) throws ConfigException {

@@ -29,27 +29,31 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
      * @param windowMicros time a reactor spends on throughput completions per turn, at most
      * @param batchBytes data coalesced per flush for throughput flows that set BOUNDED_BATCH (provenance only;
      *                   other responses flush at 256 KiB)
+     * @param windowBytes throughput data a reactor starts per turn while its active latency window is open (a
+     *                   latency-class request arrived or completed within its budget; provenance only)
      */
     public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus, int windowMicros,
-                           int batchBytes) {
+                           int batchBytes, int windowBytes) {
         public static final int DEFAULT_BATCH_PDUS = 16;
         public static final int DEFAULT_WINDOW_MICROS = 100;
         public static final int DEFAULT_BATCH_BYTES = 512 * 1024;
+        /** Two 128 KiB reads per turn: about 30-60 us of socket writes on loopback. */
+        public static final int DEFAULT_WINDOW_BYTES = 256 * 1024;
 
         public Reactors(List<Integer> cores, String idle) {
-            this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS, DEFAULT_BATCH_BYTES);
+            this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS, DEFAULT_BATCH_BYTES, DEFAULT_WINDOW_BYTES);
         }
 
         public Reactors withCores(List<Integer> newCores) {
-            return new Reactors(newCores, idle, provenance, batchPdus, windowMicros, batchBytes);
+            return new Reactors(newCores, idle, provenance, batchPdus, windowMicros, batchBytes, windowBytes);
         }
 
         public Reactors withIdle(String newIdle) {
-            return new Reactors(cores, newIdle, provenance, batchPdus, windowMicros, batchBytes);
+            return new Reactors(cores, newIdle, provenance, batchPdus, windowMicros, batchBytes, windowBytes);
         }
 
         public Reactors withProvenance(boolean on) {
-            return new Reactors(cores, idle, on, batchPdus, windowMicros, batchBytes);
+            return new Reactors(cores, idle, on, batchPdus, windowMicros, batchBytes, windowBytes);
         }
     }
 

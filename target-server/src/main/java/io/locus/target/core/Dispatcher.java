@@ -12,7 +12,7 @@ import io.locus.target.model.Controller;
  * Runs commands for every transport (the Linux target's {@code nvmet_req_init}/{@code nvmet_req_complete}): picks
  * the command set, validates a command once (before its data moves, so a failed write gets no R2T or RDMA READ),
  * executes it once the data is there — deferring throughput work behind latency-class work on provenance
- * controllers — and on completion does the accounting every transport needs (statistics, flows, placement votes,
+ * controllers, whose latency-class requests open the reactor's latency window — and on completion does the accounting every transport needs (statistics, flows, placement votes,
  * error log, JFR event) before the transport queues the response. Stateless apart from the command sets: one
  * instance serves every queue.
  */
@@ -80,6 +80,9 @@ public final class Dispatcher {
                 // provenance only: a standard host's commands all run at once, exactly as in generic mode.
                 q.pollGroup().defer(r);
             } else {
+                if (r.urgent()) {
+                    q.pollGroup().openLatencyWindow(r.budgetMicros);
+                }
                 io.execute(r);
             }
         }
@@ -105,6 +108,10 @@ public final class Dispatcher {
         }
         long now = System.nanoTime();
         account(q, r, now);
+        if (r.urgent()) {
+            // The window stays open for the budget after the response, until the flow's next request is here.
+            q.pollGroup().openLatencyWindow(r.budgetMicros);
+        }
         q.queueResponse(r);
         r.reset();
         q.release(r);

@@ -41,11 +41,19 @@ public final class PollGroup implements Poller, CompletionSink {
     private final AtomicLong remoteCompletions = new AtomicLong();
 
     private final ReactorStats stats;
+    /** Throughput data (bytes) deferred commands may start per turn while the latency window is open. */
+    private int latencyWindowBytes = io.locus.target.config.TargetConfig.Reactors.DEFAULT_WINDOW_BYTES;
     private final int reactorIndex;
     private final int reactorCount;
 
     /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
     static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
+
+    /**
+     * How long a latency-class request with no budget of its own keeps the latency window open after it arrives
+     * and after it completes: the reactor's own micro-window, 100 us.
+     */
+    static final long DEFAULT_LATENCY_BUDGET_NANOS = DEFAULT_WINDOW_NANOS;
 
     /** How often the keep-alive of the controllers here is checked; KATO is rounded up to whole seconds anyway. */
     static final long KEEP_ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -148,6 +156,29 @@ public final class PollGroup implements Poller, CompletionSink {
         }
     }
 
+    /**
+     * Sets how much throughput data (bytes, {@code reactors.window_bytes}) deferred commands may start in one turn
+     * while the reactor's latency window is open; at least one command starts per turn whatever its size.
+     */
+    public void latencyWindowBytes(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("latency window bytes must be positive, not " + bytes);
+        }
+        this.latencyWindowBytes = bytes;
+    }
+
+    /**
+     * A latency-class request arrived or completed here (reactor thread only): opens the reactor's active latency
+     * window (ARCHITECTURE.md) for the request's budget, {@code budgetMicros} (0: none given, the reactor's
+     * micro-window). While it is open the reactor spins and throughput work starts at most
+     * {@link #latencyWindowBytes(int)} per turn, so the next latency-class capsule waits behind at most that much
+     * bulk data in the reactor's turn and in its sockets.
+     */
+    public void openLatencyWindow(int budgetMicros) {
+        long budget = budgetMicros > 0 ? budgetMicros * 1000L : DEFAULT_LATENCY_BUDGET_NANOS;
+        reactor.openLatencyWindow(reactor.clock().nanoTime(), budget);
+    }
+
     /** Throughput commands held back behind latency-class work so far (reactor thread only). */
     public long deferredCommands() {
         return deferredCommands;
@@ -164,7 +195,8 @@ public final class PollGroup implements Poller, CompletionSink {
      * commands. Each stage takes at most {@code maxItems} and starts nothing new once the reactor's window
      * ({@code deadlineNanos}) has passed, so the reactor returns to the network (and to newly arrived latency-class
      * commands) within a bounded time. Latency-class completions get at least one item per turn whatever the clock
-     * says. Then one flush per dirty queue.
+     * says. While the reactor's latency window is open, deferred throughput commands stop once they have started
+     * {@link #latencyWindowBytes(int)} of data (at least one command per turn). Then one flush per dirty queue.
      */
     @Override
     public int poll(int maxItems, long deadlineNanos) {
@@ -189,10 +221,17 @@ public final class PollGroup implements Poller, CompletionSink {
         }
         budget = done + maxItems;
         Request r;
+        long bytesLeft = deferred.isEmpty() || !reactor.latencyWindowOpen(reactor.clock().nanoTime())
+                ? Long.MAX_VALUE : latencyWindowBytes;
         while (done < budget && (r = deferred.pollFirst()) != null) {
+            bytesLeft -= r.transferLength; // read before it runs: a request that completes at once is recycled
             r.queue.dispatcher.runDeferred(r);
             done++;
             if (Poller.expired(deadlineNanos)) {
+                break;
+            }
+            if (bytesLeft <= 0 && !deferred.isEmpty()) {
+                stats.recordLatencyWindowCut();
                 break;
             }
         }

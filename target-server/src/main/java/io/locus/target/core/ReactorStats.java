@@ -37,6 +37,7 @@ public final class ReactorStats {
     private final long[] flowMoves = new long[1];
     private final long[] flows = new long[1];
     private final long[] registrationReuse = new long[2];
+    private final long[] latencyWindowCuts = new long[1];
     private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] doneToResponseMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
@@ -123,6 +124,19 @@ public final class ReactorStats {
     /** RDMA buffer uses that found their registration ({@code hit}) or had to register ({@code !hit}). */
     public long registrationReuse(boolean hit) {
         return registrationReuse[hit ? 1 : 0];
+    }
+
+    /**
+     * Records a turn whose deferred throughput work stopped at the open latency window's byte bound, with more
+     * waiting (reactor thread only).
+     */
+    public void recordLatencyWindowCut() {
+        latencyWindowCuts[0]++;
+    }
+
+    /** Turns whose throughput work the open latency window cut short ({@link #recordLatencyWindowCut}). */
+    public long latencyWindowCuts() {
+        return latencyWindowCuts[0];
     }
 
     /** Records a flow seen for the first time by a queue on this reactor (reactor thread only). */

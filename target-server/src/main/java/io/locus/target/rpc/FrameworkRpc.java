@@ -195,6 +195,7 @@ public final class FrameworkRpc {
         o.put("batch_pdus", r.batchPdus());
         o.put("window_us", r.windowMicros());
         o.put("batch_bytes", r.batchBytes());
+        o.put("window_bytes", r.windowBytes());
         return o;
     }
 }

@@ -16,6 +16,78 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The completion micro-window serves latency-class work first and stays within its bound. */
 class PollGroupTest {
+    /** A queue that only carries deferred requests to the dispatcher: no transport, no controller. */
+    private static final class BareQueue extends Queue {
+        BareQueue(Dispatcher dispatcher, PollGroup group) {
+            super(dispatcher, group, null);
+        }
+
+        @Override
+        public String peer() {
+            return "test";
+        }
+
+        @Override
+        protected void queueResponse(Request r) {
+        }
+
+        @Override
+        protected boolean connected() {
+            return true;
+        }
+
+        @Override
+        public void close(String reason) {
+        }
+    }
+
+    /**
+     * While a latency-class request's window is open, the deferred throughput commands of one turn stop once they
+     * have started reactors.window_bytes of data (here two 128 KiB reads per turn); closed, the turn takes them all.
+     * The reactor's clock is a manual one: the window closes when the test moves it past the budget.
+     */
+    @Test
+    void shouldBoundDeferredThroughputBytesPerTurnOnlyWhileTheLatencyWindowIsOpen() {
+        long[] now = {1_000_000};
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("lw", -1), () -> now[0])) {
+            PollGroup group = new PollGroup(reactor, 0, 1, () -> now[0]);
+            group.latencyWindowBytes(256 * 1024);
+            List<Integer> started = new ArrayList<>();
+            Dispatcher dispatcher = new Dispatcher(r -> { }, r -> { }, r -> started.add(r.transferLength));
+            BareQueue queue = new BareQueue(dispatcher, group);
+            Runnable deferSix = () -> {
+                for (int i = 0; i < 6; i++) {
+                    Request r = new Request(i, queue);
+                    r.transferLength = 128 * 1024;
+                    group.defer(r);
+                }
+            };
+
+            deferSix.run();
+            assertEquals(6, group.poll(64, Long.MAX_VALUE), "no window open: the whole backlog in one turn");
+            started.clear();
+
+            group.openLatencyWindow(200); // a 200 us budget from now
+            deferSix.run();
+            assertEquals(2, group.poll(64, Long.MAX_VALUE), "window open: 256 KiB of throughput data per turn");
+            assertEquals(2, group.poll(64, Long.MAX_VALUE));
+            assertEquals(2, group.stats().latencyWindowCuts(), "each cut turn is counted");
+            now[0] += 200_000; // the budget has run out
+            assertEquals(2, group.poll(64, Long.MAX_VALUE), "the window closed: the rest at once");
+            assertEquals(6, started.size());
+            assertEquals(2, group.stats().latencyWindowCuts());
+
+            group.openLatencyWindow(0); // no budget given: the reactor's micro-window
+            Request big = new Request(0, queue);
+            big.transferLength = 1 << 20;
+            group.defer(big);
+            deferSix.run();
+            assertEquals(1, group.poll(64, Long.MAX_VALUE), "at least one command per turn, whatever its size");
+            now[0] += PollGroup.DEFAULT_LATENCY_BUDGET_NANOS;
+            assertEquals(6, group.poll(64, Long.MAX_VALUE), "the default window lasts the micro-window");
+        }
+    }
+
     @Test
     void shouldDispatchUrgentCompletionsBeforeThroughputOnesAndBoundEachTurn() throws Exception {
         // A busy reactor whose pollers we drive by hand: nothing registered, so poll() runs only when we call it.

@@ -14,19 +14,32 @@ import java.util.Map;
  * What one provenance benchmark run measured: the mixed load without and with provenance, and the idle CPU of a
  * target reactor. Renders the table, the JSON, and which bars are met.
  *
- * @param idle null when the idle measurement was skipped
+ * @param idle  null when the idle measurement was skipped
+ * @param alone the critical flow alone with provenance on (the isolation baseline), pooled over the rounds; null
+ *              when not measured
  */
 public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<Side> offRounds, List<Side> onRounds,
-                          RemotePhase remote) {
-    /** One round, no remote-completion phase. */
+                          RemotePhase remote, Side alone) {
+    /** One round, no remote-completion phase, no alone baseline. */
     public BenchResult(Config config, Side off, Side on, IdleCpu idle) {
-        this(config, off, on, idle, List.of(off), List.of(on), null);
+        this(config, off, on, idle, List.of(off), List.of(on), null, null);
+    }
+
+    /** No alone baseline. */
+    public BenchResult(Config config, Side off, Side on, IdleCpu idle, List<Side> offRounds, List<Side> onRounds,
+                       RemotePhase remote) {
+        this(config, off, on, idle, offRounds, onRounds, remote, null);
     }
 
     /** Bar: step-critical p99.9 with provenance at most this share of the one without. */
     public static final double P999_RATIO_BAR = 0.5;
     /** Bar: throughput lost to provenance at most this share. */
     public static final double THROUGHPUT_LOSS_BAR = 0.10;
+    /**
+     * Bar (issue 11): with provenance, the step-critical flow's p99.9 beside the throughput flow at most this many
+     * times its p99.9 alone on the same target.
+     */
+    public static final double ISOLATION_BAR = 3.0;
     /** Bar: CPU of an idle adaptive reactor below this percentage of one core. */
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
@@ -299,12 +312,23 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
                 remote == null ? fmt("%.4f (without: %.4f)", on.remoteCompletionRatio(), off.remoteCompletionRatio())
                         : fmt("%.4f (without: %.4f) with %d host reactors on cores %s; mixed load %.4f", remoteRatio(on),
                         remoteRatio(off), remote.hostReactors(), remote.hostCores(), on.remoteCompletionRatio())));
+        if (alone != null) {
+            double iso = isolationRatio();
+            bars.add(new Bar("isolation", "step-critical p99.9 beside the throughput flow <= 3x alone (provenance on)",
+                    iso <= ISOLATION_BAR,
+                    fmt("%.1f us vs %.1f us alone (%.1fx)", onP999, alone.critical().p999Us(), iso)));
+        }
         if (idle != null) {
             bars.add(new Bar("adaptive_idle", "adaptive idle reactor < 2% of a core",
                     idle.adaptivePercent() < ADAPTIVE_IDLE_BAR_PERCENT,
                     fmt("%.2f%% (busy: %.1f%%)", idle.adaptivePercent(), idle.busyPercent())));
         }
         return bars;
+    }
+
+    /** The critical flow's p99.9 with provenance beside the throughput flow over its p99.9 alone; NaN without both. */
+    public double isolationRatio() {
+        return alone == null || alone.critical().p999Us() == 0 ? Double.NaN : on.critical().p999Us() / alone.critical().p999Us();
     }
 
     public boolean allBarsMet() {
@@ -329,6 +353,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         }
         m.put("rounds", rounds);
         m.put("remote_phase", remote == null ? null : remote.json());
+        m.put("alone", alone == null ? null : alone.json());
+        m.put("isolation_ratio", alone == null ? null : isolationRatio());
         Map<String, Object> idleMap = new LinkedHashMap<>();
         idleMap.put("adaptive", idle == null ? null : idle.adaptivePercent());
         idleMap.put("busy", idle == null ? null : idle.busyPercent());
@@ -379,6 +405,11 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         row(out, "critical p99.9 (us)", "%.1f", off.critical().p999Us(), on.critical().p999Us());
         row(out, "critical max (us)", "%.1f", off.critical().maxUs(), on.critical().maxUs());
         row(out, "critical IOPS", "%.0f", off.criticalIops(), on.criticalIops());
+        if (alone != null) {
+            out.printf("%-34s %16s %16s%n", "critical alone p50/p99.9 (us)", "-",
+                    fmt("%.1f/%.1f", alone.critical().p50Us(), alone.critical().p999Us()));
+            out.printf("%-34s %16s %16s%n", "isolation (p99.9 beside / alone)", "-", fmt("%.1fx", isolationRatio()));
+        }
         row(out, "throughput (MiB/s)", "%.1f", off.throughputMibPerS(), on.throughputMibPerS());
         if (remote != null) {
             row(out, "remote ratio (" + remote.hostReactors() + " host reactors)", "%.4f", remoteRatio(off), remoteRatio(on));

@@ -57,6 +57,12 @@ final class MixedLoad {
             return new Spec(measured, warmup, maxWarmup, criticalQueueDepth, criticalIoSize, throughputQueueDepth,
                     throughputIoSize, criticalBudgetMicros, seed, throughputQueues);
         }
+
+        /** The critical flow alone: the same load without the throughput flow. */
+        Spec alone() {
+            return new Spec(seconds, warmupSeconds, maxWarmupSeconds, criticalQueueDepth, criticalIoSize, 0,
+                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues);
+        }
     }
 
     private MixedLoad() {

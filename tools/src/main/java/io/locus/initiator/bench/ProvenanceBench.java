@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  * <p>
  * Starts {@code locus-target} as a child (null namespace, reactors on {@code --target-cores}, busy idle), once with
  * {@code --provenance off} and once with {@code on}, and drives both flows from host reactors pinned to
- * {@code --host-cores}. Then starts an idle target with {@code --idle adaptive} and {@code busy} and samples its
+ * {@code --host-cores}; then the critical flow alone with provenance on, the baseline of the isolation ratio. Then starts an idle target with {@code --idle adaptive} and {@code busy} and samples its
  * reactor thread's CPU time. {@code scripts/bench-provenance} runs it.
  */
 @Command(name = "bench-provenance", mixinStandardHelpOptions = true,
@@ -155,6 +155,7 @@ public final class ProvenanceBench implements Callable<Integer> {
                 budgetUs, seed, throughputQueues);
         List<BenchResult.Side> offRounds = new ArrayList<>();
         List<BenchResult.Side> onRounds = new ArrayList<>();
+        List<BenchResult.Side> aloneRounds = new ArrayList<>();
         boolean pinned;
         try (ReactorGroup host = new ReactorGroup("locus-bench", hostCpus, IdleMode.BUSY, nativePinning())) {
             MixedLoad.reactorThreads(host); // started and pinned
@@ -166,7 +167,7 @@ public final class ProvenanceBench implements Callable<Integer> {
                 String tag = rounds == 1 ? "" : "-round" + round;
                 boolean onFirst = round % 2 == 0; // alternate which side meets the fresher target
                 progress.printf("bench-provenance: round %d of %d (%s first)%n", round, rounds, onFirst ? "on" : "off");
-                round(script, logDir, tag, host, spec, onFirst, slices, offRounds, onRounds);
+                round(script, logDir, tag, host, spec, onFirst, slices, offRounds, onRounds, aloneRounds);
             }
         }
         BenchResult.Side off = RoundPool.pool(offRounds);
@@ -183,7 +184,7 @@ public final class ProvenanceBench implements Callable<Integer> {
                         remoteCpus.length, remoteHostCores);
                 List<BenchResult.Side> remoteOff = new ArrayList<>();
                 List<BenchResult.Side> remoteOn = new ArrayList<>();
-                round(script, logDir, "-remote", host, remoteSpec, false, 1, remoteOff, remoteOn);
+                round(script, logDir, "-remote", host, remoteSpec, false, 1, remoteOff, remoteOn, null);
                 remote = new BenchResult.RemotePhase(remoteHostCores, remoteCpus.length, remoteSeconds,
                         remoteOff.getFirst(), remoteOn.getFirst());
             }
@@ -196,7 +197,8 @@ public final class ProvenanceBench implements Callable<Integer> {
         }
         BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
                 targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
-                throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote);
+                throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote,
+                aloneRounds.isEmpty() ? null : RoundPool.pool(aloneRounds));
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));
         } else {
@@ -220,7 +222,8 @@ public final class ProvenanceBench implements Callable<Integer> {
      * With {@code --target-per-side}, each side gets a target of its own, the off side's started with --provenance off.
      */
     private void round(Path script, Path logDir, String tag, ReactorGroup host, MixedLoad.Spec spec, boolean onFirst,
-                       int sliceCount, List<BenchResult.Side> offs, List<BenchResult.Side> ons)
+                       int sliceCount, List<BenchResult.Side> offs, List<BenchResult.Side> ons,
+                       List<BenchResult.Side> alones)
             throws IOException, InterruptedException {
         if (targetPerSide) {
             for (boolean p : onFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
@@ -255,6 +258,13 @@ public final class ProvenanceBench implements Callable<Integer> {
             }
             offs.add(RoundPool.pool(offSlices));
             ons.add(RoundPool.pool(onSlices));
+            if (alones != null) {
+                // The isolation baseline: the critical flow with provenance on the same target, the throughput
+                // flow stopped (two slices' time, for enough samples behind its p99.9).
+                MixedLoad.Spec alone = spec.alone().timed(sliceSeconds * Math.min(2, sliceCount), SLICE_WARMUP_SECONDS,
+                        SLICE_WARMUP_SECONDS);
+                alones.add(measure(on, target, host, true, alone, scrape, false, " alone"));
+            }
         }
     }
 

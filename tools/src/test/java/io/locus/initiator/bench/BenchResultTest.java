@@ -66,6 +66,29 @@ class BenchResultTest {
     }
 
     @Test
+    void shouldJudgeIsolationAgainstTheCriticalFlowAlone() throws Exception {
+        BenchResult.Side off = side(false, 400, 1000, 0);
+        BenchResult.Side on = side(true, 150, 950, 0);
+        BenchResult within = new BenchResult(CONFIG, off, on, null, List.of(off), List.of(on), null, side(true, 50, 0, 0));
+        BenchResult beyond = new BenchResult(CONFIG, off, on, null, List.of(off), List.of(on), null, side(true, 49, 0, 0));
+        assertEquals(3.0, within.isolationRatio(), 1e-9);
+        assertTrue(bar(within, "isolation").met(), "150 us beside the throughput flow against 50 us alone: 3x");
+        assertFalse(bar(beyond, "isolation").met(), "against 49 us alone: over 3x");
+        JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(within.json()));
+        assertEquals(3.0, json.get("isolation_ratio").asDouble(), 1e-9);
+        assertEquals(50.0, json.get("alone").get("critical").get("p999_us").asDouble());
+        StringWriter table = new StringWriter();
+        within.printTable(new PrintWriter(table));
+        assertTrue(table.toString().contains("isolation (p99.9 beside / alone)"), table.toString());
+        assertTrue(fake(400, 150, 1000, 950, 0, null).bars().stream().noneMatch(b -> b.key().equals("isolation")),
+                "no bar without the alone measurement");
+    }
+
+    private static BenchResult.Bar bar(BenchResult r, String key) {
+        return r.bars().stream().filter(b -> b.key().equals(key)).findFirst().orElseThrow();
+    }
+
+    @Test
     void shouldMeetEveryBarWhenProvenanceHalvesTheTailAtSmallCost() {
         BenchResult r = fake(400, 200, 1000, 900, 0, new BenchResult.IdleCpu(1.9, 100));
         assertTrue(r.allBarsMet(), r.bars().toString());

@@ -1,0 +1,108 @@
+package io.locus.initiator.queue;
+
+import io.locus.initiator.Flow;
+import io.locus.initiator.LatencyClass;
+import io.locus.runtime.Reactor;
+import io.locus.runtime.ReactorConfig;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A latency-class flow's command opens its reactor's active latency window for the flow's budget when it goes out
+ * and again when it completes; a throughput flow's opens none. On an invoker reactor with a manual clock, over a
+ * connection that only records what it is given.
+ */
+class QueuePairLatencyWindowTest {
+    private static final class RecordingConnection implements HostConnection {
+        private final QueuePair pair;
+        final List<Command> sent = new ArrayList<>();
+
+        RecordingConnection(QueuePair pair) {
+            this.pair = pair;
+        }
+
+        @Override
+        public void open(InetSocketAddress address, String endpoint, long timeoutMs) {
+            pair.onConnected();
+        }
+
+        @Override
+        public void send(Command command) {
+            sent.add(command);
+        }
+
+        @Override
+        public boolean flush() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String transportName() {
+            return "recording";
+        }
+    }
+
+    @Test
+    void shouldOpenTheLatencyWindowForALatencyClassFlowsBudgetOnSendAndOnCompletion() {
+        long[] now = {1_000_000};
+        List<RecordingConnection> connections = new ArrayList<>();
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("window", -1), () -> now[0])) {
+            QueuePair pair = new QueuePair(new QueueConfig(1, 8, false, false, 0, TimeUnit.SECONDS.toNanos(30)), reactor,
+                    (q, reason) -> { }, null, p -> {
+                        RecordingConnection c = new RecordingConnection(p);
+                        connections.add(c);
+                        return c;
+                    });
+            pair.connect(new InetSocketAddress("127.0.0.1", 4420), "recording", 1_000);
+            reactor.invoke();
+            pair.goLive(4096, true);
+            reactor.invoke();
+            RecordingConnection connection = connections.getFirst();
+
+            submit(pair, new Flow(1, LatencyClass.THROUGHPUT, -1, 0, 0, 500));
+            reactor.invoke();
+            assertEquals(1, connection.sent.size());
+            assertFalse(reactor.latencyWindowOpen(now[0]), "throughput work opens no window");
+
+            submit(pair, new Flow(2, LatencyClass.STEP_CRITICAL, -1, 0, 0, 300));
+            reactor.invoke();
+            Command critical = connection.sent.get(1);
+            assertTrue(reactor.latencyWindowOpen(now[0] + 299_000), "open for the flow's 300 us budget after the send");
+            assertFalse(reactor.latencyWindowOpen(now[0] + 300_000));
+
+            now[0] += 250_000;
+            pair.onResponse(critical, 0, 0, 0);
+            assertTrue(reactor.latencyWindowOpen(now[0] + 299_000), "open again for the budget after the completion");
+            assertFalse(reactor.latencyWindowOpen(now[0] + 300_000));
+
+            now[0] += 1_000_000;
+            submit(pair, Flow.of(3, LatencyClass.LATENCY));
+            reactor.invoke();
+            assertTrue(reactor.latencyWindowOpen(now[0] + Flow.DEFAULT_LATENCY_WINDOW_NANOS - 1),
+                    "a flow without a budget keeps it open for the default");
+            assertFalse(reactor.latencyWindowOpen(now[0] + Flow.DEFAULT_LATENCY_WINDOW_NANOS));
+            pair.close();
+            reactor.invoke();
+        }
+    }
+
+    private static void submit(QueuePair pair, Flow flow) {
+        Command c = pair.acquire();
+        c.opcode = 0x02;
+        c.nsid = 1;
+        c.flow = flow;
+        pair.submit(c);
+    }
+}

@@ -1,0 +1,68 @@
+package io.locus.runtime;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One read loop of a channel takes what its allocator would, except while its reactor's latency window is open,
+ * when it stops after the window's bytes. Driven as Netty's epoll read loop drives a handle, on a manual clock.
+ */
+class LatencyWindowRecvAllocatorTest {
+    private static final int WINDOW = 100 * 1024;
+
+    @Test
+    void shouldStopAReadLoopAtTheWindowsBytesOnlyWhileTheWindowIsOpen() {
+        long[] now = {1_000_000};
+        EmbeddedChannel channel = new EmbeddedChannel();
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("recv", -1), () -> now[0])) {
+            RecvByteBufAllocator.Handle h = new LatencyWindowRecvAllocator(
+                    new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024).maxMessagesPerRead(16), reactor,
+                    WINDOW).newHandle();
+
+            assertTrue(readLoop(h, channel) >= 4 * 64 * 1024, "closed: four full buffers of 64 KiB or more, and on");
+
+            reactor.openLatencyWindow(now[0], 200_000);
+            assertEquals(WINDOW, readLoop(h, channel), "open: the loop ends at the window's bytes");
+
+            now[0] += 200_000;
+            assertTrue(readLoop(h, channel) >= 4 * 64 * 1024, "closed again once the budget has run out");
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    /**
+     * One read loop as Netty runs it over a socket that always has more than a buffer's worth: at most four reads
+     * here (a socket with more data than that), returns the bytes taken.
+     */
+    private static long readLoop(RecvByteBufAllocator.Handle h, EmbeddedChannel channel) {
+        h.reset(channel.config());
+        long total = 0;
+        int reads = 0;
+        do {
+            ByteBuf b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            int n = b.writableBytes();
+            h.attemptedBytesRead(n);
+            h.lastBytesRead(n);
+            h.incMessagesRead(1);
+            total += n;
+            b.release();
+            reads++;
+        } while (reads < 4 && h.continueReading());
+        if (reads == 4) {
+            assertTrue(h.continueReading(), "the delegate would have gone on reading");
+        } else {
+            assertFalse(h.continueReading());
+        }
+        h.readComplete();
+        return total;
+    }
+}
