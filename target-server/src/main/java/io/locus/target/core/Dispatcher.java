@@ -12,9 +12,9 @@ import io.locus.target.model.Controller;
  * Runs commands for every transport (the Linux target's {@code nvmet_req_init}/{@code nvmet_req_complete}): picks
  * the command set, validates a command once (before its data moves, so a failed write gets no R2T or RDMA READ),
  * executes it once the data is there — deferring throughput work behind latency-class work on provenance
- * controllers, whose latency-class requests open the reactor's latency window — and on completion does the accounting every transport needs (statistics, flows, placement votes,
- * error log, JFR event) before the transport queues the response. Stateless apart from the command sets: one
- * instance serves every queue.
+ * controllers, whose latency-class requests open the reactor's latency window — and on completion does the
+ * accounting every transport needs (statistics, flows, placement votes, error log, JFR event) before the transport
+ * queues the response. Stateless apart from the command sets: one instance serves every queue.
  */
 public final class Dispatcher {
     private final CommandSet fabrics;
