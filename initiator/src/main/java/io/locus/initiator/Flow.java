@@ -2,6 +2,7 @@ package io.locus.initiator;
 
 import io.locus.nativeio.NativeThreadPinning;
 import io.locus.protocol.provenance.ProvenanceWire;
+import io.locus.runtime.ReactorConfig;
 import io.locus.runtime.ThreadPinning;
 
 import java.util.Objects;
@@ -39,19 +40,16 @@ public record Flow(int id, LatencyClass latencyClass, int homeCpu, int homeNode,
         return new Flow(id, latencyClass, -1, 0, 0, 0);
     }
 
-    /** A flow with no budget of its own keeps its reactor's latency window open this long (100 us). */
-    public static final long DEFAULT_LATENCY_WINDOW_NANOS = 100_000;
-
     /**
      * How long one of this flow's commands keeps its reactor's active latency window open when it is sent and when
-     * it completes (nanoseconds): the flow's budget, or {@link #DEFAULT_LATENCY_WINDOW_NANOS} without one; 0 for a
-     * THROUGHPUT or PREFETCH flow, which opens none.
+     * it completes (nanoseconds, {@link ReactorConfig#latencyWindowNanos}: the budget, or the reactor's micro-window
+     * without one); 0 for a THROUGHPUT or PREFETCH flow, which opens none.
      */
     public long latencyWindowNanos() {
         if (latencyClass != LatencyClass.LATENCY && latencyClass != LatencyClass.STEP_CRITICAL) {
             return 0;
         }
-        return budgetMicros > 0 ? budgetMicros * 1000L : DEFAULT_LATENCY_WINDOW_NANOS;
+        return ReactorConfig.latencyWindowNanos(budgetMicros);
     }
 
     /**

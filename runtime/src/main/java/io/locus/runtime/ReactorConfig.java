@@ -18,6 +18,15 @@ public record ReactorConfig(String name, int cpu, IdleMode idleMode, long spinNa
     /** 100 µs: a latency-class command that arrives behind a full window waits at most about this long. */
     public static final long DEFAULT_WINDOW_NANOS = 100_000;
 
+    /**
+     * How long one latency-class request keeps its reactor's active latency window open, when it goes out or runs
+     * and again when it completes (nanoseconds): its flow's budget ({@code budgetMicros}, as the provenance wire
+     * carries it), or {@link #DEFAULT_WINDOW_NANOS} when it gives none (0). Host and target both use it.
+     */
+    public static long latencyWindowNanos(int budgetMicros) {
+        return budgetMicros > 0 ? budgetMicros * 1000L : DEFAULT_WINDOW_NANOS;
+    }
+
     public static ReactorConfig defaults(String name, int cpu) {
         return new ReactorConfig(name, cpu, IdleMode.ADAPTIVE, 50_000, 10_000_000, 64, 64, DEFAULT_WINDOW_NANOS);
     }

@@ -90,9 +90,9 @@ class QueuePairLatencyWindowTest {
             now[0] += 1_000_000;
             submit(pair, Flow.of(3, LatencyClass.LATENCY));
             reactor.invoke();
-            assertTrue(reactor.latencyWindowOpen(now[0] + Flow.DEFAULT_LATENCY_WINDOW_NANOS - 1),
+            assertTrue(reactor.latencyWindowOpen(now[0] + ReactorConfig.DEFAULT_WINDOW_NANOS - 1),
                     "a flow without a budget keeps it open for the default");
-            assertFalse(reactor.latencyWindowOpen(now[0] + Flow.DEFAULT_LATENCY_WINDOW_NANOS));
+            assertFalse(reactor.latencyWindowOpen(now[0] + ReactorConfig.DEFAULT_WINDOW_NANOS));
             pair.close();
             reactor.invoke();
         }

@@ -49,12 +49,6 @@ public final class PollGroup implements Poller, CompletionSink {
     /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
     static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
 
-    /**
-     * How long a latency-class request with no budget of its own keeps the latency window open after it arrives
-     * and after it completes: the reactor's own micro-window, 100 us.
-     */
-    static final long DEFAULT_LATENCY_BUDGET_NANOS = DEFAULT_WINDOW_NANOS;
-
     /** How often the keep-alive of the controllers here is checked; KATO is rounded up to whole seconds anyway. */
     static final long KEEP_ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -175,8 +169,8 @@ public final class PollGroup implements Poller, CompletionSink {
      * bulk data in the reactor's turn and in its sockets.
      */
     public void openLatencyWindow(int budgetMicros) {
-        long budget = budgetMicros > 0 ? budgetMicros * 1000L : DEFAULT_LATENCY_BUDGET_NANOS;
-        reactor.openLatencyWindow(reactor.clock().nanoTime(), budget);
+        reactor.openLatencyWindow(reactor.clock().nanoTime(),
+                io.locus.runtime.ReactorConfig.latencyWindowNanos(budgetMicros));
     }
 
     /** Throughput commands held back behind latency-class work so far (reactor thread only). */

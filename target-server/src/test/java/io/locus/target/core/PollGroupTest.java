@@ -83,7 +83,7 @@ class PollGroupTest {
             group.defer(big);
             deferSix.run();
             assertEquals(1, group.poll(64, Long.MAX_VALUE), "at least one command per turn, whatever its size");
-            now[0] += PollGroup.DEFAULT_LATENCY_BUDGET_NANOS;
+            now[0] += ReactorConfig.DEFAULT_WINDOW_NANOS;
             assertEquals(6, group.poll(64, Long.MAX_VALUE), "the default window lasts the micro-window");
         }
     }
