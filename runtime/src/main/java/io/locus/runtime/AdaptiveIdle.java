@@ -61,12 +61,16 @@ final class AdaptiveIdle {
      * @return true when it blocked (a wait that timed out is not work: the next idle turn blocks again at once)
      */
     boolean idle(int work) {
-        if (work > 0) {
-            lastWorkNanos = clock.nanoTime();
+        if (mode == IdleMode.BUSY) {
+            // No clock read: a busy reactor never sleeps, so when the last work was does not matter (a switch to
+            // adaptive mode may then block on its first idle turn instead of spinning first).
+            if (work == 0) {
+                Thread.onSpinWait();
+            }
             return false;
         }
-        if (mode == IdleMode.BUSY) {
-            Thread.onSpinWait();
+        if (work > 0) {
+            lastWorkNanos = clock.nanoTime();
             return false;
         }
         long now = clock.nanoTime();

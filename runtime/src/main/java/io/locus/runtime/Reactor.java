@@ -117,6 +117,11 @@ public final class Reactor implements AutoCloseable {
     }
 
     /** The Netty event loop this reactor drives; register channels on it. */
+    /** Reactor thread: the clock as this reactor's turn last read it ({@link ReactorAgent#clockReading()}). */
+    public long clockReading() {
+        return agent.clockReading();
+    }
+
     public ManualIoEventLoop eventLoop() {
         return agent.eventLoop();
     }

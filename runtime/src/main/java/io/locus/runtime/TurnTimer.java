@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
  * Measures how long a reactor's turns take (transport, messages, pollers): a poller that does no work and records the
  * time since its previous call. A long turn is time in which work already waiting (a completion in the socket, a
  * command in the ring) is not looked at; a preempted reactor shows up as one long turn. In adaptive idle mode an idle
- * turn includes its sleep. One clock read per turn (the reactor's clock, {@link System#nanoTime()} in production), no
- * allocation.
+ * turn includes its sleep. It reads the clock it is given once per turn; on a reactor that is the reading the turn
+ * took just before calling it ({@link Reactor#clockReading()}), so timing turns costs no clock read. No allocation.
  *
  * <p>Single writer: only the reactor's thread records (into a {@link SingleWriterRecorder}, wait-free). Any other
  * thread may take a {@link #snapshot()} at any time; snapshots are serialized among readers, as in the target's
@@ -47,9 +47,12 @@ public final class TurnTimer implements Poller {
         this.total = new Histogram(1, HIGHEST_NANOS, significantDigits);
     }
 
-    /** Creates a timer and adds it to {@code reactor}'s pollers. */
+    /**
+     * Creates a timer and adds it to {@code reactor}'s pollers. It reads the reactor's {@link Reactor#clockReading()},
+     * which the turn took just before calling it, instead of the clock a second time.
+     */
     public static TurnTimer start(Reactor reactor) {
-        TurnTimer t = new TurnTimer(3, reactor.clock());
+        TurnTimer t = new TurnTimer(3, reactor::clockReading);
         reactor.addPoller(t);
         return t;
     }

@@ -136,7 +136,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
             r.addPoller(groups.at(i));
             groups.at(i).latencyWindowBytes(config.reactors().windowBytes());
             // Two significant digits, like the request statistics: turn durations to 1%.
-            TurnTimer timer = new TurnTimer(2);
+            TurnTimer timer = new TurnTimer(2, r::clockReading);
             turnTimers.put(r, timer);
             r.addPoller(timer);
         }

@@ -57,15 +57,18 @@ public final class BackendIo implements Runnable {
         sink.deliver(this);
     }
 
-    /** Runs on the owning reactor (as a Runnable when the completion crossed from another thread). */
+    /** Runs on the owning reactor, as a message, when the completion crossed from another thread. */
     @Override
     public void run() {
-        dispatch();
+        sink.dispatchRemote(this);
     }
 
-    /** Runs on the owning reactor. */
-    public void dispatch() {
-        completeNanos = System.nanoTime();
+    /**
+     * Runs on the owning reactor: the completion is seen there at {@code nowNanos} ({@link System#nanoTime()}, as
+     * the sink last read it).
+     */
+    public void dispatch(long nowNanos) {
+        completeNanos = nowNanos;
         callback.onBackendComplete(this);
     }
 

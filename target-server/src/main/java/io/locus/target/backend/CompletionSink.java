@@ -10,6 +10,14 @@ public interface CompletionSink {
     /** Callable from any thread. */
     void deliver(BackendIo io);
 
+    /**
+     * On the reactor: runs a completion that {@link #deliver} handed over from another thread, stamped with the time
+     * it is run.
+     */
+    default void dispatchRemote(BackendIo io) {
+        io.dispatch(System.nanoTime());
+    }
+
     /** The reactor the completions are delivered on. */
     Reactor reactor();
 }

@@ -106,7 +106,8 @@ public final class Dispatcher {
             q.release(r);
             return;
         }
-        long now = System.nanoTime();
+        // A latency-class response is stamped now; others take the reading their batch began with (PollGroup).
+        long now = r.urgent() ? q.pollGroup().readStamp() : q.pollGroup().stampNanos();
         account(q, r, now);
         if (r.urgent()) {
             // The window stays open for the budget after the response, until the flow's next request is here.

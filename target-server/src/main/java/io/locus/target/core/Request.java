@@ -198,7 +198,7 @@ public final class Request implements BackendCallback, AsyncEventSlot {
         this.channel = c;
         io.urgent = urgent();
         io.sink(group);
-        backendSubmitNanos = System.nanoTime();
+        backendSubmitNanos = group.stampNanos();
         c.submit(io);
     }
 

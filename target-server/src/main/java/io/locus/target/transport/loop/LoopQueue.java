@@ -51,7 +51,7 @@ final class LoopQueue extends Queue {
         }
         handlers[r.slot] = handler;
         r.sqe.writeBytes(command);
-        r.receivedNanos = System.nanoTime();
+        r.receivedNanos = pollGroup().readStamp();
         r.state = Request.State.RECEIVED;
         r.cid = Sqe.cid(r.sqe, 0);
         r.opcode = Sqe.opcode(r.sqe, 0);

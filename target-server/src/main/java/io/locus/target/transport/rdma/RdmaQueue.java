@@ -374,7 +374,7 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
         slotContext[r.slot] = c;
         ByteBuf capsule = buffers.capsules().view(buffer);
         r.sqe.writeBytes(capsule, 0, Sqe.LENGTH);
-        r.receivedNanos = System.nanoTime();
+        r.receivedNanos = pollGroup().readStamp();
         r.state = Request.State.RECEIVED;
         r.cid = Sqe.cid(r.sqe, 0);
         r.opcode = Sqe.opcode(r.sqe, 0);

@@ -201,6 +201,8 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
 
     /** Parses {@code in} and releases it; what a move leaves unparsed is held for the new reactor. */
     private void receive(ByteBuf in) {
+        // One clock read per socket read: the capsules in it arrived together and are stamped with it.
+        queue.pollGroup().readStamp();
         try {
             // While the queue is changing reactors (also from a Connect handled here) the new one parses the rest.
             while (in.isReadable() && !queue.moving()) {
@@ -404,7 +406,7 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
         }
         int sqeBase = CapsulePdu.SQE_OFFSET;
         r.sqe.writeBytes(header, sqeBase, Sqe.LENGTH);
-        r.receivedNanos = System.nanoTime();
+        r.receivedNanos = queue.pollGroup().stampNanos();
         r.state = Request.State.RECEIVED;
         r.cid = Sqe.cid(header, sqeBase);
         r.opcode = Sqe.opcode(header, sqeBase);
