@@ -91,4 +91,35 @@ class TurnTimerTest {
             assertEquals(99, t.snapshot().getTotalCount(), "nothing recorded after stop");
         }
     }
+
+    @Test
+    void shouldTimeTurnsWithTheReadingTheTurnTookInsteadOfReadingTheClockAgain() throws Exception {
+        CachedNanoClock time = new CachedNanoClock();
+        time.update(1_000_000_000L);
+        long[] reads = {0};
+        org.agrona.concurrent.NanoClock counting = () -> {
+            reads[0]++;
+            return time.nanoTime();
+        };
+        try (Reactor r = Reactor.invoker(ReactorConfig.defaults("counted", -1), counting)) {
+            r.invoke();
+            long before = reads[0];
+            r.invoke();
+            long perTurn = reads[0] - before;
+            TurnTimer t = TurnTimer.start(r);
+            r.invoke(); // the timer's first call: no interval yet
+            for (int i = 0; i < 10; i++) {
+                time.advance(2_000);
+                before = reads[0];
+                r.invoke();
+                assertEquals(perTurn + 1, reads[0] - before,
+                        "one more poller: the turn's read before it, and none by the timer itself");
+                assertEquals(time.nanoTime(), r.clockReading(), "the reading is the clock as the turn read it");
+            }
+            Histogram h = t.snapshot();
+            assertEquals(10, h.getTotalCount());
+            assertEquals(2_000, h.getMinValue(), 1, "each turn came 2 µs after the one before");
+            assertEquals(2_000, h.getMaxValue(), 2);
+        }
+    }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The completion micro-window serves latency-class work first and stays within its bound. */
 class PollGroupTest {
@@ -137,6 +138,36 @@ class PollGroupTest {
             assertEquals(1, done[1], "one throughput completion per closed window");
             assertEquals(1, done[2]);
             assertEquals(2, done[3], "an open window takes the rest");
+        }
+    }
+
+    @Test
+    void shouldStampCompletionsWithTheGroupsReadingsLocalOnesAtTheirPollAndRemoteOnesWhenTheyRun() throws Exception {
+        try (Reactor reactor = new Reactor(ReactorConfig.defaults("rs", -1).withIdleMode(IdleMode.ADAPTIVE), ThreadPinning.NONE).start()) {
+            PollGroup group = new PollGroup(reactor, 0, 1);
+            CompletableFuture<long[]> local = new CompletableFuture<>();
+            reactor.execute(() -> {
+                long before = group.readStamp();
+                long[] seen = new long[3];
+                for (int i = 0; i < 3; i++) {
+                    int at = i;
+                    new BackendIo(io -> seen[at] = io.completeNanos, group).complete(0);
+                }
+                group.poll(64, Long.MAX_VALUE);
+                local.complete(new long[] {before, seen[0], seen[1], seen[2], group.stampNanos()});
+            });
+            long[] l = local.get(2, TimeUnit.SECONDS);
+            assertTrue(l[1] >= l[0], "the poll read the clock again before the first completion");
+            assertTrue(l[2] >= l[1] && l[3] >= l[2], "readings only move forward");
+            assertTrue(l[4] >= l[3], "the group keeps its last reading");
+
+            // From another thread: stamped on the reactor when it runs, after the hand-off, not by the sender.
+            CompletableFuture<long[]> remote = new CompletableFuture<>();
+            long sent = System.nanoTime();
+            new BackendIo(io -> remote.complete(new long[] {io.completeNanos, group.stampNanos()}), group).complete(0);
+            long[] r = remote.get(2, TimeUnit.SECONDS);
+            assertTrue(r[0] >= sent, "stamped when it ran on the reactor");
+            assertEquals(r[0], r[1], "and the group's reading is that stamp, for the response that follows");
         }
     }
 }
