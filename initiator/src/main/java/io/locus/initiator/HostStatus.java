@@ -23,6 +23,17 @@ public final class HostStatus {
         return (status & 0x700) == (Status.SCT_PATH << 8);
     }
 
+    /**
+     * Whether a multipath namespace sends a command that failed with {@code status} down another path: a path-related
+     * status ({@link #isPathError}), or Command Aborted due to SQ Deletion (generic 0x08), which a controller answers
+     * while it tears the queue down (Locus does for commands that arrive after the controller's keep-alive expired):
+     * the path is going away, not the command wrong. SPDK's bdev_nvme fails over on both
+     * ({@code spdk_nvme_cpl_is_path_error || spdk_nvme_cpl_is_aborted_sq_deletion}).
+     */
+    public static boolean failsOver(int status) {
+        return isPathError(status) || (status & 0x7FF) == (Status.ABORTED_SQ_DELETION & 0x7FF);
+    }
+
     /** True when the command succeeded. */
     public static boolean ok(int status) {
         return Status.isSuccess(status);

@@ -675,7 +675,7 @@ public final class MultipathNamespace implements BlockDevice, AutoCloseable {
         public void onComplete(Object ignored, int status, int dw0, int dw1) {
             MultipathPath failed = path;
             failed.inflight.decrementAndGet();
-            if (Status.isSuccess(status) || !HostStatus.isPathError(status)) {
+            if (Status.isSuccess(status) || !HostStatus.failsOver(status)) {
                 done(status, dw0, dw1);
                 return;
             }

@@ -193,4 +193,20 @@ class MultipathHoldTest {
         read(ns, null);
         assertEquals(3, ioA.sent, "a tie goes to the first");
     }
+
+    @Test
+    void shouldSendACommandAbortedForSqDeletionDownAnotherPath() {
+        MultipathNamespace ns = ns(IoPolicy.NUMA);
+        read(ns, null);
+        assertEquals(1, ioA.sent);
+        ioA.completeAll(Status.ABORTED_SQ_DELETION); // a's controller is tearing its queue down (keep-alive expired)
+        assertEquals(1, ioB.sent, "the command went to the other path, not to the application");
+        ioB.completeAll(0);
+        assertEquals(List.of(0), statuses);
+        assertEquals(1, ns.failovers());
+
+        read(ns, null);
+        ioA.completeAll(Status.INVALID_FIELD);
+        assertEquals(List.of(0, Status.INVALID_FIELD), statuses, "a command error is the application's");
+    }
 }
