@@ -71,6 +71,7 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
+        queue.beginReceive();
         try {
             while (state != FAILED && in.isReadable()) {
                 switch (state) {
@@ -82,6 +83,7 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
                 }
             }
         } finally {
+            queue.endReceive();
             in.release();
         }
     }

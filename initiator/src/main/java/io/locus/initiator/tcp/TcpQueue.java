@@ -354,6 +354,15 @@ public final class TcpQueue implements HostConnection {
         return true;
     }
 
+    /** The receiver is about to parse one socket read: its completions share one clock reading. */
+    void beginReceive() {
+        pair.beginReceive();
+    }
+
+    void endReceive() {
+        pair.endReceive();
+    }
+
     void onCapsuleResp(PduReceiver from, ByteBuf h) {
         int base = CapsulePdu.CQE_OFFSET;
         int cid = Cqe.cid(h, base);

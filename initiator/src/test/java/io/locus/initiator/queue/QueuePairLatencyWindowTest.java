@@ -21,39 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection that only records what it is given.
  */
 class QueuePairLatencyWindowTest {
-    private static final class RecordingConnection implements HostConnection {
-        private final QueuePair pair;
-        final List<Command> sent = new ArrayList<>();
-
-        RecordingConnection(QueuePair pair) {
-            this.pair = pair;
-        }
-
-        @Override
-        public void open(InetSocketAddress address, String endpoint, long timeoutMs) {
-            pair.onConnected();
-        }
-
-        @Override
-        public void send(Command command) {
-            sent.add(command);
-        }
-
-        @Override
-        public boolean flush() {
-            return false;
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public String transportName() {
-            return "recording";
-        }
-    }
-
     @Test
     void shouldOpenTheLatencyWindowForALatencyClassFlowsBudgetOnSendAndOnCompletion() {
         long[] now = {1_000_000};

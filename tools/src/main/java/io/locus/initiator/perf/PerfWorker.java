@@ -137,7 +137,7 @@ final class PerfWorker implements IoCallback, Runnable {
     public void run() {
         inflight = 0;
         for (Io io : ios) {
-            if (!issue(io)) {
+            if (!issue(io, System.nanoTime())) {
                 break;
             }
         }
@@ -150,8 +150,12 @@ final class PerfWorker implements IoCallback, Runnable {
         return (long) COMPLETED.getOpaque(this);
     }
 
-    /** Starts the next command on {@code io}; false when there is nothing left to do (prefill finished). */
-    private boolean issue(Io io) {
+    /**
+     * Starts the next command on {@code io}; false when there is nothing left to do (prefill finished).
+     *
+     * @param now when the command starts (nanoseconds, {@link System#nanoTime()}): its latency is measured from it
+     */
+    private boolean issue(Io io, long now) {
         long unit;
         boolean read;
         if (prefill) {
@@ -175,7 +179,7 @@ final class PerfWorker implements IoCallback, Runnable {
             }
         }
         inflight++;
-        io.startNanos = System.nanoTime();
+        io.startNanos = now;
         if (read) {
             ns.read(lba, blocksPerIo, io.buf, 0, flow, this, io);
         } else {
@@ -239,7 +243,9 @@ final class PerfWorker implements IoCallback, Runnable {
             busy[unit] = false;
         }
         COMPLETED.setOpaque(this, completed + 1);
-        if (now - deadline < 0 && issue(io)) {
+        // The next command starts as this one is recorded: one clock read serves both, unless verifying the data
+        // took time in between.
+        if (now - deadline < 0 && issue(io, verify ? System.nanoTime() : now)) {
             return;
         }
         if (inflight == 0) {
