@@ -6,9 +6,6 @@ import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorConfig;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,19 +21,9 @@ class QueuePairLatencyWindowTest {
     @Test
     void shouldOpenTheLatencyWindowForALatencyClassFlowsBudgetOnSendAndOnCompletion() {
         long[] now = {1_000_000};
-        List<RecordingConnection> connections = new ArrayList<>();
         try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("window", -1), () -> now[0])) {
-            QueuePair pair = new QueuePair(new QueueConfig(1, 8, false, false, 0, TimeUnit.SECONDS.toNanos(30)), reactor,
-                    (q, reason) -> { }, null, p -> {
-                        RecordingConnection c = new RecordingConnection(p);
-                        connections.add(c);
-                        return c;
-                    });
-            pair.connect(new InetSocketAddress("127.0.0.1", 4420), "recording", 1_000);
-            reactor.invoke();
-            pair.goLive(4096, true);
-            reactor.invoke();
-            RecordingConnection connection = connections.getFirst();
+            RecordingConnection connection = RecordingConnection.livePair(reactor, TimeUnit.SECONDS.toNanos(30));
+            QueuePair pair = connection.pair();
 
             submit(pair, new Flow(1, LatencyClass.THROUGHPUT, -1, 0, 0, 500));
             reactor.invoke();

@@ -5,7 +5,6 @@ import io.locus.runtime.Reactor;
 import io.locus.runtime.ReactorConfig;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,22 +23,12 @@ class QueuePairReceiveBatchTest {
     void shouldStampTheCompletionsOfOneReadWithOneClockReading() {
         long[] now = {1_000_000};
         long[] reads = {0};
-        List<RecordingConnection> connections = new ArrayList<>();
         try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("batch", -1), () -> {
             reads[0]++;
             return now[0];
         })) {
-            QueuePair pair = new QueuePair(new QueueConfig(1, 8, false, false, 0, TIMEOUT_NANOS), reactor,
-                    (q, reason) -> { }, null, p -> {
-                        RecordingConnection c = new RecordingConnection(p);
-                        connections.add(c);
-                        return c;
-                    });
-            pair.connect(new InetSocketAddress("127.0.0.1", 4420), "recording", 1_000);
-            reactor.invoke();
-            pair.goLive(4096, true);
-            reactor.invoke();
-            RecordingConnection connection = connections.getFirst();
+            RecordingConnection connection = RecordingConnection.livePair(reactor, TIMEOUT_NANOS);
+            QueuePair pair = connection.pair();
 
             List<Long> visible = new ArrayList<>();
             IoCallback[] resubmitOnce = new IoCallback[1];

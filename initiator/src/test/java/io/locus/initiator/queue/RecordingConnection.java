@@ -1,5 +1,7 @@
 package io.locus.initiator.queue;
 
+import io.locus.runtime.Reactor;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,29 @@ final class RecordingConnection implements HostConnection {
 
     RecordingConnection(QueuePair pair) {
         this.pair = pair;
+    }
+
+    /**
+     * A live I/O queue pair (qid 1, 8 entries, no retries, {@code timeoutNanos} per command) over a recording
+     * connection, on {@code reactor}, an invoker the caller drives; returns the connection, whose {@link #pair} it is.
+     */
+    static RecordingConnection livePair(Reactor reactor, long timeoutNanos) {
+        List<RecordingConnection> connections = new ArrayList<>();
+        QueuePair pair = new QueuePair(new QueueConfig(1, 8, false, false, 0, timeoutNanos), reactor, (q, reason) -> { },
+                null, p -> {
+                    RecordingConnection c = new RecordingConnection(p);
+                    connections.add(c);
+                    return c;
+                });
+        pair.connect(new InetSocketAddress("127.0.0.1", 4420), "recording", 1_000);
+        reactor.invoke();
+        pair.goLive(4096, true);
+        reactor.invoke();
+        return connections.getFirst();
+    }
+
+    QueuePair pair() {
+        return pair;
     }
 
     @Override
