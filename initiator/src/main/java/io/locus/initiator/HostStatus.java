@@ -34,6 +34,16 @@ public final class HostStatus {
         return isPathError(status) || (status & 0x7FF) == (Status.ABORTED_SQ_DELETION & 0x7FF);
     }
 
+    /**
+     * Whether the host itself failed the command because it lost the path ({@link #HOST_PATH_ERROR},
+     * {@link #ABORTED_BY_HOST}): the path is gone even when the path's own state has not caught up yet, so DNR (which
+     * the host sets so the queue does not resend it) does not keep a multipath namespace from another path.
+     */
+    public static boolean hostLostPath(int status) {
+        int code = status & 0x7FF;
+        return code == HOST_PATH_ERROR || code == ABORTED_BY_HOST;
+    }
+
     /** True when the command succeeded. */
     public static boolean ok(int status) {
         return Status.isSuccess(status);

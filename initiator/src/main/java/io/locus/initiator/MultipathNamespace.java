@@ -686,7 +686,7 @@ public final class MultipathNamespace implements BlockDevice, AutoCloseable {
                     failed.controller.refreshAnaLog();
                 }
             }
-            if (Status.dnr(status) && !ana && failed.usable()) {
+            if (Status.dnr(status) && !ana && !HostStatus.hostLostPath(status) && failed.usable()) {
                 done(status, dw0, dw1); // the path is fine: the command itself may not be retried
                 return;
             }

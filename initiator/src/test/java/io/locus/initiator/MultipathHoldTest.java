@@ -209,4 +209,14 @@ class MultipathHoldTest {
         ioA.completeAll(Status.INVALID_FIELD);
         assertEquals(List.of(0, Status.INVALID_FIELD), statuses, "a command error is the application's");
     }
+
+    @Test
+    void shouldSendACommandTheHostAbortedWhenItClosedThePathDownAnotherPathThoughThePathStillLooksLive() {
+        MultipathNamespace ns = ns(IoPolicy.NUMA);
+        read(ns, null);
+        ioA.completeAll(HostStatus.ABORTED_BY_HOST | Status.DNR); // a's controller closed; a.live not yet updated
+        assertEquals(1, ioB.sent, "the command went to the other path, not to the application");
+        ioB.completeAll(0);
+        assertEquals(List.of(0), statuses);
+    }
 }
