@@ -15,6 +15,7 @@ import io.locus.protocol.rdma.KeyedSgl;
 import io.locus.protocol.rdma.RdmaCm;
 import io.locus.runtime.Reactor;
 import io.locus.target.core.ReactorStats;
+import io.locus.target.config.TargetConfig;
 import io.locus.target.model.Port;
 import io.locus.target.transport.rdma.RdmaTransport;
 import io.netty.buffer.ByteBuf;
@@ -26,7 +27,9 @@ import org.junit.jupiter.api.Timeout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -277,6 +280,41 @@ class RdmaTransportTest {
         ByteBuf transport = RawHost.sqe(NvmOpcode.READ, 15, 1);
         Sgl.write(transport, Sqe.SGL1_OFFSET, 0, BLOCK, Sgl.ID_TRANSPORT);
         assertEquals(Status.SGL_TYPE_INVALID | Status.DNR, io.run(transport, null), "a TCP SGL over RDMA");
+    }
+
+    @Test
+    void shouldReadIntoTheRegisteredDataBufferAndWriteZeroesFromTheSharedZeroesWithoutACopy() throws Exception {
+        rdma.close();
+        target.close();
+        target = Target.start(TestTargets.config(List.of(
+                new TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, BLOCK, null),
+                new TargetConfig.NamespaceConfig(2, "null", 16L << 20, null, BLOCK, null)),
+                true, List.of(), TargetConfig.Limits.defaults()));
+        rdma = new RdmaTransport(target.pollGroups(), target.dispatcher(), target.limits(), target.rejects(), fabric);
+        port = rdma.listen(new Port(9, DiscoveryLog.TRTYPE_RDMA, new InetSocketAddress("127.0.0.1", 4421), false));
+        Host admin = new Host(0, 32, 0xFFFF);
+        Host io = ioQueue(1, bringUp(admin), 32);
+
+        byte[] data = pattern(32 * BLOCK, 7);
+        hostPut(0, data);
+        assertEquals(Status.SUCCESS, io.run(io(NvmOpcode.WRITE, 30, 100, 32, 0, false, rkey), null));
+        hostPut(262144, new byte[32 * BLOCK]);
+        assertEquals(Status.SUCCESS, io.run(io(NvmOpcode.READ, 31, 100, 32, 262144, false, rkey), null));
+        assertArrayEquals(data, hostGet(262144, 32 * BLOCK), "the memory namespace's data");
+
+        byte[] ones = new byte[32 * BLOCK];
+        Arrays.fill(ones, (byte) 0xFF);
+        hostPut(524288, ones);
+        ByteBuf zeroes = keyed(NvmOpcode.READ, 32, 2, 524288, 32 * BLOCK, false, rkey);
+        Sqe.setCdw(zeroes, 0, 12, 31);
+        assertEquals(Status.SUCCESS, io.run(zeroes, null));
+        assertArrayEquals(new byte[32 * BLOCK], hostGet(524288, 32 * BLOCK), "the null namespace's zeroes");
+
+        long copied = 0;
+        for (Reactor r : target.reactors().reactors()) {
+            copied += target.completions(r).stats().rdmaReadCopyBytes();
+        }
+        assertEquals(0, copied, "bytes of read data copied into the RDMA buffers");
     }
 
     @Test

@@ -5,11 +5,10 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Discards writes and reads zeroes: the target's own cost with no storage behind it (speed tests). Reads are served
- * from one zeroed buffer ({@link SharedZeroes}) instead of a buffer allocated and zeroed per I/O.
+ * from the process's one zeroed buffer ({@link SharedZeroes}) instead of a buffer allocated and zeroed per I/O.
  */
 public final class NullBackend implements Backend {
     private volatile long size;
-    private final SharedZeroes zeroes = new SharedZeroes();
 
     public NullBackend(long size) {
         this.size = size;
@@ -45,7 +44,7 @@ public final class NullBackend implements Backend {
 
     @Override
     public ByteBuf constantReadData(int length) {
-        return zeroes.slice(length);
+        return SharedZeroes.slice(length);
     }
 
     @Override
@@ -66,6 +65,6 @@ public final class NullBackend implements Backend {
 
     @Override
     public void close() {
-        zeroes.close();
+        // The shared zeroes outlive every backend (slices of them may still be on their way to a host).
     }
 }

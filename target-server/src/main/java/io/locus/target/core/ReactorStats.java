@@ -37,6 +37,7 @@ public final class ReactorStats {
     private final long[] flowMoves = new long[1];
     private final long[] flows = new long[1];
     private final long[] registrationReuse = new long[2];
+    private final long[] rdmaReadCopyBytes = new long[1];
     private final long[] latencyWindowCuts = new long[1];
     private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
     private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
@@ -124,6 +125,20 @@ public final class ReactorStats {
     /** RDMA buffer uses that found their registration ({@code hit}) or had to register ({@code !hit}). */
     public long registrationReuse(boolean hit) {
         return registrationReuse[hit ? 1 : 0];
+    }
+
+    /**
+     * Records {@code bytes} of a read's data copied into a registered RDMA buffer before its RDMA WRITE, because the
+     * backend put them elsewhere (reactor thread only). Reads the backend put into the offered data buffer, and reads
+     * of the shared zeroes, are sent without a copy and not counted.
+     */
+    public void recordRdmaReadCopy(int bytes) {
+        rdmaReadCopyBytes[0] += bytes;
+    }
+
+    /** Bytes of read data copied into registered RDMA buffers ({@link #recordRdmaReadCopy}). */
+    public long rdmaReadCopyBytes() {
+        return rdmaReadCopyBytes[0];
     }
 
     /**

@@ -51,6 +51,8 @@ public final class Request implements BackendCallback, AsyncEventSlot {
      * May be null.
      */
     public ByteBuf data;
+    /** A buffer the transport offered for the data to the host ({@link #offerReadBuffer}), until it is taken. */
+    private ByteBuf offeredReadBuffer;
     public Namespace namespace;
     /** The dispatcher checked the command against its namespace (before asking for its data). */
     public boolean validated;
@@ -94,6 +96,7 @@ public final class Request implements BackendCallback, AsyncEventSlot {
         opcode = 0;
         transferLength = 0;
         releaseData();
+        offeredReadBuffer = null;
         namespace = null;
         validated = false;
         status = Status.SUCCESS;
@@ -146,9 +149,29 @@ public final class Request implements BackendCallback, AsyncEventSlot {
         return false;
     }
 
-    /** Allocates a pooled buffer for {@code length} bytes of data to return to the host (empty, to be filled). */
+    /**
+     * The transport offers {@code buffer} (empty, its capacity the most it holds; the offer takes no reference) as
+     * where this command's data to the host should be put: the next {@link #allocateReadData} that fits returns it
+     * (with a reference of its own) instead of allocating, so a backend reads straight into memory the transport
+     * sends from without a copy, e.g. an RDMA data buffer already registered with the device. Data the command takes
+     * from elsewhere ({@link #readData}) drops the offer.
+     */
+    public void offerReadBuffer(ByteBuf buffer) {
+        offeredReadBuffer = buffer;
+    }
+
+    /**
+     * A buffer for {@code length} bytes of data to return to the host (empty, to be filled): the transport's offered
+     * buffer when it holds {@code length} bytes, else one from the pooled allocator.
+     */
     public ByteBuf allocateReadData(int length) {
         releaseData();
+        ByteBuf offered = offeredReadBuffer;
+        offeredReadBuffer = null;
+        if (offered != null && offered.capacity() >= length) {
+            data = offered.retain().clear();
+            return data;
+        }
         data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
         return data;
     }
@@ -156,13 +179,16 @@ public final class Request implements BackendCallback, AsyncEventSlot {
     /** Takes {@code data} (one reference, already filled) as the data to return to the host. */
     public ByteBuf readData(ByteBuf data) {
         releaseData();
+        offeredReadBuffer = null;
         this.data = data;
         return data;
     }
 
     /** Allocates a buffer for {@code length} bytes of data to receive from the host (the transport fills it). */
     public ByteBuf allocateWriteData(int length) {
-        return allocateReadData(length);
+        releaseData();
+        data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
+        return data;
     }
 
     /** {@code length} zero bytes of data to return to the host, to be filled in place (admin structures). */

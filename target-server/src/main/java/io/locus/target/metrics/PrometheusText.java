@@ -125,6 +125,12 @@ public final class PrometheusText {
             b.append("locus_rdma_registration_reuse_hit_rate{reactor=\"").append(r.name()).append("\"} ")
                     .append(fmt(all == 0 ? 0 : (double) s.registrationReuse(true) / all)).append('\n');
         }
+        header(b, "locus_rdma_read_copy_bytes_total", "counter", "Read data copied into a registered RDMA buffer before "
+                + "its RDMA WRITE (0 while backends read into the buffers the transport offers, or serve zeroes).");
+        for (Reactor r : target.reactors().reactors()) {
+            b.append("locus_rdma_read_copy_bytes_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().rdmaReadCopyBytes()).append('\n');
+        }
         registration(b, target);
         turns(b, target);
         summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);

@@ -87,6 +87,11 @@ final class RdmaBufferPool {
         return views[buffer].clear();
     }
 
+    /** Whether {@code buf} is the buffer's own view ({@link #view}), e.g. filled in place by a backend. */
+    boolean isView(int buffer, ByteBuf buf) {
+        return views[buffer] == buf;
+    }
+
     /** The buffer's slab as one buffer and the buffer's offset in it ({@link #offset}). */
     ByteBuf slabView(int buffer) {
         return slabViews[buffer / slabBuffers];

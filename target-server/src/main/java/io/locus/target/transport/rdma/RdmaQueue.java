@@ -15,6 +15,7 @@ import io.locus.protocol.rdma.KeyedSgl;
 import io.locus.protocol.rdma.RdmaCm;
 import io.locus.runtime.EpollWakeup;
 import io.locus.runtime.Poller;
+import io.locus.target.backend.SharedZeroes;
 import io.locus.target.core.PollGroup;
 import io.locus.target.core.Queue;
 import io.locus.target.core.Request;
@@ -36,8 +37,10 @@ import java.util.logging.Logger;
  *   <li>A command capsule arrives in a receive buffer: the SQE is copied into a core {@link Request}; in-capsule data
  *       (SGL Data Block, Offset) is used where it lies in the receive buffer; a Keyed SGL Data Block gets a buffer of
  *       the reactor's pool: a write's data comes by RDMA READ before the command runs, a read's data goes by RDMA
- *       WRITE, chained before the response SEND. A key with subtype 0xF is invalidated by that SEND (SEND with
- *       invalidate).</li>
+ *       WRITE, chained before the response SEND: from that buffer, which the request offers the backend to read
+ *       into ({@link Request#offerReadBuffer}), or from the registered shared zeroes for reads of zeroes, or, when a
+ *       backend put the data elsewhere, copied into it first. A key with subtype 0xF is invalidated by that SEND
+ *       (SEND with invalidate).</li>
  *   <li>The response is one signaled SEND of the 16-byte CQE from a per-command response buffer; the receive buffer
  *       is posted again as the response is queued (its contents were consumed), and the command's transport context
  *       (response and data buffers) is freed when the SEND completes. Sends and receives are posted in batches once
@@ -63,6 +66,8 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
     private static final long WRITE_TAG = 4L << 32;
     private static final long TAG_MASK = 0xFL << 32;
     private static final int COMPLETION_BATCH = 32;
+    /** Where reads of zeroes are RDMA-written from (every byte of the shared zeroes is zero, so any slice starts here). */
+    private static final long ZEROES_ADDRESS = SharedZeroes.address();
     /**
      * The completion channel in the reactor's epoll (default); {@code -Dlocus.rdma.cq-wakeup=false} leaves it out, and
      * an idle adaptive reactor then sees a completion within its {@code maxSleepNanos} (10 ms): 0.08x nvmet-rdma's
@@ -478,6 +483,8 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
             postSends();
             return true;
         }
+        // A backend that reads into the request's buffer reads into this registered one: no copy before the WRITE.
+        r.offerReadBuffer(buffers.data().view(b));
         dispatcher.execute(r);
         return true;
     }
@@ -517,10 +524,23 @@ final class RdmaQueue extends Queue implements PollGroup.Flushable {
             if (Status.isSuccess(r.status) && data >= 0 && r.data != null && controllerToHost(r)) {
                 RdmaBufferPool pool = buffers.data();
                 int length = Math.min(r.data.readableBytes(), ctxLength[c]);
-                pool.slabView(data).setBytes(pool.offset(data), r.data, r.data.readerIndex(), length);
+                long source;
+                int lkey;
+                if (pool.isView(data, r.data)) {
+                    source = pool.address(data) + r.data.readerIndex();
+                    lkey = pool.lkey(data, verbs);
+                } else if (SharedZeroes.holds(r.data)) {
+                    source = ZEROES_ADDRESS;
+                    lkey = buffers.zeroesLkey(verbs);
+                } else {
+                    pool.slabView(data).setBytes(pool.offset(data), r.data, r.data.readerIndex(), length);
+                    buffers.recordReadCopy(length);
+                    source = pool.address(data);
+                    lkey = pool.lkey(data, verbs);
+                }
                 // Unsignaled: the SEND after it completes only once it did (or both flush).
-                sends.rdmaWrite(sendCount++, WRITE_TAG | c, 0, pool.address(data), length, pool.lkey(data, verbs),
-                        ctxRemoteAddress[c], ctxRemoteKey[c]);
+                sends.rdmaWrite(sendCount++, WRITE_TAG | c, 0, source, length, lkey, ctxRemoteAddress[c],
+                        ctxRemoteKey[c]);
                 writesPosted++;
             }
             if (ctxInvalidate[c] != 0) {
