@@ -1,7 +1,6 @@
 package io.locus.target.core;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * Request statistics of one reactor. Written only by that reactor (plain fields and single-writer recorders, no
@@ -39,12 +38,7 @@ public final class ReactorStats {
     private final long[] registrationReuse = new long[2];
     private final long[] rdmaReadCopyBytes = new long[1];
     private final long[] latencyWindowCuts = new long[1];
-    private final SingleWriterRecorder[] requestMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
-    private final SingleWriterRecorder[] backendMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
-    private final SingleWriterRecorder[] doneToResponseMicros = {new SingleWriterRecorder(MAX_MICROS, 2), new SingleWriterRecorder(MAX_MICROS, 2)};
-    private final Histogram[] requestTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
-    private final Histogram[] backendTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
-    private final Histogram[] doneToResponseTotal = {new Histogram(MAX_MICROS, 2), new Histogram(MAX_MICROS, 2)};
+    private final StageHistograms stages = new StageHistograms(2, MAX_MICROS);
 
     public ReactorStats(String reactor) {
         this.reactor = reactor;
@@ -76,11 +70,8 @@ public final class ReactorStats {
                 remoteCompletions[0]++;
             }
         }
-        requestMicros[latencyClass].recordValue(clamp((responseNanos - receivedNanos) / 1000));
-        if (backendSubmitNanos != 0) {
-            backendMicros[latencyClass].recordValue(clamp((backendDoneNanos - backendSubmitNanos) / 1000));
-            doneToResponseMicros[latencyClass].recordValue(clamp((responseNanos - backendDoneNanos) / 1000));
-        }
+        stages.record(latencyClass, clamp((responseNanos - receivedNanos) / 1000), backendSubmitNanos != 0,
+                clamp((backendDoneNanos - backendSubmitNanos) / 1000), clamp((responseNanos - backendDoneNanos) / 1000));
     }
 
     /**
@@ -202,20 +193,17 @@ public final class ReactorStats {
         return flows[0];
     }
 
-    /** Cumulative request latency (received to response queued) for a class; reader side, synchronized among readers. */
-    public synchronized Histogram requestLatency(int latencyClass) {
-        requestTotal[latencyClass].add(requestMicros[latencyClass].getIntervalHistogram());
-        return requestTotal[latencyClass].copy();
+    /** Cumulative request latency (received to response queued) for a class; any thread. */
+    public Histogram requestLatency(int latencyClass) {
+        return stages.total(latencyClass, StageHistograms.REQUEST);
     }
 
-    public synchronized Histogram backendLatency(int latencyClass) {
-        backendTotal[latencyClass].add(backendMicros[latencyClass].getIntervalHistogram());
-        return backendTotal[latencyClass].copy();
+    public Histogram backendLatency(int latencyClass) {
+        return stages.total(latencyClass, StageHistograms.BACKEND);
     }
 
     /** Backend done to response queued: the target's share of device_done_to_cqe_visible. */
-    public synchronized Histogram doneToResponse(int latencyClass) {
-        doneToResponseTotal[latencyClass].add(doneToResponseMicros[latencyClass].getIntervalHistogram());
-        return doneToResponseTotal[latencyClass].copy();
+    public Histogram doneToResponse(int latencyClass) {
+        return stages.total(latencyClass, StageHistograms.DONE_TO_RESPONSE);
     }
 }
