@@ -315,8 +315,9 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         if (alone != null) {
             double iso = isolationRatio();
             bars.add(new Bar("isolation", "step-critical p99.9 beside the throughput flow <= 3x alone (provenance on)",
-                    iso <= ISOLATION_BAR,
-                    fmt("%.1f us vs %.1f us alone (%.1fx)", onP999, alone.critical().p999Us(), iso)));
+                    iso <= ISOLATION_BAR, Double.isNaN(iso)
+                    ? fmt("%.1f us beside; the critical flow alone recorded no latency, so there is no ratio", onP999)
+                    : fmt("%.1f us vs %.1f us alone (%.1fx)", onP999, alone.critical().p999Us(), iso)));
         }
         if (idle != null) {
             bars.add(new Bar("adaptive_idle", "adaptive idle reactor < 2% of a core",
@@ -327,6 +328,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
     }
 
     /** The critical flow's p99.9 with provenance beside the throughput flow over its p99.9 alone; NaN without both. */
+    /** The critical flow's p99.9 beside the throughput flow over its p99.9 alone; NaN without an alone measurement. */
     public double isolationRatio() {
         return alone == null || alone.critical().p999Us() == 0 ? Double.NaN : on.critical().p999Us() / alone.critical().p999Us();
     }
@@ -354,7 +356,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         m.put("rounds", rounds);
         m.put("remote_phase", remote == null ? null : remote.json());
         m.put("alone", alone == null ? null : alone.json());
-        m.put("isolation_ratio", alone == null ? null : isolationRatio());
+        double iso = isolationRatio();
+        m.put("isolation_ratio", Double.isNaN(iso) ? null : iso); // JSON has no NaN: null when there is no ratio
         Map<String, Object> idleMap = new LinkedHashMap<>();
         idleMap.put("adaptive", idle == null ? null : idle.adaptivePercent());
         idleMap.put("busy", idle == null ? null : idle.busyPercent());

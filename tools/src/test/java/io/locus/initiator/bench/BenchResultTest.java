@@ -84,6 +84,18 @@ class BenchResultTest {
                 "no bar without the alone measurement");
     }
 
+    @Test
+    void shouldWriteNoIsolationRatioAndMeetNoBarWhenTheFlowAloneRecordedNothing() throws Exception {
+        BenchResult.Side off = side(false, 400, 1000, 0);
+        BenchResult.Side on = side(true, 150, 950, 0);
+        BenchResult empty = new BenchResult(CONFIG, off, on, null, List.of(off), List.of(on), null, side(true, 0, 0, 0));
+        JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(empty.json()));
+        assertTrue(json.get("isolation_ratio").isNull(), "null, not the string \"NaN\": " + json.get("isolation_ratio"));
+        BenchResult.Bar isolation = bar(empty, "isolation");
+        assertFalse(isolation.met());
+        assertTrue(isolation.detail().contains("recorded no latency"), isolation.detail());
+    }
+
     private static BenchResult.Bar bar(BenchResult r, String key) {
         return r.bars().stream().filter(b -> b.key().equals(key)).findFirst().orElseThrow();
     }
