@@ -37,8 +37,8 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         public static final int DEFAULT_BATCH_PDUS = 16;
         public static final int DEFAULT_WINDOW_MICROS = 100;
         public static final int DEFAULT_BATCH_BYTES = 512 * 1024;
-        /** Two 128 KiB reads per turn: about 30-60 us of socket writes on loopback. */
-        public static final int DEFAULT_WINDOW_BYTES = 256 * 1024;
+        /** The poll group's own default ({@link io.locus.target.core.PollGroup#DEFAULT_LATENCY_WINDOW_BYTES}). */
+        public static final int DEFAULT_WINDOW_BYTES = io.locus.target.core.PollGroup.DEFAULT_LATENCY_WINDOW_BYTES;
 
         public Reactors(List<Integer> cores, String idle) {
             this(cores, idle, true, DEFAULT_BATCH_PDUS, DEFAULT_WINDOW_MICROS, DEFAULT_BATCH_BYTES, DEFAULT_WINDOW_BYTES);
