@@ -328,7 +328,6 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
     }
 
     /** The critical flow's p99.9 with provenance beside the throughput flow over its p99.9 alone; NaN without both. */
-    /** The critical flow's p99.9 beside the throughput flow over its p99.9 alone; NaN without an alone measurement. */
     public double isolationRatio() {
         return alone == null || alone.critical().p999Us() == 0 ? Double.NaN : on.critical().p999Us() / alone.critical().p999Us();
     }
