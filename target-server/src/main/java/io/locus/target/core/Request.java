@@ -172,8 +172,7 @@ public final class Request implements BackendCallback, AsyncEventSlot {
             data = offered.retain().clear();
             return data;
         }
-        data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
-        return data;
+        return allocatePooled(length);
     }
 
     /** Takes {@code data} (one reference, already filled) as the data to return to the host. */
@@ -187,6 +186,10 @@ public final class Request implements BackendCallback, AsyncEventSlot {
     /** Allocates a buffer for {@code length} bytes of data to receive from the host (the transport fills it). */
     public ByteBuf allocateWriteData(int length) {
         releaseData();
+        return allocatePooled(length);
+    }
+
+    private ByteBuf allocatePooled(int length) {
         data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
         return data;
     }
