@@ -6,6 +6,8 @@ import io.locus.protocol.nvme.Status;
 import io.locus.protocol.tcp.CommonHeader;
 import io.locus.protocol.tcp.PduType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,6 +153,45 @@ class NamespaceIoTest {
                     .allMatch(p -> (p.flags() & CommonHeader.FLAG_HDGST) != 0));
             assertTrue(target.pdus.stream().filter(p -> p.type() == PduType.H2C_DATA)
                     .allMatch(p -> (p.flags() & 3) == 3));
+        }
+    }
+
+    @Test
+    void shouldReadLargePayloadsStraightIntoDirectBuffersWithAndWithoutDataDigest() {
+        new Random(9).nextBytes(target.media);
+        for (boolean digest : new boolean[] {false, true}) {
+            try (Controller ctrl = Controller.connect(target.transportId(), HOST, quick().dataDigest(digest))) {
+                Namespace ns = ctrl.namespace(1);
+                TcpQueue queue = (TcpQueue) ctrl.ioQueue(0).connection();
+                for (int i = 0; i < 16; i++) {
+                    // Read at index 4096 of a pooled buffer: the placed reads must land there, not at 0.
+                    ByteBuf into = PooledByteBufAllocator.DEFAULT.directBuffer(4096 + 131072);
+                    try {
+                        into.writerIndex(4096).readerIndex(4096);
+                        ns.readBlocking(i * 256L, 256, into);
+                        assertArrayEquals(media(i * 256L, 256), bytes(into), "read " + i + ", data digest " + digest);
+                    } finally {
+                        into.release();
+                    }
+                }
+                // 64 KiB C2HData PDUs: after the first, each payload's rest is read into the command's buffer.
+                assertTrue(queue.placedReads() >= 16, "placed " + queue.placedReads() + " reads, data digest " + digest);
+                ByteBuf heap = Unpooled.buffer(131072);
+                long before = queue.placedReads();
+                ns.readBlocking(0, 256, heap);
+                assertArrayEquals(media(0, 256), bytes(heap));
+                assertEquals(before, queue.placedReads(), "a heap buffer is filled by copy");
+                CompositeByteBuf parts = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer();
+                try {
+                    parts.addComponents(true, PooledByteBufAllocator.DEFAULT.directBuffer(65536).writerIndex(65536),
+                            PooledByteBufAllocator.DEFAULT.directBuffer(65536).writerIndex(65536)).clear();
+                    ns.readBlocking(256, 256, parts);
+                    assertArrayEquals(media(256, 256), bytes(parts));
+                    assertEquals(before, queue.placedReads(), "so is a buffer of several regions");
+                } finally {
+                    parts.release();
+                }
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import io.locus.initiator.Namespace;
 import io.locus.initiator.NvmeException;
 import io.locus.initiator.TransportId;
 import io.locus.initiator.cli.LocusCli;
+import io.locus.initiator.tcp.TcpQueue;
 import io.locus.initiator.tls.TlsOptions;
 import io.locus.protocol.tls.TlsPsk;
 import io.locus.target.Target;
@@ -152,6 +153,10 @@ class TlsEndToEndTest {
                     roundTrip(c, 1, what + " 4 KiB");
                     roundTrip(c, 32, what + " 128 KiB");
                     roundTrip(c, 64, what + " 256 KiB");
+                    for (int q = 0; q < c.ioQueueCount(); q++) {
+                        // The socket carries TLS records: no read may land in a command's buffer.
+                        assertEquals(0, ((TcpQueue) c.ioQueue(q).connection()).placedReads(), what);
+                    }
                 }
             }
         }

@@ -16,11 +16,16 @@ import io.netty.util.UncheckedBooleanSupplier;
  * <p>The window is looked at once per read loop, on the reactor's clock. Netty reads again what was left (the next
  * epoll wait reports it, or, edge-triggered, its read task runs in the reactor's next turn). Used on the reactor's
  * thread only, as Netty uses every allocator handle.
+ *
+ * <p>With a {@link ReadPlacement}, the channel's handler may name the buffer each read goes into (a command's data
+ * buffer for a large payload) and bound the size of fresh receive buffers; placed reads count against the window's
+ * share like any other.
  */
 public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
     private final RecvByteBufAllocator delegate;
     private final Reactor reactor;
     private final int windowBytes;
+    private final ReadPlacement placement;
 
     /**
      * @param delegate    the allocator outside the window (its handles must be {@link ExtendedHandle}s, as Netty's
@@ -29,12 +34,21 @@ public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
      * @param windowBytes bytes one read loop takes at most while the window is open
      */
     public LatencyWindowRecvAllocator(RecvByteBufAllocator delegate, Reactor reactor, int windowBytes) {
+        this(delegate, reactor, windowBytes, null);
+    }
+
+    /**
+     * @param placement where the channel's handler wants its reads, or null to read into fresh buffers only
+     */
+    public LatencyWindowRecvAllocator(RecvByteBufAllocator delegate, Reactor reactor, int windowBytes,
+                                      ReadPlacement placement) {
         if (windowBytes < 1) {
             throw new IllegalArgumentException("window bytes must be positive, not " + windowBytes);
         }
         this.delegate = delegate;
         this.reactor = reactor;
         this.windowBytes = windowBytes;
+        this.placement = placement;
     }
 
     @Override
@@ -61,7 +75,11 @@ public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
 
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            return open ? alloc.ioBuffer(guess()) : d.allocate(alloc);
+            if (placement == null) {
+                return open ? alloc.ioBuffer(guess()) : d.allocate(alloc);
+            }
+            ByteBuf placed = placement.placeNextRead(open ? (int) Math.max(1, windowBytes - readThisLoop) : Integer.MAX_VALUE);
+            return placed != null ? placed : alloc.ioBuffer(Math.max(1, Math.min(guess(), placement.freshReadLimit())));
         }
 
         @Override

@@ -39,6 +39,54 @@ class LatencyWindowRecvAllocatorTest {
         }
     }
 
+    @Test
+    void shouldReadIntoThePlacedBufferWithinTheWindowsShareAndBoundFreshBuffersByThePlacement() {
+        long[] now = {1_000_000};
+        EmbeddedChannel channel = new EmbeddedChannel();
+        ByteBuf destination = UnpooledByteBufAllocator.DEFAULT.directBuffer(1 << 20);
+        int[] asked = {-1};
+        boolean[] place = {true};
+        ReadPlacement placement = new ReadPlacement() {
+            @Override
+            public ByteBuf placeNextRead(int maxBytes) {
+                asked[0] = maxBytes;
+                return place[0] ? destination.retainedSlice(0, Math.min(maxBytes, 1 << 20)).clear() : null;
+            }
+
+            @Override
+            public int freshReadLimit() {
+                return 8192;
+            }
+        };
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("recv", -1), () -> now[0])) {
+            RecvByteBufAllocator.Handle h = new LatencyWindowRecvAllocator(
+                    new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024), reactor, WINDOW, placement).newHandle();
+
+            h.reset(channel.config());
+            ByteBuf b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertEquals(Integer.MAX_VALUE, asked[0], "window closed: no bound from it");
+            assertEquals(destination.memoryAddress(), b.memoryAddress(), "the read lands in the placed buffer");
+            assertEquals(1 << 20, b.writableBytes());
+            b.release();
+
+            reactor.openLatencyWindow(now[0], 200_000);
+            h.reset(channel.config());
+            h.lastBytesRead(30 * 1024);
+            b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertEquals(WINDOW - 30 * 1024, asked[0], "open: what is left of the loop's share");
+            assertEquals(WINDOW - 30 * 1024, b.writableBytes());
+            b.release();
+
+            place[0] = false;
+            b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertEquals(8192, b.capacity(), "a fresh buffer no larger than the placement allows");
+            b.release();
+        } finally {
+            destination.release();
+            channel.finishAndReleaseAll();
+        }
+    }
+
     /**
      * One read loop as Netty runs it over a socket that always has more than a buffer's worth: at most four reads
      * here (a socket with more data than that), returns the bytes taken.

@@ -8,6 +8,7 @@ import io.locus.protocol.tcp.PduFraming;
 import io.locus.protocol.tcp.PduHeaderReader;
 import io.locus.protocol.tcp.PduType;
 import io.locus.protocol.tcp.TermReqPdu;
+import io.locus.runtime.ReadPlacement;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,9 +27,21 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * buffered. Headers are collected by the {@link PduHeaderReader} the target's receiver uses too (one framing for both
  * ends); C2HData payload is copied straight from the socket's
  * buffers into the command's data buffer (no cumulation), and its data digest is computed over the destination.
- * Nothing is allocated per PDU.
+ * A large payload ({@link #PLACE_MIN} or more still to come, a direct data buffer, clear text) skips even that copy:
+ * as the {@link ReadPlacement} of its channel, the receiver has the next socket read land in the command's buffer
+ * itself, as SPDK's host reads C2HData into the request's iovecs ({@code nvme_tcp_read_payload_data}). Nothing is
+ * allocated per PDU (a placed read is a pooled buffer's recycled slice).
  */
-final class PduReceiver extends ChannelInboundHandlerAdapter {
+final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlacement {
+    /** C2HData payload still to come from which on socket reads go straight into the command's buffer. */
+    static final int PLACE_MIN = 16 * 1024;
+    /**
+     * Fresh receive buffers after a large C2HData: room for the next PDU headers and a small payload, so a stream of
+     * large payloads is not read ahead into receive buffers and copied (each such read then costs a system call more
+     * than one large read would, against a copy of up to the whole payload saved).
+     */
+    static final int FRESH_AFTER_LARGE = 8 * 1024;
+
     private static final int HEADER = 0;
     private static final int PAD = 1;
     private static final int DATA = 2;
@@ -51,6 +64,12 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
     private int padRemaining;
     private int dataRemaining;
     private boolean success;
+    /** The buffer the last {@link #placeNextRead} handed out, to know it when it comes back filled; else null. */
+    private ByteBuf placed;
+    /** The last C2HData carried {@link #PLACE_MIN} bytes or more. */
+    private boolean largeData;
+    private long placedReads;
+    private ChannelHandlerContext ctx;
 
     PduReceiver(TcpQueue queue) {
         this.queue = queue;
@@ -68,11 +87,52 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
         state = FAILED;
     }
 
+    /** Socket reads placed in commands' buffers so far ({@link #placeNextRead}; reactor thread). */
+    long placedReads() {
+        return placedReads;
+    }
+
+    @Override
+    public ByteBuf placeNextRead(int maxBytes) {
+        placed = null;
+        if (state != DATA || dataRemaining < PLACE_MIN || ctx == null || ctx.pipeline().first() != this) {
+            return null;
+        }
+        Command c = current;
+        if (!c.data.isDirect() || c.data.nioBufferCount() != 1) {
+            return null; // a socket read fills one contiguous direct region; a heap or composite buffer takes a copy
+        }
+        int n = Math.min(dataRemaining, maxBytes);
+        if (n < FRESH_AFTER_LARGE && n < dataRemaining) {
+            return null; // the window's share is nearly spent: a fresh read of what is left of it
+        }
+        placed = c.data.retainedSlice(c.dataIndex + queue.transferred(c), n).clear();
+        placedReads++;
+        return placed;
+    }
+
+    @Override
+    public int freshReadLimit() {
+        return largeData ? FRESH_AFTER_LARGE : Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         queue.beginReceive();
         try {
+            if (in == placed) {
+                // The read landed where the payload belongs: account for it, nothing to copy.
+                placed = null;
+                Command c = current;
+                received(c, c.dataIndex + queue.transferred(c), in.readableBytes());
+                return;
+            }
             while (state != FAILED && in.isReadable()) {
                 switch (state) {
                     case HEADER -> readHeader(in);
@@ -217,6 +277,7 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
         current = c;
         padRemaining = CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
         dataRemaining = (int) length;
+        largeData = length >= PLACE_MIN;
         crc.reset();
         state = padRemaining > 0 ? PAD : DATA;
     }
@@ -236,6 +297,11 @@ final class PduReceiver extends ChannelInboundHandlerAdapter {
         int to = c.dataIndex + queue.transferred(c);
         c.data.setBytes(to, in, in.readerIndex(), n);
         in.skipBytes(n);
+        received(c, to, n);
+    }
+
+    /** {@code n} payload bytes of {@code c} are in its buffer at {@code to}. */
+    private void received(Command c, int to, int n) {
         if (dataDigest) {
             crc.update(c.data, to, n);
         }

@@ -227,6 +227,16 @@ public final class TcpQueue implements HostConnection {
         return true;
     }
 
+    /**
+     * Socket reads of the current connection that went straight into a command's data buffer (a large C2HData
+     * payload, {@link PduReceiver#PLACE_MIN}) instead of a receive buffer; 0 before the first connection. Reactor
+     * thread, or any thread while the queue is idle.
+     */
+    public long placedReads() {
+        PduReceiver r = receiver;
+        return r == null ? 0 : r.placedReads();
+    }
+
     // ---------------------------------------------------------------- connection
 
     /** Makes the TLS record handler placed first on each new connection; null (default) for clear text. */
@@ -247,7 +257,8 @@ public final class TcpQueue implements HostConnection {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
                 .option(ChannelOption.ALLOCATOR, alloc)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new LatencyWindowRecvAllocator(
-                        new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024), pair.reactor(), LATENCY_WINDOW_READ_BYTES))
+                        new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024), pair.reactor(), LATENCY_WINDOW_READ_BYTES,
+                        receiver))
                 .handler(receiver);
         ChannelFuture cf = bootstrap.connect(address);
         channel = cf.channel();
