@@ -76,16 +76,16 @@ class ProvenanceTargetTest {
     }
 
     /**
-     * Four 128 KiB throughput reads arriving together, on a provenance controller: without BOUNDED_BATCH their
-     * responses flush at the uniform 256 KiB (twice), with it at reactors.batch_bytes (512 KiB: once). The window is
-     * wide so all four complete in one batch whatever the machine's speed.
+     * Sixteen 128 KiB throughput reads arriving together, on a provenance controller: without BOUNDED_BATCH their
+     * responses flush at the uniform 1 MiB (twice), with it at reactors.batch_bytes (2 MiB: once). The window is
+     * wide and batch_pdus high so all sixteen complete in one batch whatever the machine's speed.
      */
     @Test
     void shouldCoalesceBoundedBatchFlowsUpToTheirByteLimitAndOthersUpToTheUniformOne() throws Exception {
         TargetConfig base = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, 4096, null)),
                 true, List.of(), TargetConfig.Limits.defaults());
-        TargetConfig.Reactors wide = new TargetConfig.Reactors(List.of(), "adaptive", true, 16, 1_000_000, 512 * 1024,
-                TargetConfig.Reactors.DEFAULT_WINDOW_BYTES);
+        TargetConfig.Reactors wide = new TargetConfig.Reactors(List.of(), "adaptive", true, 64, 1_000_000,
+                TargetConfig.Reactors.DEFAULT_BATCH_BYTES, TargetConfig.Reactors.DEFAULT_WINDOW_BYTES);
         try (Target t = Target.start(new TargetConfig(wide, base.ports(), base.discovery(), base.subsystems(), base.limits()));
              RawHost admin = new RawHost(TestTargets.ioPort(t)); RawHost io = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
@@ -96,17 +96,19 @@ class ProvenanceTargetTest {
             assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
             io.icReq(false, false);
             io.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0);
-            long uniform = limitFlushesForFourReads(t, io, 100, 0);
-            long bounded = limitFlushesForFourReads(t, io, 200, ProvenanceWire.FLAG_BOUNDED_BATCH);
-            assertEquals(2, uniform, "4 x 128 KiB without BOUNDED_BATCH: a flush every 256 KiB");
-            assertEquals(1, bounded, "4 x 128 KiB with BOUNDED_BATCH: one flush at 512 KiB");
+            long uniform = limitFlushesForReads(t, io, 100, 0);
+            long bounded = limitFlushesForReads(t, io, 200, ProvenanceWire.FLAG_BOUNDED_BATCH);
+            assertEquals(2, uniform, "16 x 128 KiB without BOUNDED_BATCH: a flush every 1 MiB");
+            assertEquals(1, bounded, "16 x 128 KiB with BOUNDED_BATCH: one flush at 2 MiB");
         }
     }
 
-    private static long limitFlushesForFourReads(Target t, RawHost host, int firstCid, int flags) throws Exception {
+    private static final int READS = 16;
+
+    private static long limitFlushesForReads(Target t, RawHost host, int firstCid, int flags) throws Exception {
         long before = flushes(t, ReactorStats.FLUSH_LIMIT);
         List<ByteBuf> reads = new java.util.ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < READS; i++) {
             ByteBuf s = RawHost.sqe(NvmOpcode.READ, firstCid + i, 1);
             Sqe.setCdw(s, 0, 10, i * 32);
             Sqe.setCdw(s, 0, 12, 31); // 32 blocks of 4 KiB
@@ -117,7 +119,7 @@ class ProvenanceTargetTest {
             reads.add(s);
         }
         host.capsulesInOneWrite(reads);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < READS; i++) {
             assertEquals(PduType.C2H_DATA, host.read().type());
             assertEquals(0, host.expect(PduType.CAPSULE_RESP).cqeStatus());
         }

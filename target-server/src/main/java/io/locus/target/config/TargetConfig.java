@@ -36,7 +36,7 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
                            int batchBytes, int windowBytes) {
         public static final int DEFAULT_BATCH_PDUS = 16;
         public static final int DEFAULT_WINDOW_MICROS = 100;
-        public static final int DEFAULT_BATCH_BYTES = 512 * 1024;
+        public static final int DEFAULT_BATCH_BYTES = 2 * 1024 * 1024;
         /** The poll group's own default ({@link io.locus.target.core.PollGroup#DEFAULT_LATENCY_WINDOW_BYTES}). */
         public static final int DEFAULT_WINDOW_BYTES = io.locus.target.core.PollGroup.DEFAULT_LATENCY_WINDOW_BYTES;
 

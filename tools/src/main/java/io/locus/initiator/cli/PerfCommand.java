@@ -88,7 +88,7 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--anti-migrate", description = "Mark the flow ANTI_MIGRATE: completions that land on a reactor off the home CPU are handed to the reactor on it (needs --home-cpu).")
     boolean antiMigrate;
 
-    @Option(names = "--bounded-batch", description = "Mark the flow BOUNDED_BATCH: a Locus target may coalesce its throughput responses up to reactors.batch_bytes per flush instead of 256 KiB.")
+    @Option(names = "--bounded-batch", description = "Mark the flow BOUNDED_BATCH: a Locus target may coalesce its throughput responses up to reactors.batch_bytes per flush instead of 1 MiB.")
     boolean boundedBatch;
 
     @Option(names = "--verify", description = "Write self-checking blocks (LBA, generation, checksum) and check every read; the working set is written first.")
