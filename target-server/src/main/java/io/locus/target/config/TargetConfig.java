@@ -28,7 +28,7 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
      * @param batchPdus  throughput-class responses coalesced per flush, at most
      * @param windowMicros time a reactor spends on throughput completions per turn, at most
      * @param batchBytes data coalesced per flush for throughput flows that set BOUNDED_BATCH (provenance only;
-     *                   other responses flush at 256 KiB)
+     *                   other responses flush at 1 MiB, ResponseBatching.UNIFORM_BYTES)
      * @param windowBytes throughput data a reactor starts per turn while its active latency window is open (a
      *                   latency-class request arrived or completed within its budget; provenance only)
      */
