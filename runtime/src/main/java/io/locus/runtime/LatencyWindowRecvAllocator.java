@@ -78,14 +78,18 @@ public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
             if (placement == null) {
                 return open ? alloc.ioBuffer(guess()) : d.allocate(alloc);
             }
-            ByteBuf placed = placement.placeNextRead(open ? (int) Math.max(1, windowBytes - readThisLoop) : Integer.MAX_VALUE);
+            ByteBuf placed = placement.placeNextRead(share());
             return placed != null ? placed : alloc.ioBuffer(Math.max(1, Math.min(guess(), placement.freshReadLimit())));
         }
 
         @Override
         public int guess() {
-            int g = d.guess();
-            return open ? (int) Math.max(1, Math.min(g, windowBytes - readThisLoop)) : g;
+            return Math.min(d.guess(), share());
+        }
+
+        /** What this read loop may still take: the rest of the window's bytes (at least 1) while it is open. */
+        private int share() {
+            return open ? (int) Math.max(1, windowBytes - readThisLoop) : Integer.MAX_VALUE;
         }
 
         @Override

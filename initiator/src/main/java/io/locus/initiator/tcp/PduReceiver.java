@@ -41,6 +41,8 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
      * than one large read would, against a copy of up to the whole payload saved).
      */
     static final int FRESH_AFTER_LARGE = 8 * 1024;
+    /** The least a placed read takes unless it finishes the payload (a nearly spent window share reads fresh). */
+    static final int PLACED_READ_MIN = 8 * 1024;
 
     private static final int HEADER = 0;
     private static final int PAD = 1;
@@ -103,8 +105,8 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
             return null; // a socket read fills one contiguous direct region; a heap or composite buffer takes a copy
         }
         int n = Math.min(dataRemaining, maxBytes);
-        if (n < FRESH_AFTER_LARGE && n < dataRemaining) {
-            return null; // the window's share is nearly spent: a fresh read of what is left of it
+        if (n < PLACED_READ_MIN && n < dataRemaining) {
+            return null;
         }
         placed = c.data.retainedSlice(c.dataIndex + queue.transferred(c), n).clear();
         placedReads++;

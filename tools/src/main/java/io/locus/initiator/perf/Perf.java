@@ -169,14 +169,8 @@ public final class Perf {
                 before[i] = workers.get(i).completed();
             }
             HostFlowStats flowBefore = flowStats.get();
-            CountDownLatch timed = new CountDownLatch(queues);
             long startNanos = System.nanoTime();
-            long deadline = startNanos + (long) (config.seconds() * 1e9);
-            for (PerfWorker w : workers) {
-                w.prepareTimed(deadline, timed);
-            }
-            starter.run();
-            long lost = awaitAll(timed, deadline + DRAIN_GRACE_NANOS, workers, progress, startNanos, config);
+            long lost = runFor(startNanos, config.seconds(), workers, starter, progress, config);
             long endNanos = System.nanoTime();
             HostFlowStats flowAfter = flowStats.get();
             HostFlowStats flow = flowBefore != null && flowAfter != null ? flowAfter.minus(flowBefore) : null;
@@ -186,6 +180,23 @@ public final class Perf {
                 w.release();
             }
         }
+    }
+
+    /**
+     * Runs every worker from {@code startNanos} (now) until {@code seconds} later, then waits for them to drain.
+     *
+     * @param progress per-second reports, or null
+     * @return what {@link #awaitAll} returns
+     */
+    private static long runFor(long startNanos, double seconds, List<PerfWorker> workers, Runnable starter,
+                               Progress progress, PerfConfig config) {
+        CountDownLatch done = new CountDownLatch(workers.size());
+        long deadline = startNanos + (long) (seconds * 1e9);
+        for (PerfWorker w : workers) {
+            w.prepareTimed(deadline, done);
+        }
+        starter.run();
+        return awaitAll(done, deadline + DRAIN_GRACE_NANOS, workers, progress, startNanos, config);
     }
 
     /**
@@ -200,13 +211,7 @@ public final class Perf {
     /** One warm-up round of {@code seconds}: not measured, drained, forgotten, and its flow stats read. */
     private static void warmUp(double seconds, List<PerfWorker> workers, Runnable starter,
                                Supplier<HostFlowStats> flowStats, PerfConfig config) {
-        CountDownLatch warm = new CountDownLatch(workers.size());
-        long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
-        for (PerfWorker w : workers) {
-            w.prepareTimed(warmEnd, warm);
-        }
-        starter.run();
-        awaitAll(warm, warmEnd + DRAIN_GRACE_NANOS, workers, null, 0, config);
+        runFor(System.nanoTime(), seconds, workers, starter, null, config);
         for (PerfWorker w : workers) {
             w.resetMeasurements();
         }
