@@ -34,7 +34,13 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
      */
     public record Reactors(List<Integer> cores, String idle, boolean provenance, int batchPdus, int windowMicros,
                            int batchBytes, int windowBytes) {
-        public static final int DEFAULT_BATCH_PDUS = 16;
+        /**
+         * 32 responses per flush, as SPDK's target gathers up to 64 iovecs (a C2HData header and its data each) per
+         * sendmsg. Against spdk_nvme_perf's 4 KiB random reads in interleaved rounds here, 32 beat 16 in five of five
+         * at QD128 (329-565K against 287-545K IOPS) and three of four at QD32; fewer flushes also mean fewer writev
+         * calls per I/O (0.074 at 16).
+         */
+        public static final int DEFAULT_BATCH_PDUS = 32;
         public static final int DEFAULT_WINDOW_MICROS = 100;
         public static final int DEFAULT_BATCH_BYTES = 2 * 1024 * 1024;
         /** The poll group's own default ({@link io.locus.target.core.PollGroup#DEFAULT_LATENCY_WINDOW_BYTES}). */

@@ -20,7 +20,7 @@ public record TargetLimits(int mqes, int maxIoQueues, int mdts, int ioInCapsuleB
                            int batchBytes) {
 
     public static TargetLimits defaults() {
-        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30, true, 16, 2 * 1024 * 1024);
+        return new TargetLimits(1023, 64, 5, 8192, 8192, 128 * 1024, 10, 30, true, 32, 2 * 1024 * 1024);
     }
 
     public int maxTransferBytes() {
