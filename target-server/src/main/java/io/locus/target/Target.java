@@ -156,7 +156,7 @@ public final class Target implements TargetContext, DiscoveryLogSource, AutoClos
 
     /** As {@link #start(TargetConfig, ThreadPinning)}, with RDMA ports served through {@code rdmaVerbs} (tests simulate it). */
     public static Target start(TargetConfig config, ThreadPinning pinning, Verbs.Provider rdmaVerbs) throws IOException {
-        return start(config, pinning, rdmaVerbs, System::nanoTime);
+        return start(config, pinning, rdmaVerbs, io.locus.target.core.PollGroup.SYSTEM_CLOCK);
     }
 
     /**

@@ -134,9 +134,11 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
             }
         }
         if (r.opcode != NvmOpcode.READ && r.opcode != NvmOpcode.FLUSH) {
-            long left = c.keepAliveRemainingNanos(r.queue.pollGroup().nanoTime());
+            long left = c.keepAliveRemainingNanos(r.queue.pollGroup().keepAliveStamp());
             if (left != Long.MAX_VALUE) {
-                io.notAfterNanos = System.nanoTime() + left; // the backend's threads read System.nanoTime()
+                // The backend's threads read System.nanoTime(); the batch's reading of it makes the deadline earlier
+                // by at most a turn, never later.
+                io.notAfterNanos = r.queue.pollGroup().stampNanos() + left;
             }
         }
         r.state = Request.State.EXECUTING;

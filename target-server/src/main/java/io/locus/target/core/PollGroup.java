@@ -52,6 +52,11 @@ public final class PollGroup implements Poller, CompletionSink {
     private final int reactorCount;
     /** {@link System#nanoTime()} as this group last read it ({@link #readStamp()}); reactor thread only. */
     private long stampNanos;
+    /** The keep-alive clock at the last {@link #readStamp()}; reactor thread only. */
+    private long keepAliveStamp;
+
+    /** The keep-alive clock of a running target: the data path's own clock, so one reading serves both. */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
 
     /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
     static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
@@ -60,12 +65,12 @@ public final class PollGroup implements Poller, CompletionSink {
     static final long KEEP_ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     public PollGroup(Reactor reactor) {
-        this(reactor, 0, 1, System::nanoTime);
+        this(reactor, 0, 1, SYSTEM_CLOCK);
     }
 
     /** @param reactorIndex this reactor's place among {@code reactorCount}: flows homed on CPU c belong to reactor c mod count */
     public PollGroup(Reactor reactor, int reactorIndex, int reactorCount) {
-        this(reactor, reactorIndex, reactorCount, System::nanoTime);
+        this(reactor, reactorIndex, reactorCount, SYSTEM_CLOCK);
     }
 
     /** @param clock the time keep-alive is measured in (nanoseconds; tests pass a manual one) */
@@ -87,7 +92,18 @@ public final class PollGroup implements Poller, CompletionSink {
     public long readStamp() {
         long now = System.nanoTime();
         stampNanos = now;
+        keepAliveStamp = clock == SYSTEM_CLOCK ? now : clock.getAsLong();
         return now;
+    }
+
+    /**
+     * Reactor thread: the keep-alive clock ({@link #nanoTime()}) as of the last {@link #readStamp()}, that is when the
+     * commands being run now were received or their batch began. Commands are checked against KATO with it instead of
+     * a reading each: a reading from earlier in the turn can only find a keep-alive expired later, never sooner, and
+     * the difference is at most one turn against KATO's whole seconds.
+     */
+    public long keepAliveStamp() {
+        return keepAliveStamp;
     }
 
     /**

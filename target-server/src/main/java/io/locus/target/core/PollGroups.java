@@ -16,7 +16,7 @@ public final class PollGroups {
     private final List<PollGroup> groups = new ArrayList<>();
 
     public PollGroups(ReactorGroup reactors) {
-        this(reactors, System::nanoTime);
+        this(reactors, PollGroup.SYSTEM_CLOCK);
     }
 
     /** @param clock the time keep-alive is measured in, nanoseconds ({@link System#nanoTime} but in tests) */

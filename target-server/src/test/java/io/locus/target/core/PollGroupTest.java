@@ -89,6 +89,32 @@ class PollGroupTest {
         }
     }
 
+    /**
+     * Commands are checked against KATO with the keep-alive clock as read at the start of their batch: the reading
+     * moves only when the group stamps a batch, and it is the keep-alive clock's (a manual one here), not the data
+     * path's System.nanoTime.
+     */
+    @Test
+    void shouldReadTheKeepAliveClockOncePerBatchNotPerCommand() {
+        long[] now = {5_000_000_000L};
+        int[] reads = {0};
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("ka", -1), () -> now[0])) {
+            PollGroup group = new PollGroup(reactor, 0, 1, () -> {
+                reads[0]++;
+                return now[0];
+            });
+            assertEquals(0, group.keepAliveStamp(), "nothing stamped yet");
+            group.readStamp();
+            assertEquals(5_000_000_000L, group.keepAliveStamp());
+            now[0] += 3_000_000_000L;
+            assertEquals(5_000_000_000L, group.keepAliveStamp(), "the batch's reading until the next stamp");
+            assertEquals(1, reads[0], "one keep-alive clock read per batch");
+            group.readStamp();
+            assertEquals(8_000_000_000L, group.keepAliveStamp());
+            assertEquals(2, reads[0]);
+        }
+    }
+
     @Test
     void shouldDispatchUrgentCompletionsBeforeThroughputOnesAndBoundEachTurn() throws Exception {
         // A busy reactor whose pollers we drive by hand: nothing registered, so poll() runs only when we call it.
