@@ -37,8 +37,9 @@ public record TargetConfig(Reactors reactors, List<Listen> ports, Listen discove
         /**
          * 32 responses per flush, as SPDK's target gathers up to 64 iovecs (a C2HData header and its data each) per
          * sendmsg. Against spdk_nvme_perf's 4 KiB random reads in interleaved rounds here, 32 beat 16 in five of five
-         * at QD128 (329-565K against 287-545K IOPS) and three of four at QD32; fewer flushes also mean fewer writev
-         * calls per I/O (0.074 at 16).
+         * at QD128 and three of four at QD32, and 16 cost 0.074 writev calls per I/O at QD128. Part of that is which
+         * of QD128's two modes a round fell into (a slow one, two laps of the loop per I/O, that SPDK's own target
+         * also falls into): 16 did in four of five rounds, 32 in one or two.
          */
         public static final int DEFAULT_BATCH_PDUS = 32;
         public static final int DEFAULT_WINDOW_MICROS = 100;

@@ -27,6 +27,9 @@ public final class PollGroup implements Poller, CompletionSink {
         void flushPending();
     }
 
+    /** The keep-alive clock of a running target: the data path's own clock, so one reading serves both. */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
+
     private final Reactor reactor;
     private final ArrayDeque<BackendIo> urgent = new ArrayDeque<>(256);
     private final ArrayDeque<BackendIo> ready = new ArrayDeque<>(1024);
@@ -54,9 +57,6 @@ public final class PollGroup implements Poller, CompletionSink {
     private long stampNanos;
     /** The keep-alive clock at the last {@link #readStamp()}; reactor thread only. */
     private long keepAliveStamp;
-
-    /** The keep-alive clock of a running target: the data path's own clock, so one reading serves both. */
-    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
 
     /** The window when polled outside a reactor turn; inside one the reactor's {@code windowNanos} applies. */
     static final long DEFAULT_WINDOW_NANOS = io.locus.runtime.ReactorConfig.DEFAULT_WINDOW_NANOS;
