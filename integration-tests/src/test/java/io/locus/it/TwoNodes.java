@@ -41,7 +41,8 @@ public final class TwoNodes {
     public static long served(Target node, String nqn) {
         long n = 0;
         for (io.locus.target.model.Controller c : node.subsystem(nqn).controllers()) {
-            n += c.readCommands.sum() + c.writeCommands.sum();
+            io.locus.target.model.IoCounters io = c.ioTotals();
+            n += io.readCommands() + io.writeCommands();
         }
         return n;
     }

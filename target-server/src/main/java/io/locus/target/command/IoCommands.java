@@ -108,14 +108,12 @@ public final class IoCommands implements CommandSet, Request.CompletionHandler {
                 ByteBuf constant = ns.backend().constantReadData(length);
                 ByteBuf data = constant != null ? r.readData(constant) : r.allocateReadData(length);
                 io.reset(BackendOp.READ, slba(r) << ns.blockShift(), length, data);
-                c.readCommands.increment();
-                c.blocksRead512.add(length >>> 9);
+                r.queue.ioCounters().countRead(length);
             }
             case NvmOpcode.WRITE -> {
                 io.reset(BackendOp.WRITE, slba(r) << ns.blockShift(), r.transferLength, r.data);
                 io.fua = (r.cdw(12) & NvmOpcode.CDW12_FUA) != 0 || !c.volatileWriteCacheEnabled();
-                c.writeCommands.increment();
-                c.blocksWritten512.add(r.transferLength >>> 9);
+                r.queue.ioCounters().countWrite(r.transferLength);
             }
             case NvmOpcode.FLUSH -> io.reset(BackendOp.FLUSH, 0, 0, null);
             case NvmOpcode.WRITE_ZEROES -> {

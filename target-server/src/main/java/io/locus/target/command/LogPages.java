@@ -4,6 +4,7 @@ import io.locus.protocol.nvme.AdminOpcode;
 import io.locus.protocol.nvme.AnaLogPage;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.target.model.Controller;
+import io.locus.target.model.IoCounters;
 import io.locus.target.model.Namespace;
 import io.locus.target.model.PortAnaStates;
 import io.netty.buffer.ByteBuf;
@@ -24,10 +25,11 @@ final class LogPages {
         b.setShortLE(1, 273 + 30); // composite temperature, Kelvin
         b.setByte(3, 100); // available spare %
         b.setByte(4, 10); // spare threshold %
-        setUint128(b, 32, (c.blocksRead512.sum() + 999) / 1000);
-        setUint128(b, 48, (c.blocksWritten512.sum() + 999) / 1000);
-        setUint128(b, 64, c.readCommands.sum());
-        setUint128(b, 80, c.writeCommands.sum());
+        IoCounters io = c.ioTotals();
+        setUint128(b, 32, (io.blocksRead512() + 999) / 1000);
+        setUint128(b, 48, (io.blocksWritten512() + 999) / 1000);
+        setUint128(b, 64, io.readCommands());
+        setUint128(b, 80, io.writeCommands());
         return b;
     }
 

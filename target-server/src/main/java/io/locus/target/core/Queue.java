@@ -3,6 +3,7 @@ package io.locus.target.core;
 import io.locus.runtime.Reactor;
 import io.locus.target.model.Controller;
 import io.locus.target.model.ControllerQueue;
+import io.locus.target.model.IoCounters;
 import io.locus.target.model.Port;
 
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public abstract class Queue implements ControllerQueue {
     private PollGroup pollGroup;
     private final QueueFlows flows = new QueueFlows();
     private final QueuePlacement placement = new QueuePlacement();
+    private final IoCounters ioCounters = new IoCounters();
 
     private Controller controller;
     private int qid = -1;
@@ -76,6 +78,11 @@ public abstract class Queue implements ControllerQueue {
 
     public final QueuePlacement placement() {
         return placement;
+    }
+
+    @Override
+    public final IoCounters ioCounters() {
+        return ioCounters;
     }
 
     /** Peer address for logs. */

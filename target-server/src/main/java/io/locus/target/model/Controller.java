@@ -12,7 +12,6 @@ import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 
 /**
@@ -74,11 +73,8 @@ public final class Controller implements NamespaceListener {
     private final HostId reservationHost;
     private final ReservationNotices reservationNotices = new ReservationNotices();
 
-    /** I/O counters for SMART, updated by I/O queues on several reactors (striped, so they do not contend). */
-    public final LongAdder blocksRead512 = new LongAdder();
-    public final LongAdder blocksWritten512 = new LongAdder();
-    public final LongAdder readCommands = new LongAdder();
-    public final LongAdder writeCommands = new LongAdder();
+    /** The SMART counts of the I/O queues this controller has lost (guarded by this; live queues keep their own). */
+    private final IoCounters lostQueuesIo = new IoCounters();
 
     public Controller(Subsystem subsystem, TargetLimits limits, String hostNqn, byte[] hostId, Port port,
                       long katoMillis, DiscoveryLogSource discoveryLog, long nowNanos) {
@@ -174,6 +170,33 @@ public final class Controller implements NamespaceListener {
         return Arrays.copyOf(ioQueues, ioQueues.length);
     }
 
+    /**
+     * The read and write counts of every I/O queue this controller has had (SMART / Health log): the attached queues'
+     * as they stand plus those of the queues it lost. A new object (management path).
+     */
+    public synchronized IoCounters ioTotals() {
+        IoCounters total = new IoCounters();
+        total.add(lostQueuesIo);
+        for (ControllerQueue q : ioQueues) {
+            if (q != null) {
+                total.add(q.ioCounters());
+            }
+        }
+        return total;
+    }
+
+    /** Detaches every I/O queue (the caller holds the lock and closes them), keeping their counts; returns them. */
+    private ControllerQueue[] detachIoQueues() {
+        ControllerQueue[] detached = Arrays.copyOf(ioQueues, ioQueues.length);
+        for (ControllerQueue q : detached) {
+            if (q != null) {
+                lostQueuesIo.add(q.ioCounters());
+            }
+        }
+        Arrays.fill(ioQueues, null);
+        return detached;
+    }
+
     /** Attaches an I/O queue; returns a status (success, or why not). */
     public synchronized int attachIoQueue(int qid, ControllerQueue queue) {
         if (closed) {
@@ -196,6 +219,7 @@ public final class Controller implements NamespaceListener {
             admin = queue == adminQueue;
             if (!admin && qid > 0 && qid < ioQueues.length && ioQueues[qid] == queue) {
                 ioQueues[qid] = null;
+                lostQueuesIo.add(queue.ioCounters());
             }
         }
         if (admin) {
@@ -217,8 +241,7 @@ public final class Controller implements NamespaceListener {
             }
             closed = true;
             csts |= Property.CSTS_CFS;
-            toClose = Arrays.copyOf(ioQueues, ioQueues.length);
-            Arrays.fill(ioQueues, null);
+            toClose = detachIoQueues();
         }
         if (first != null) {
             first.run();
@@ -265,8 +288,7 @@ public final class Controller implements NamespaceListener {
     private void dropIoQueues(String reason) {
         ControllerQueue[] toClose;
         synchronized (this) {
-            toClose = Arrays.copyOf(ioQueues, ioQueues.length);
-            Arrays.fill(ioQueues, null);
+            toClose = detachIoQueues();
         }
         for (ControllerQueue q : toClose) {
             if (q != null) {

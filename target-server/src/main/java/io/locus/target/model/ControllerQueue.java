@@ -11,6 +11,9 @@ public interface ControllerQueue {
     /** The reactor that owns the queue; controller events for it run there. */
     Reactor reactor();
 
+    /** The queue's read and write counts for the SMART log, written by its reactor alone, readable anywhere. */
+    IoCounters ioCounters();
+
     /** Tears the queue's connection down (controller reset, keep-alive expiry). Callable from any thread. */
     void close(String reason);
 }
