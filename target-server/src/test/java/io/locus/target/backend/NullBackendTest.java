@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The null backend serves reads from the process's one zeroed buffer; each read's slice holds and drops its own reference. */
+/** The null backend serves reads from shared zeroed buffers, one per thread; each read's slice holds and drops its own reference. */
 class NullBackendTest {
     private ResourceLeakDetector.Level leakLevel;
 
@@ -33,7 +34,7 @@ class NullBackendTest {
     }
 
     @Test
-    void shouldServeReadsOfEveryNullBackendAsSlicesOfTheProcesssOneZeroedBuffer() {
+    void shouldServeReadsOfEveryNullBackendOnAThreadAsSlicesOfOneZeroedBuffer() {
         NullBackend backend = new NullBackend(1L << 30);
         NullBackend other = new NullBackend(1L << 20);
         ByteBuf a = backend.constantReadData(4096);
@@ -58,6 +59,35 @@ class NullBackendTest {
         other.close();
         assertEquals(held - 2, shared.refCnt(), "closing a backend leaves the process's zeroes alone");
         assertTrue(shared.refCnt() > 0);
+    }
+
+    /**
+     * Reactors must not take turns on one reference count: each thread's reads slice zeroes of their own, which any
+     * thread still tells apart from other memory (RDMA sends them from the registered zeroes).
+     */
+    @Test
+    void shouldGiveEachThreadZeroesOfItsOwnSoReadsOnTwoReactorsShareNoReferenceCount() throws Exception {
+        NullBackend backend = new NullBackend(1L << 30);
+        ByteBuf here = backend.constantReadData(4096);
+        ByteBuf[] there = new ByteBuf[1];
+        int[] hereCountSeenThere = new int[1];
+        Thread other = new Thread(() -> {
+            there[0] = backend.constantReadData(4096);
+            hereCountSeenThere[0] = here.unwrap().refCnt();
+        });
+        int hereCount = here.unwrap().refCnt();
+        other.start();
+        other.join();
+        assertNotSame(here.unwrap(), there[0].unwrap(), "each thread slices zeroes of its own");
+        assertEquals(hereCount, hereCountSeenThere[0], "another thread's read leaves this thread's count alone");
+        assertTrue(SharedZeroes.holds(here) && SharedZeroes.holds(there[0]), "either thread's zeroes are known as zeroes");
+        assertEquals(0, there[0].getLong(there[0].readableBytes() - 8));
+        there[0].release(); // a slice may be released on another thread than the one that read
+        here.release();
+        ByteBuf large = backend.constantReadData(SharedZeroes.LOCAL_BYTES + 4096);
+        assertTrue(SharedZeroes.holds(large), "reads above a thread's zeroes slice the process's");
+        large.release();
+        backend.close();
     }
 
     @Test
