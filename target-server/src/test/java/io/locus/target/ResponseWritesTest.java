@@ -22,10 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The responses of a batch of reads leave as one buffer per flush: C2HData headers, small data and CapsuleResps are
- * encoded into one batch buffer, so a flush is one socket write, not one buffer per PDU. Counted by the reactors'
- * {@link ReactorStats#flushedBuffers()} against their flushes; whatever way TCP splits the host's commands into
- * reads, every flush must have carried exactly one buffer.
+ * The responses of a batch of reads leave in one socket write per flush: C2HData headers and CapsuleResps are encoded
+ * into one batch buffer and the data is gathered beside them (iovecs of one writev), so a flush is one write, not
+ * one per PDU or per buffer. Counted by the reactors' {@link ReactorStats#flushWrites()} against their flushes;
+ * whatever way TCP splits the host's commands into reads, every flush must have been exactly one write.
  */
 @Timeout(60)
 class ResponseWritesTest {
@@ -33,7 +33,7 @@ class ResponseWritesTest {
     private static final int QD = 32;
 
     @Test
-    void shouldSendOneBufferPerFlushWhenReadsAreSmall() throws Exception {
+    void shouldWriteOncePerFlushWhenReadsAreSmall() throws Exception {
         for (int digests = 0; digests < 2; digests++) {
             try (Target t = TestTargets.memory(16L << 20);
                  RawHost admin = new RawHost(TestTargets.ioPort(t));
@@ -58,15 +58,15 @@ class ResponseWritesTest {
                 }
                 long[] after = counters(t);
                 long flushes = after[0] - before[0];
-                long buffers = after[1] - before[1];
+                long writes = after[1] - before[1];
                 assertTrue(flushes > 0 && flushes <= QD, "flushes: " + flushes);
-                assertEquals(flushes, buffers, "buffers per flush (digests " + (digests == 1) + ")");
+                assertEquals(flushes, writes, "writes per flush (digests " + (digests == 1) + ")");
             }
         }
     }
 
     @Test
-    void shouldSendLargeDataAsItIsBesideTheBatch() throws Exception {
+    void shouldGatherLargeDataWithItsHeaderAndDigestIntoOneWrite() throws Exception {
         int length = 64 * 1024;
         try (Target t = TestTargets.memory(16L << 20);
              RawHost admin = new RawHost(TestTargets.ioPort(t));
@@ -79,11 +79,11 @@ class ResponseWritesTest {
             }
             assertEquals(0, host.writeBlocks(1, 0, data, BLOCK, 8192, 0).cqeStatus());
             long[] before = counters(t);
-            // Read back with digests: the header and the data digest go in the batch, the data as its own buffer.
+            // Read back with digests: the header and the data digest are in the batch, the data its own buffer; one writev.
             assertArrayEquals(data, (byte[]) host.readBlocks(1, 0, length / BLOCK, BLOCK)[0]);
             long[] after = counters(t);
             assertEquals(1, after[0] - before[0], "flushes");
-            assertEquals(3, after[1] - before[1], "the header; the data; its digest with the CapsuleResp");
+            assertEquals(1, after[1] - before[1], "the header, the data, its digest and the CapsuleResp in one write");
         }
     }
 
@@ -96,7 +96,7 @@ class ResponseWritesTest {
              RawHost host = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
             host.ioQueueUp(cntlid, false, true);
-            // Copied into the batch (4 KiB) and sent as the shared slice itself (128 KiB), each with its digest.
+            // Sent as slices of the shared zeroes (4 KiB and 128 KiB), each with its digest.
             for (int blocks : new int[] {1, 32, 1, 32}) {
                 assertArrayEquals(new byte[blocks * BLOCK], (byte[]) host.readBlocks(1, 7, blocks, BLOCK)[0]);
             }
@@ -124,7 +124,7 @@ class ResponseWritesTest {
         return data.data();
     }
 
-    /** {flushes, buffers flushed} summed over the reactors, read on each reactor's thread. */
+    /** {flushes, their socket writes} summed over the reactors, read on each reactor's thread. */
     private static long[] counters(Target t) throws Exception {
         long[] sum = new long[2];
         for (Reactor r : t.reactors().reactors()) {
@@ -132,7 +132,7 @@ class ResponseWritesTest {
             r.execute(() -> {
                 ReactorStats s = t.completions(r).stats();
                 f.complete(new long[] {s.responseFlushes(ReactorStats.FLUSH_LATENCY) + s.responseFlushes(ReactorStats.FLUSH_LIMIT)
-                        + s.responseFlushes(ReactorStats.FLUSH_BATCH_END), s.flushedBuffers()});
+                        + s.responseFlushes(ReactorStats.FLUSH_BATCH_END), s.flushWrites()});
             });
             long[] c = f.get(5, TimeUnit.SECONDS);
             sum[0] += c[0];

@@ -25,7 +25,7 @@ public final class ReactorStats {
 
     private final String reactor;
     private final long[] responseFlushes = new long[3];
-    private final long[] flushedBuffers = new long[1];
+    private final long[] flushWrites = new long[1];
     private final long[] commands = new long[2];
     private final long[] bytesRead = new long[1];
     private final long[] bytesWritten = new long[1];
@@ -88,16 +88,17 @@ public final class ReactorStats {
     /**
      * Records one flush of queued responses (reactor thread only).
      *
-     * @param buffers the buffers it handed to the socket: one per flush when every PDU and its data were batched
+     * @param writes its socket writes: gathered writevs, or buffers handed to the channel where it writes (one per
+     *               flush normally, either way)
      */
-    public void recordFlush(int reason, int buffers) {
+    public void recordFlush(int reason, int writes) {
         responseFlushes[reason]++;
-        flushedBuffers[0] += buffers;
+        flushWrites[0] += writes;
     }
 
-    /** Buffers handed to the socket by the flushes of queued responses; over their sum, buffers per flush. */
-    public long flushedBuffers() {
-        return flushedBuffers[0];
+    /** Socket writes of the flushes of queued responses; over their sum, writes per flush. */
+    public long flushWrites() {
+        return flushWrites[0];
     }
 
     /** Flushes of queued responses for {@code reason} ({@link #FLUSH_LATENCY}, {@link #FLUSH_LIMIT}, {@link #FLUSH_BATCH_END}). */

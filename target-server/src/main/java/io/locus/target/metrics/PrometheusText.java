@@ -89,12 +89,12 @@ public final class PrometheusText {
                         .append(reasons[reason]).append("\"} ").append(s.responseFlushes(reason)).append('\n');
             }
         }
-        header(b, "locus_response_flush_buffers_total", "counter", "Buffers the response flushes handed to the socket: "
-                + "PDUs and data up to 16 KiB are batched into one buffer per flush, larger data goes as its own buffer. "
-                + "Buffers per flush = this over locus_response_flushes_total.");
+        header(b, "locus_response_flush_writes_total", "counter", "Socket writes of the response flushes: one writev "
+                + "gathering PDU headers and data per flush, or, where the channel writes (TLS, or a full socket), each "
+                + "buffer handed to it. Writes per flush = this over locus_response_flushes_total.");
         for (Reactor r : target.reactors().reactors()) {
-            b.append("locus_response_flush_buffers_total{reactor=\"").append(r.name()).append("\"} ")
-                    .append(target.completions(r).stats().flushedBuffers()).append('\n');
+            b.append("locus_response_flush_writes_total{reactor=\"").append(r.name()).append("\"} ")
+                    .append(target.completions(r).stats().flushWrites()).append('\n');
         }
         header(b, "locus_flow_migrations_total", "counter", "Provenance flows that moved onto this reactor with their queue "
                 + "(one per flow per move); over locus_flows_total, the target's migrations_per_flow.");

@@ -4,36 +4,81 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.UnixChannel;
+
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The bytes one queue sends between two flushes, as few buffers as possible: PDU headers, CapsuleResps and small
- * data are encoded back to back into one pooled buffer that goes to the channel once, at the flush, so a batch of
- * 4 KiB reads with their responses is one buffer and one socket write (the host batches its capsules the same way).
- * Data larger than {@link #COPY_LIMIT} is not copied: the batch so far goes to the channel, then the data buffer
- * itself, and the batch goes on in a fresh buffer; the flush is still one writev.
+ * The bytes one queue sends between two flushes, sent in as few socket writes as possible. PDU headers, CapsuleResps
+ * and digests are encoded back to back into a pooled batch buffer. How data goes depends on the channel:
+ * <ul>
+ *   <li><b>Gathered</b> (a native channel whose socket nothing stands between, that is no TLS): data is not copied.
+ *   The batch keeps its segments in send order — ranges of its batch buffers and whole data buffers — and a flush
+ *   hands them to the kernel in one {@code writev}, an iovec per segment, as SPDK's posix sock gathers each PDU's
+ *   header and data iovecs into one {@code sendmsg}. That skips the copy of each read's data into the batch and
+ *   Netty's outbound buffer (an entry, a recycled object and its bookkeeping per buffer) on every response's path.
+ *   Netty writes instead whenever it holds bytes it could not write yet (a full socket): the segments go to the
+ *   channel in order, as buffers, and so does whatever a direct write left when the socket took only part of it;
+ *   until Netty has drained, every later flush goes through it too, so bytes never overtake each other.</li>
+ *   <li><b>Through the channel</b> (TLS, or NIO): data up to {@link #COPY_LIMIT} is copied into the batch, so a batch of
+ *   4 KiB reads is one buffer for the channel; larger data goes as its own buffer after the batch so far.</li>
+ * </ul>
  *
- * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per batch: the
- * buffers come from the pooled allocator's thread cache.
+ * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per flush: batch
+ * buffers come from the pooled allocator's thread cache (a gathered batch reuses its buffer after a complete write),
+ * and the segment arrays grow only to the largest flush.
  */
 final class SendBatch {
-    /** Data up to this size is copied into the batch (cheaper than one more buffer in the channel); larger goes as is. */
+    private static final Logger LOG = Logger.getLogger(SendBatch.class.getName());
+    /** Through the channel, data up to this size is copied into the batch (cheaper than one more buffer there). */
     static final int COPY_LIMIT = 16 * 1024;
-    /** Size of a batch buffer: room for a few 4 KiB reads with their headers, within the allocator's thread cache. */
+    /** Size of a batch buffer: headers of a few hundred PDUs, or a few copied 4 KiB reads with theirs. */
     private static final int BUFFER_BYTES = 32 * 1024;
+    /** Iovecs per writev: within every kernel's IOV_MAX (1024); a larger flush takes more than one write. */
+    private static final int MAX_IOVECS = 256;
+    private static final int INITIAL_SEGMENTS = 64;
 
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private ChannelHandlerContext ctx;
+    /** The socket a gathered flush writes to; null when flushes go through the channel. */
+    private FileDescriptor socket;
+    private IovArray iovecs;
+    /** The batch buffer being encoded into, and where its bytes not yet in a segment start. */
     private ByteBuf batch;
-    /** Buffers handed to the channel since the last {@link #takeWrites}. */
+    private int mark;
+    /** Gathered segments in send order: buffer, first byte, length; owned ones (data) are released once sent. */
+    private ByteBuf[] segmentBuf = new ByteBuf[INITIAL_SEGMENTS];
+    private int[] segmentFrom = new int[INITIAL_SEGMENTS];
+    private int[] segmentLength = new int[INITIAL_SEGMENTS];
+    private boolean[] segmentOwned = new boolean[INITIAL_SEGMENTS];
+    private int segments;
+    /** The first segment not yet sent, and how much of it was. */
+    private int first;
+    private int firstSent;
+    /** Batch buffers filled before the current one since the last flush (their ranges are segments). */
+    private ByteBuf[] filled = new ByteBuf[4];
+    private int filledCount;
+    /** Socket writes and buffers handed to the channel since the last {@link #takeWrites}. */
     private int writes;
 
+    /**
+     * Binds the batch to its connection's handler. Gathers when the channel is native and the handler is the
+     * pipeline's first (a TLS handler, added before it at accept, has to see every byte).
+     */
     void attach(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        boolean nothingBetween = ctx.pipeline().first() == ctx.handler();
+        this.socket = nothingBetween && ctx.channel() instanceof UnixChannel unix ? unix.fd() : null;
     }
 
-    /** Whether a buffer of {@code length} bytes of data is copied into the batch rather than sent as it is. */
-    static boolean copies(int length) {
-        return length <= COPY_LIMIT;
+    /** Whether data of {@code length} bytes is copied into the batch rather than sent from its own buffer. */
+    boolean copies(int length) {
+        return socket == null && length <= COPY_LIMIT;
     }
 
     /**
@@ -45,20 +90,109 @@ final class SendBatch {
         if (b != null && b.writableBytes() >= bytes) {
             return b;
         }
-        end();
+        if (socket == null) {
+            end();
+        } else {
+            retire();
+        }
         b = alloc.directBuffer(Math.max(bytes, BUFFER_BYTES));
         batch = b;
+        mark = 0;
         return b;
     }
 
-    /** Sends {@code buf} (its readable bytes, whose reference passes to the channel) after what is batched so far. */
+    /** Sends {@code buf} (its readable bytes; the reference passes to the batch) after what is batched so far. */
     void append(ByteBuf buf) {
-        end();
-        write(buf);
+        if (socket == null) {
+            end();
+            write(buf);
+            return;
+        }
+        closeRange();
+        if (buf.isReadable()) {
+            addSegment(buf, buf.readerIndex(), buf.readableBytes(), true);
+        } else {
+            buf.release();
+        }
     }
 
+    /** Sends everything batched since the last flush: gathered in direct writes when it can, else through Netty. */
+    void flush() {
+        if (socket == null) {
+            end();
+            ctx.flush();
+            return;
+        }
+        closeRange();
+        if (first < segments && directWritable()) {
+            try {
+                writeDirect();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, e, () -> "write to " + ctx.channel().remoteAddress() + " failed");
+                discard();
+                ctx.close();
+                return;
+            }
+        }
+        boolean handed = first < segments;
+        for (int i = first; i < segments; i++) {
+            int skip = i == first ? firstSent : 0;
+            ByteBuf b = segmentBuf[i];
+            write(segmentOwned[i] ? b.readerIndex(segmentFrom[i] + skip)
+                    : b.retainedSlice(segmentFrom[i] + skip, segmentLength[i] - skip));
+            segmentBuf[i] = null;
+        }
+        segments = 0;
+        first = 0;
+        firstSent = 0;
+        releaseFilled();
+        if (batch != null) {
+            if (handed) {
+                batch.release(); // the slices handed to Netty keep what they cover
+                batch = null;
+            } else {
+                batch.clear(); // every byte of it is on the socket: encode the next flush over it
+                mark = 0;
+            }
+        }
+        if (handed) {
+            ctx.flush();
+        }
+    }
+
+    /** Drops what was not sent (the connection is gone). */
+    void discard() {
+        for (int i = first; i < segments; i++) {
+            if (segmentOwned[i]) {
+                segmentBuf[i].release();
+            }
+            segmentBuf[i] = null;
+        }
+        segments = 0;
+        first = 0;
+        firstSent = 0;
+        releaseFilled();
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
+        if (iovecs != null) {
+            iovecs.release();
+            iovecs = null;
+        }
+    }
+
+    /** Socket writes and buffers handed to the channel since the last call (one per flush, normally). */
+    int takeWrites() {
+        int w = writes;
+        writes = 0;
+        return w;
+    }
+
+    // ---- through the channel --------------------------------------------------------------------------------
+
     /** Hands the batch to the channel (before a flush, or before a buffer that must follow it). */
-    void end() {
+    private void end() {
         ByteBuf b = batch;
         if (b == null) {
             return;
@@ -71,23 +205,113 @@ final class SendBatch {
         }
     }
 
-    /** Drops what was not handed to the channel (the connection is gone). */
-    void discard() {
-        if (batch != null) {
-            batch.release();
-            batch = null;
-        }
-    }
-
-    /** Buffers handed to the channel since the last call (one per batch when no data was too large to copy). */
-    int takeWrites() {
-        int w = writes;
-        writes = 0;
-        return w;
-    }
-
     private void write(ByteBuf buf) {
         writes++;
         ctx.write(buf, ctx.voidPromise());
+    }
+
+    // ---- gathered -------------------------------------------------------------------------------------------
+
+    /** True when Netty holds nothing of this channel's, so a write of ours cannot overtake one of its. */
+    private boolean directWritable() {
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        return out != null && out.isEmpty() && socket.isOpen();
+    }
+
+    /** Writes segments until all are sent or the socket takes less than it was given. */
+    private void writeDirect() throws IOException {
+        IovArray v = iovecs;
+        if (v == null) {
+            v = new IovArray(alloc.directBuffer(MAX_IOVECS * IovArray.IOV_SIZE));
+            v.maxCount(MAX_IOVECS);
+            iovecs = v;
+        }
+        while (first < segments) {
+            v.clear();
+            long offered = 0;
+            int skip = firstSent;
+            for (int i = first; i < segments; i++) {
+                int length = segmentLength[i] - skip;
+                if (!v.add(segmentBuf[i], segmentFrom[i] + skip, length)) {
+                    break;
+                }
+                offered += length;
+                skip = 0;
+            }
+            long sent = socket.writevAddresses(v.memoryAddress(0), v.count());
+            writes++;
+            advance(sent);
+            if (sent < offered) {
+                return; // the socket is full: Netty takes the rest and waits for it to drain
+            }
+        }
+    }
+
+    /** Marks {@code bytes} more as sent, releasing the data buffers they finish. */
+    private void advance(long bytes) {
+        while (bytes > 0) {
+            int left = segmentLength[first] - firstSent;
+            if (bytes < left) {
+                firstSent += (int) bytes;
+                return;
+            }
+            bytes -= left;
+            if (segmentOwned[first]) {
+                segmentBuf[first].release();
+            }
+            segmentBuf[first] = null;
+            first++;
+            firstSent = 0;
+        }
+    }
+
+    /** Makes the batch buffer's bytes since the last segment a segment of their own. */
+    private void closeRange() {
+        ByteBuf b = batch;
+        if (b != null && b.writerIndex() > mark) {
+            addSegment(b, mark, b.writerIndex() - mark, false);
+            mark = b.writerIndex();
+        }
+    }
+
+    /** The batch buffer is full: its ranges stay segments, and it is released after the flush. */
+    private void retire() {
+        ByteBuf b = batch;
+        if (b == null) {
+            return;
+        }
+        closeRange();
+        batch = null;
+        if (b.writerIndex() == 0) {
+            b.release();
+            return;
+        }
+        if (filledCount == filled.length) {
+            filled = java.util.Arrays.copyOf(filled, filledCount * 2);
+        }
+        filled[filledCount++] = b;
+    }
+
+    private void releaseFilled() {
+        for (int i = 0; i < filledCount; i++) {
+            filled[i].release();
+            filled[i] = null;
+        }
+        filledCount = 0;
+    }
+
+    private void addSegment(ByteBuf buf, int from, int length, boolean owned) {
+        if (segments == segmentBuf.length) {
+            int n = segments * 2;
+            segmentBuf = java.util.Arrays.copyOf(segmentBuf, n);
+            segmentFrom = java.util.Arrays.copyOf(segmentFrom, n);
+            segmentLength = java.util.Arrays.copyOf(segmentLength, n);
+            segmentOwned = java.util.Arrays.copyOf(segmentOwned, n);
+        }
+        segmentBuf[segments] = buf;
+        segmentFrom[segments] = from;
+        segmentLength[segments] = length;
+        segmentOwned[segments] = owned;
+        segments++;
     }
 }

@@ -221,7 +221,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
 
     /** Sends a last PDU (C2HTermReq) after everything queued so far, then closes the connection. */
     void sendLast(ByteBuf pdu) {
-        batch.end();
+        batch.flush();
         ctx.writeAndFlush(pdu).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -268,8 +268,9 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
     }
 
     /**
-     * Writes the data as one C2HData PDU into this flush's batch: the header, then the data — copied when small, else
-     * the request's buffer as it is (no copy) — then its digest. Returns true when the PDU also carried the completion
+     * Writes the data as one C2HData PDU into this flush's batch: the header, then the data — the request's buffer
+     * as it is, gathered into the flush's writev, or copied when small and the flush goes through the channel (see
+     * {@link SendBatch}) — then its digest. Returns true when the PDU also carried the completion
      * (SUCCESS flag, only on queues whose Connect disabled SQ flow control).
      */
     private boolean sendC2hData(Request r) {
@@ -280,7 +281,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         // The SUCCESS flag drops the CQE, so it is used only when the CQE would carry nothing (no provenance timing).
         boolean successFlag = sqFlowControlDisabled() && !r.hasProvenance && r.dw0 == 0 && r.dw1 == 0;
         int flags = CommonHeader.FLAG_LAST_PDU | (successFlag ? CommonHeader.FLAG_SUCCESS : 0);
-        boolean copy = SendBatch.copies(length);
+        boolean copy = batch.copies(length);
         ByteBuf out = batch.space(copy ? writer.pduLength(DataPdu.HEADER_LENGTH, length)
                 : writer.dataOffset(DataPdu.HEADER_LENGTH));
         int base = out.writerIndex();
@@ -334,14 +335,13 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
 
     /** One flush of the queued responses, counted by why it happened when it carries any. */
     private void flushResponses(int reason) {
-        batch.end();
-        int buffers = batch.takeWrites();
+        batch.flush();
+        int writes = batch.takeWrites();
         if (pendingResponses > 0) {
-            pollGroup().stats().recordFlush(reason, buffers);
+            pollGroup().stats().recordFlush(reason, writes);
         }
         flushScheduled = false;
         pendingResponses = 0;
         pendingBytes = 0;
-        ctx.flush();
     }
 }
