@@ -172,7 +172,8 @@ public final class Controller implements NamespaceListener {
 
     /**
      * The read and write counts of every I/O queue this controller has had (SMART / Health log): the attached queues'
-     * as they stand plus those of the queues it lost. A new object (management path).
+     * as they stand plus those of the queues it lost, as they stood when it lost them (a command a dropped queue's
+     * reactor was still starting then is not counted). A new object (management path).
      */
     public synchronized IoCounters ioTotals() {
         IoCounters total = new IoCounters();

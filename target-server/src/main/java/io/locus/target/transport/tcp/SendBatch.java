@@ -142,10 +142,7 @@ final class SendBatch {
                     : b.retainedSlice(segmentFrom[i] + skip, segmentLength[i] - skip));
             segmentBuf[i] = null;
         }
-        segments = 0;
-        first = 0;
-        firstSent = 0;
-        releaseFilled();
+        clearSegments();
         if (batch != null) {
             if (handed) {
                 batch.release(); // the slices handed to Netty keep what they cover
@@ -168,10 +165,7 @@ final class SendBatch {
             }
             segmentBuf[i] = null;
         }
-        segments = 0;
-        first = 0;
-        firstSent = 0;
-        releaseFilled();
+        clearSegments();
         if (batch != null) {
             batch.release();
             batch = null;
@@ -292,7 +286,11 @@ final class SendBatch {
         filled[filledCount++] = b;
     }
 
-    private void releaseFilled() {
+    /** Forgets the segments (each already sent, handed on or released) and releases the filled batch buffers. */
+    private void clearSegments() {
+        segments = 0;
+        first = 0;
+        firstSent = 0;
         for (int i = 0; i < filledCount; i++) {
             filled[i].release();
             filled[i] = null;
