@@ -10,6 +10,7 @@ import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.UnixChannel;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -281,7 +282,7 @@ final class SendBatch {
             return;
         }
         if (filledCount == filled.length) {
-            filled = java.util.Arrays.copyOf(filled, filledCount * 2);
+            filled = Arrays.copyOf(filled, filledCount * 2);
         }
         filled[filledCount++] = b;
     }
@@ -301,10 +302,10 @@ final class SendBatch {
     private void addSegment(ByteBuf buf, int from, int length, boolean owned) {
         if (segments == segmentBuf.length) {
             int n = segments * 2;
-            segmentBuf = java.util.Arrays.copyOf(segmentBuf, n);
-            segmentFrom = java.util.Arrays.copyOf(segmentFrom, n);
-            segmentLength = java.util.Arrays.copyOf(segmentLength, n);
-            segmentOwned = java.util.Arrays.copyOf(segmentOwned, n);
+            segmentBuf = Arrays.copyOf(segmentBuf, n);
+            segmentFrom = Arrays.copyOf(segmentFrom, n);
+            segmentLength = Arrays.copyOf(segmentLength, n);
+            segmentOwned = Arrays.copyOf(segmentOwned, n);
         }
         segmentBuf[segments] = buf;
         segmentFrom[segments] = from;
