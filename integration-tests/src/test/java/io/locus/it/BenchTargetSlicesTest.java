@@ -27,27 +27,16 @@ class BenchTargetSlicesTest {
 
     @Test
     void shouldAddTheSlicesHistogramsToReadTheirPercentilesAndAverageTheirRates() throws Exception {
-        // Two spdk_nvme_perf -LL outputs; the summary percentiles of each are deliberately not the pooled ones.
-        Path a = write("a", """
-                Total                                                                 :  100000.00     390.00      10.00       5.00      50.00
-                Summary latency data for TCP (addr:127.0.0.1 subnqn:x) from core 1:
-                 50.00000% :    10.000us
-                 99.90000% :    50.000us
-                Latency histogram for TCP (addr:127.0.0.1 subnqn:x) from core 1:
-                       Range in us     Cumulative    IO count
-                    5.000 -    10.000:   50.0000%  (      100)
-                   10.000 -    20.000:   99.0000%  (       98)
-                   20.000 -    50.000:  100.0000%  (        2)
-                """);
-        Path b = write("b", """
-                Total                                                                 :   50000.00     196.00      20.00      10.00    1000.00
-                Latency histogram for TCP (addr:127.0.0.1 subnqn:x) from core 1:
-                       Range in us     Cumulative    IO count
-                   10.000 -    20.000:   50.0000%  (      100)
-                   20.000 -    50.000:   97.5000%  (       95)
-                   50.000 -   400.000:   99.5000%  (        4)
-                  400.000 -  1000.000:  100.0000%  (        1)
-                """);
+        // Two spdk_nvme_perf -LL outputs.
+        Path a = write("a", perfOutput("100000.00     390.00      10.00       5.00      50.00",
+                "    5.000 -    10.000:   50.0000%  (      100)",
+                "   10.000 -    20.000:   99.0000%  (       98)",
+                "   20.000 -    50.000:  100.0000%  (        2)"));
+        Path b = write("b", perfOutput(" 50000.00     196.00      20.00      10.00    1000.00",
+                "   10.000 -    20.000:   50.0000%  (      100)",
+                "   20.000 -    50.000:   97.5000%  (       95)",
+                "   50.000 -   400.000:   99.5000%  (        4)",
+                "  400.000 -  1000.000:  100.0000%  (        1)"));
         // 400 I/Os in all: up to 10 us 100, 20 us 298 (74.5%), 50 us 395 (98.75%), 400 us 399 (99.75%), 1000 us 400.
         // IOPS and MiB/s are the slices' means; avg weighs each slice by its I/Os: (100000*10 + 50000*20) / 150000.
         assertEquals("75000.00 293.00 13.33 20.000 400.000 1000.000 1000.00", pool(true, a, b));
@@ -55,14 +44,10 @@ class BenchTargetSlicesTest {
 
     @Test
     void shouldLeaveOutASliceThatGaveNoResultInsteadOfAveragingInZeroes() throws Exception {
-        Path good = write("good", """
-                Total                                                                 :  290000.00    1132.81     110.00      40.00    2000.00
-                Latency histogram for TCP (addr:127.0.0.1 subnqn:x) from core 1:
-                       Range in us     Cumulative    IO count
-                   40.000 -   100.000:   60.0000%  (      600)
-                  100.000 -   150.000:   99.8000%  (      398)
-                 1000.000 -  1234.567:  100.0000%  (        2)
-                """);
+        Path good = write("good", perfOutput("290000.00    1132.81     110.00      40.00    2000.00",
+                "   40.000 -   100.000:   60.0000%  (      600)",
+                "  100.000 -   150.000:   99.8000%  (      398)",
+                " 1000.000 -  1234.567:  100.0000%  (        2)"));
         Path failed = write("failed", "No valid NVMe controllers or AIO or URING devices found\n");
         // The failed slice is not a slice of zero IOPS: the point is the good slice alone, and stderr says one was
         // left out; p99.9 (998 of 1000 I/Os by 150 us) keeps its 0.001 us, which awk's 6 digits would round away.
@@ -79,6 +64,20 @@ class BenchTargetSlicesTest {
         Path c = write("c", json(50000, 195, 16, 15, 40, 200, 700));
         // avg: (30000*30 + 40000*20 + 50000*16) / 120000 = 20.83
         assertEquals("40000.00 156.00 20.83 20.000 50.000 200.000 900.00", pool(false, a, b, c));
+    }
+
+    /**
+     * What spdk_nvme_perf -LL prints that pool_slices reads: the Total row (IOPS, MiB/s, average, min and max us after
+     * the colon) and the histogram's buckets ("from - to: cumulative% (count)"), with a summary block between that
+     * pool_slices must not mistake for buckets.
+     */
+    private static String perfOutput(String total, String... buckets) {
+        return "Total                                                                 :  " + total + "\n"
+                + "Summary latency data for TCP (addr:127.0.0.1 subnqn:x) from core 1:\n"
+                + " 50.00000% :    99.000us\n"
+                + "Latency histogram for TCP (addr:127.0.0.1 subnqn:x) from core 1:\n"
+                + "       Range in us     Cumulative    IO count\n"
+                + String.join("\n", buckets) + "\n";
     }
 
     private static String json(int iops, int mibs, int avg, int p50, int p99, int p999, int max) {
