@@ -95,7 +95,8 @@ class BenchTargetSlicesTest {
         for (Path s : slices) {
             files.append(" '").append(s).append('\'');
         }
-        String cmd = "set -eu; eval \"$(sed -n '/^pool_slices() {/,/^}/p' '" + script + "')\"; have_spdk_perf="
+        String cmd = "set -eu; eval \"$(sed -n '/^locus_perf_row() {/,/^}/p; /^pool_slices() {/,/^}/p' '" + script
+                + "')\"; have_spdk_perf="
                 + (spdkClient ? 1 : 0) + "; pool_slices" + files;
         Path err = dir.resolve("stderr");
         Process p = new ProcessBuilder(List.of("bash", "-c", cmd)).redirectError(err.toFile()).start();
