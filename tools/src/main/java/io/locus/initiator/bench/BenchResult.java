@@ -44,11 +44,12 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
     public static final double ADAPTIVE_IDLE_BAR_PERCENT = 2.0;
 
     /**
+     * @param targetReserve      the target's JVM threads other than its reactors run off {@code targetCores}
      * @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's)
      * @param slices             measured slices per side and round, alternating between the sides
      */
     public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
-                         String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
+                         boolean targetReserve, String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
                          int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn,
                          int slices) {
     }
@@ -375,6 +376,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         c.put("warmup_seconds", config.warmupSeconds());
         c.put("max_warmup_seconds", config.maxWarmupSeconds());
         c.put("target_cores", config.targetCores());
+        c.put("target_reserve", config.targetReserve());
         c.put("host_cores", config.hostCores());
         c.put("host_reactors", config.hostReactors());
         c.put("host_pinned", config.hostPinned());
@@ -392,9 +394,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
 
     /** The table for people. */
     public void printTable(PrintWriter out) {
-        out.printf("Provenance benchmark: target on cores %s (busy), %d host reactor(s) on cores %s%s, %d round(s) of %.0f s"
+        out.printf("Provenance benchmark: target reactor(s) on cores %s (busy), %s, %d host reactor(s) on cores %s%s, %d round(s) of %.0f s"
                         + " per side%s, figures pooled over the rounds%n",
-                config.targetCores(), config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
+                config.targetCores(), config.targetReserve() ? "its other JVM threads off them"
+                        : "the whole target JVM confined to them", config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
                 offRounds.size(), config.seconds(), config.slices() > 1
                         ? fmt(" in %d slices alternating off/on (ABBA)", config.slices()) : ", alternating off/on");
         out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",

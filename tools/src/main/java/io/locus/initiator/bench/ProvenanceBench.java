@@ -62,8 +62,11 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
-    @Option(names = "--target-cores", defaultValue = "0", description = "CPUs of the target process and its reactors (default ${DEFAULT-VALUE}).")
+    @Option(names = "--target-cores", defaultValue = "0", description = "CPUs of the target's reactors (default ${DEFAULT-VALUE}); with --reserve off, of the whole target process.")
     String targetCores;
+
+    @Option(names = "--reserve", defaultValue = "on", description = "on (default): the target's other JVM threads (JIT, GC, control plane) run on the CPUs not in --target-cores, as the launcher deploys it; off: the whole target JVM is confined to --target-cores and those threads preempt its reactor.")
+    String reserve;
 
     @Option(names = "--host-cores", defaultValue = "1", description = "CPUs of the host reactors, one reactor each (default ${DEFAULT-VALUE}); the launcher also pins the host JVM to them.")
     String hostCores;
@@ -132,6 +135,9 @@ public final class ProvenanceBench implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, true);
         int[] hostCpus = parseCpus(hostCores);
         parseCpus(targetCores);
+        if (!reserve.equals("on") && !reserve.equals("off")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--reserve must be on or off, not " + reserve);
+        }
         int[] remoteCpus = noRemote ? new int[0] : parseCpus(remoteHostCores);
         if (!noRemote && remoteCpus.length < 2) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--remote-host-cores needs at least two CPUs (one reactor each; a CPU may repeat)");
@@ -196,7 +202,7 @@ public final class ProvenanceBench implements Callable<Integer> {
             idle = new BenchResult.IdleCpu(adaptive, busy);
         }
         BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
-                targetCores, hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
+                targetCores, reserveOn(), hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
                 throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote,
                 aloneRounds.isEmpty() ? null : RoundPool.pool(aloneRounds));
         if (json) {
@@ -233,7 +239,7 @@ public final class ProvenanceBench implements Callable<Integer> {
             return;
         }
         progress.printf("bench-provenance: starting locus-target on cores %s (provenance advertised; the off side does not enable it)%n", targetCores);
-        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", true, true,
+        try (TargetProcess target = TargetProcess.start(script, targetCores, reserveOn(), "busy", true, true,
                 logDir.resolve("target" + tag + ".log"), 120_000);
              Controller off = connect(target, host, false, spec);
              Controller on = connect(target, host, true, spec)) {
@@ -271,7 +277,7 @@ public final class ProvenanceBench implements Callable<Integer> {
     private BenchResult.Side side(Path script, Path log, ReactorGroup host, boolean provenance, MixedLoad.Spec spec)
             throws IOException, InterruptedException {
         progress.printf("bench-provenance: provenance %s: starting locus-target on cores %s%n", provenance ? "on" : "off", targetCores);
-        try (TargetProcess target = TargetProcess.start(script, targetCores, "busy", provenance, true, log, 120_000);
+        try (TargetProcess target = TargetProcess.start(script, targetCores, reserveOn(), "busy", provenance, true, log, 120_000);
              Controller ctrl = connect(target, host, provenance, spec)) {
             Supplier<List<ReactorSummary>> scrape = scraper(target);
             for (int i = 0; i < PRIME_SCRAPES; i++) {
@@ -341,10 +347,14 @@ public final class ProvenanceBench implements Callable<Integer> {
 
     private double idleCpu(Path script, Path log, String mode) throws IOException, InterruptedException {
         progress.printf("bench-provenance: idle target, --idle %s: sampling the reactor for %.0f s%n", mode, idleSeconds);
-        try (TargetProcess target = TargetProcess.start(script, targetCores, mode, true, false, log, 120_000)) {
+        try (TargetProcess target = TargetProcess.start(script, targetCores, reserveOn(), mode, true, false, log, 120_000)) {
             Thread.sleep(2000); // let start-up work (JIT, class loading) settle
             return target.reactorCpuPercent(idleSeconds);
         }
+    }
+
+    private boolean reserveOn() {
+        return reserve.equals("on");
     }
 
     static Path defaultScript() {

@@ -27,22 +27,15 @@ final class TargetProcess implements AutoCloseable {
     /**
      * Starts the target and waits until it accepts connections.
      *
+     * @param reserve whether its JVM threads other than the reactors run off {@code cores} ({@link #command})
      * @param metrics whether to serve metrics (on a free port)
      */
-    static TargetProcess start(Path script, String cores, String idle, boolean provenance, boolean metrics, Path log,
-                               long timeoutMs) throws IOException, InterruptedException {
+    static TargetProcess start(Path script, String cores, boolean reserve, String idle, boolean provenance,
+                               boolean metrics, Path log, long timeoutMs) throws IOException, InterruptedException {
         int port = freePort();
         int metricsPort = metrics ? freePort() : -1;
-        List<String> cmd = new ArrayList<>();
-        if (hasTaskset()) {
-            cmd.addAll(List.of("taskset", "-c", cores));
-        }
-        cmd.add(script.toString());
-        cmd.addAll(List.of("--listen", "127.0.0.1:" + port, "--discovery-port", "0", "--null", "64G", "--cores", cores,
-                "--idle", idle, "--provenance", provenance ? "on" : "off"));
-        if (metrics) {
-            cmd.addAll(List.of("--metrics", "127.0.0.1:" + metricsPort));
-        }
+        List<String> cmd = command(script, cores, reserve ? onlineCpus() : cores, hasTaskset(), idle, provenance, port,
+                metricsPort);
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         // LOCUS_JAVA_OPTS is the bench JVM's; the target gets LOCUS_TARGET_JAVA_OPTS, or its launcher's defaults.
@@ -60,6 +53,45 @@ final class TargetProcess implements AutoCloseable {
             throw e;
         }
         return t;
+    }
+
+    /**
+     * The target's command line: {@code taskset -c processCpus} (when there is a taskset: the bench JVM that starts
+     * the target is itself pinned to the host's cores, and a child inherits that), then the launcher with its reactors
+     * on {@code cores}. With {@code reserve} the process may use {@code processCpus}, all of the machine's, and the
+     * launcher keeps the rest of its JVM (JIT, GC, control plane) off {@code cores}, as it does when deployed
+     * ({@code --reserve on}); without, {@code processCpus} is {@code cores} and those threads preempt the reactor
+     * ({@code --reserve off}).
+     *
+     * @param metricsPort the metrics port, or -1 for none
+     */
+    static List<String> command(Path script, String cores, String processCpus, boolean taskset, String idle,
+                                boolean provenance, int port, int metricsPort) {
+        boolean reserve = !processCpus.equals(cores);
+        List<String> cmd = new ArrayList<>();
+        if (taskset) {
+            cmd.addAll(List.of("taskset", "-c", processCpus));
+        }
+        cmd.add(script.toString());
+        cmd.addAll(List.of("--listen", "127.0.0.1:" + port, "--discovery-port", "0", "--null", "64G", "--cores", cores,
+                "--reserve", reserve ? "on" : "off", "--idle", idle, "--provenance", provenance ? "on" : "off"));
+        if (metricsPort >= 0) {
+            cmd.addAll(List.of("--metrics", "127.0.0.1:" + metricsPort));
+        }
+        return cmd;
+    }
+
+    /** The machine's online CPUs as taskset reads them ({@code 0-15}); without sysfs, 0 to this JVM's CPU count - 1. */
+    private static String onlineCpus() {
+        try {
+            String online = Files.readString(Path.of("/sys/devices/system/cpu/online")).trim();
+            if (!online.isEmpty()) {
+                return online;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux or no sysfs: no CPU list to widen to
+        }
+        return "0-" + (Runtime.getRuntime().availableProcessors() - 1);
     }
 
     int port() {

@@ -2,6 +2,7 @@ package io.locus.initiator.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class BenchPartsTest {
+    @Test
+    void shouldLetTheTargetJvmUseEveryCpuOnlyWhenReserving() {
+        Path script = Path.of("/opt/locus/scripts/locus-target");
+        // The bench JVM runs pinned to the host's core; its child must be let out of that mask to reserve core 0.
+        List<String> reserved = TargetProcess.command(script, "0", "0-15", true, "busy", true, 4420, 9464);
+        assertEquals(List.of("taskset", "-c", "0-15", script.toString(), "--listen", "127.0.0.1:4420",
+                "--discovery-port", "0", "--null", "64G", "--cores", "0", "--reserve", "on", "--idle", "busy",
+                "--provenance", "on", "--metrics", "127.0.0.1:9464"), reserved);
+        List<String> confined = TargetProcess.command(script, "0", "0", true, "adaptive", false, 4420, -1);
+        assertEquals(List.of("taskset", "-c", "0", script.toString(), "--listen", "127.0.0.1:4420", "--discovery-port",
+                "0", "--null", "64G", "--cores", "0", "--reserve", "off", "--idle", "adaptive", "--provenance", "off"),
+                confined);
+        assertEquals(script.toString(), TargetProcess.command(script, "0", "0-1", false, "busy", true, 1, -1).get(0),
+                "without taskset the target runs in the bench's own mask");
+    }
+
     @Test
     void shouldKeepTheSlowestRequestsWhenTheSamplerIsFull() {
         TailSampler t = new TailSampler(3);
