@@ -51,6 +51,15 @@ class ReservedCoresTest {
                 "--null", "1G", "--cores", Integer.toString(cpu), "--reserve", reserve)) {
             String expected = reserve.equals("on") ? "Reserved CPUs " + cpu + " run reactors only" : "Press Ctrl-C";
             t.awaitLog(expected, Duration.ofSeconds(30)); // the line follows the listening port by a few milliseconds
+            if (reserve.equals("on")) {
+                // The kernel's threads are not the JVM's to move: the launcher says when they may still run there.
+                String kernel = "Reserved CPUs " + cpu + " are not isolated (isolcpus=)";
+                if (CpuTopology.read().isolatedCpus().get(cpu)) {
+                    assertFalse(Files.readString(log).contains(kernel), "CPU " + cpu + " is isolated");
+                } else {
+                    t.awaitLog(kernel, Duration.ofSeconds(30));
+                }
+            }
             Map<String, BitSet> threads = new HashMap<>();
             try (Stream<Path> tasks = Files.list(Path.of("/proc/" + t.pid() + "/task"))) {
                 for (Path task : tasks.toList()) {

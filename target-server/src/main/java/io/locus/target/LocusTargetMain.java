@@ -194,6 +194,10 @@ public final class LocusTargetMain implements Callable<Integer> {
             if (sweep != null) {
                 System.out.println("Reserved CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(reserved) + " run reactors only; " + sweep.moved()
                         + " other JVM threads moved to CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(sweep.others()));
+                String kernel = ReservedCores.kernelSharing(reserved, io.locus.nativeio.CpuTopology.read().isolatedCpus());
+                if (kernel != null) {
+                    System.out.println(kernel);
+                }
             }
         }
         try {

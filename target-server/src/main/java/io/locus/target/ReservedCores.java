@@ -1,6 +1,7 @@
 package io.locus.target;
 
 import io.locus.nativeio.Affinity;
+import io.locus.nativeio.CpuTopology;
 import io.locus.nativeio.NativeLibrary;
 
 import java.io.IOException;
@@ -78,6 +79,25 @@ public final class ReservedCores {
             return null;
         }
         return new Sweep(moved, reactors, others);
+    }
+
+    /**
+     * What the kernel may still run on reserved CPUs: moving the JVM's threads off them leaves the kernel's own
+     * threads (DAMON's kdamond, rcu_preempt, kworkers) and interrupts free to run there unless the CPUs are isolated
+     * ({@code isolcpus=}, {@code /sys/devices/system/cpu/isolated}), as SPDK's deployment guides advise for its
+     * reactors.
+     *
+     * @param isolated the CPUs the kernel isolated
+     * @return a line for the operator naming the reserved CPUs that are not isolated, or {@code null} when all are
+     */
+    public static String kernelSharing(BitSet reserved, BitSet isolated) {
+        BitSet shared = (BitSet) reserved.clone();
+        shared.andNot(isolated);
+        if (shared.isEmpty()) {
+            return null;
+        }
+        return "Reserved CPUs " + CpuTopology.formatCpuList(shared) + " are not isolated (isolcpus=): kernel threads and"
+                + " interrupts still run there and preempt their reactors (README, \"Reactors and provenance\")";
     }
 
     private static String threadName(Path task) {
