@@ -53,8 +53,8 @@ class ReservedCoresTest {
             t.awaitLog(expected, Duration.ofSeconds(30)); // the line follows the listening port by a few milliseconds
             if (reserve.equals("on")) {
                 // The kernel's threads are not the JVM's to move: the launcher says when they may still run there.
-                String kernel = "Reserved CPUs " + cpu + " are not isolated (isolcpus=)";
-                if (CpuTopology.read().isolatedCpus().get(cpu)) {
+                String kernel = "Reserved CPUs " + cpu + " are not isolated";
+                if (io.locus.target.ReservedCores.kernelIsolated().get(cpu)) {
                     assertFalse(Files.readString(log).contains(kernel), "CPU " + cpu + " is isolated");
                 } else {
                     t.awaitLog(kernel, Duration.ofSeconds(30));

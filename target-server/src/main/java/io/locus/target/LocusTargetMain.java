@@ -194,7 +194,7 @@ public final class LocusTargetMain implements Callable<Integer> {
             if (sweep != null) {
                 System.out.println("Reserved CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(reserved) + " run reactors only; " + sweep.moved()
                         + " other JVM threads moved to CPUs " + io.locus.nativeio.CpuTopology.formatCpuList(sweep.others()));
-                String kernel = ReservedCores.kernelSharing(reserved, io.locus.nativeio.CpuTopology.read().isolatedCpus());
+                String kernel = ReservedCores.kernelSharing(reserved, ReservedCores.kernelIsolated());
                 if (kernel != null) {
                     System.out.println(kernel);
                 }

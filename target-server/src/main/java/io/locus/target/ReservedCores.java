@@ -84,10 +84,9 @@ public final class ReservedCores {
     /**
      * What the kernel may still run on reserved CPUs: moving the JVM's threads off them leaves the kernel's own
      * threads (DAMON's kdamond, rcu_preempt, kworkers) and interrupts free to run there unless the CPUs are isolated
-     * ({@code isolcpus=}, {@code /sys/devices/system/cpu/isolated}), as SPDK's deployment guides advise for its
-     * reactors.
+     * ({@code isolcpus=} or an isolated cpuset partition), as SPDK's deployment guides advise for its reactors.
      *
-     * @param isolated the CPUs the kernel isolated
+     * @param isolated the CPUs the kernel isolated ({@link #kernelIsolated()})
      * @return a line for the operator naming the reserved CPUs that are not isolated, or {@code null} when all are
      */
     public static String kernelSharing(BitSet reserved, BitSet isolated) {
@@ -96,8 +95,23 @@ public final class ReservedCores {
         if (shared.isEmpty()) {
             return null;
         }
-        return "Reserved CPUs " + CpuTopology.formatCpuList(shared) + " are not isolated (isolcpus=): kernel threads and"
-                + " interrupts still run there and preempt their reactors (README, \"Reactors and provenance\")";
+        return "Reserved CPUs " + CpuTopology.formatCpuList(shared) + " are not isolated (isolcpus=, cpuset partition): kernel"
+                + " threads and interrupts still run there and preempt their reactors (README, \"Reactors and provenance\")";
+    }
+
+    /**
+     * The CPUs the kernel keeps its scheduler's general work off: boot-time {@code isolcpus=}
+     * ({@code /sys/devices/system/cpu/isolated}) and cgroup v2 isolated cpuset partitions
+     * ({@code /sys/fs/cgroup/cpuset.cpus.isolated}, Linux 6.7+); a file that is missing or unreadable adds none.
+     */
+    public static BitSet kernelIsolated() {
+        BitSet isolated = CpuTopology.read().isolatedCpus();
+        try {
+            isolated.or(CpuTopology.parseCpuList(Files.readString(Path.of("/sys/fs/cgroup/cpuset.cpus.isolated"))));
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            // no cgroup v2 cpuset, or an older kernel: isolcpus= alone
+        }
+        return isolated;
     }
 
     private static String threadName(Path task) {
