@@ -95,7 +95,7 @@ class BenchTargetSlicesTest {
         for (Path s : slices) {
             files.append(" '").append(s).append('\'');
         }
-        String cmd = "set -eu; eval \"$(sed -n '/^locus_perf_row() {/,/^}/p; /^pool_slices() {/,/^}/p' '" + script
+        String cmd = "set -eu; eval \"$(sed -n '/^spdk_perf_row() {/,/^}/p; /^locus_perf_row() {/,/^}/p; /^pool_slices() {/,/^}/p' '" + script
                 + "')\"; have_spdk_perf="
                 + (spdkClient ? 1 : 0) + "; pool_slices" + files;
         Path err = dir.resolve("stderr");
