@@ -81,6 +81,7 @@ public final class Dispatcher {
                 q.pollGroup().defer(r);
             } else {
                 if (r.urgent()) {
+                    q.onLatencyClass();
                     q.pollGroup().openLatencyWindow(r.budgetMicros);
                 }
                 io.execute(r);

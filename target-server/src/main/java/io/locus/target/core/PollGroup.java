@@ -27,6 +27,22 @@ public final class PollGroup implements Poller, CompletionSink {
         void flushPending();
     }
 
+    /**
+     * A queue that carries latency-class commands, read between the socket writes of another queue's long flush
+     * ({@link #serviceLatencySources()}), so its next capsule does not wait for the whole flush.
+     */
+    public interface LatencySource {
+        /**
+         * Reads what the queue's socket holds now and parses it, as the event loop would (commands dispatch, and
+         * this reactor's backends complete into its urgent list); false when nothing was read, or the queue cannot
+         * be read outside its event loop now (TLS, a move, a read already on the stack).
+         */
+        boolean readNow();
+
+        /** Sends the responses queued so far, if any. */
+        void sendResponsesNow();
+    }
+
     /** The keep-alive clock of a running target: the data path's own clock, so one reading serves both. */
     public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
 
@@ -35,6 +51,11 @@ public final class PollGroup implements Poller, CompletionSink {
     private final ArrayDeque<BackendIo> ready = new ArrayDeque<>(1024);
     private final ArrayDeque<Request> deferred = new ArrayDeque<>(1024);
     private final List<Flushable> dirty = new ArrayList<>();
+    /** Queues with latency-class commands on this reactor, read between the writes of a long flush. */
+    private LatencySource[] latencySources = new LatencySource[4];
+    private int latencySourceCount;
+    /** {@link #serviceLatencySources()} is on the stack: it does not nest. */
+    private boolean servicingLatency;
     /** Controllers whose admin queue this reactor owns: their keep-alive is checked here. */
     private final List<Controller> keepAlives = new ArrayList<>();
     private final LongSupplier clock;
@@ -221,6 +242,79 @@ public final class PollGroup implements Poller, CompletionSink {
     public void openLatencyWindow(int budgetMicros) {
         reactor.openLatencyWindow(reactor.clock().nanoTime(),
                 io.locus.runtime.ReactorConfig.latencyWindowNanos(budgetMicros));
+    }
+
+    /**
+     * Registers {@code source} (reactor thread only; a second call is a no-op): from now on a long flush of another
+     * queue on this reactor reads it between its socket writes while the latency window is open. A source stays
+     * registered until {@link #removeLatencySource}: when it closes or moves.
+     */
+    public void addLatencySource(LatencySource source) {
+        for (int i = 0; i < latencySourceCount; i++) {
+            if (latencySources[i] == source) {
+                return;
+            }
+        }
+        if (latencySourceCount == latencySources.length) {
+            latencySources = java.util.Arrays.copyOf(latencySources, latencySourceCount * 2);
+        }
+        latencySources[latencySourceCount++] = source;
+    }
+
+    /** Unregisters {@code source} (reactor thread only); a no-op when it is not registered. */
+    public void removeLatencySource(LatencySource source) {
+        for (int i = 0; i < latencySourceCount; i++) {
+            if (latencySources[i] == source) {
+                System.arraycopy(latencySources, i + 1, latencySources, i, latencySourceCount - i - 1);
+                latencySources[--latencySourceCount] = null;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether a flush of a queue that is not a latency source should stop between socket writes to
+     * {@link #serviceLatencySources()} (reactor thread only): latency sources are registered, the reactor's latency
+     * window is open, and no service is already on the stack.
+     */
+    public boolean latencyServiceWanted() {
+        return latencySourceCount > 0 && !servicingLatency && reactor.latencyWindowOpen(reactor.clock().nanoTime());
+    }
+
+    /**
+     * Between two socket writes of another queue's flush (reactor thread only): reads the latency sources' sockets,
+     * runs the urgent (latency-class) completions that gives, and sends those sources' responses at once. A
+     * latency-class capsule that arrives while the reactor writes a megabyte of bulk data to another socket so
+     * waits for one write of that flush, not for all of it; the bulk queue's own batch is not touched (urgent
+     * completions belong to latency sources, and the flushing queue is never one). Does not nest.
+     *
+     * @return whether any source had input
+     */
+    public boolean serviceLatencySources() {
+        if (servicingLatency) {
+            return false;
+        }
+        servicingLatency = true;
+        try {
+            boolean read = false;
+            for (int i = 0; i < latencySourceCount; i++) {
+                read |= latencySources[i].readNow();
+            }
+            stats.recordLatencyService(read);
+            if (!read) {
+                return false;
+            }
+            BackendIo io;
+            while ((io = urgent.pollFirst()) != null) {
+                io.dispatch(readStamp());
+            }
+            for (int i = 0; i < latencySourceCount; i++) {
+                latencySources[i].sendResponsesNow();
+            }
+            return true;
+        } finally {
+            servicingLatency = false;
+        }
     }
 
     /** Throughput commands held back behind latency-class work so far (reactor thread only). */

@@ -192,6 +192,13 @@ public abstract class Queue implements ControllerQueue {
     }
 
     /**
+     * A latency-class command of this queue is about to run (reactor thread): a transport that can read the queue
+     * outside its event loop registers it as its poll group's {@link PollGroup.LatencySource} here.
+     */
+    protected void onLatencyClass() {
+    }
+
+    /**
      * The connection went away: the controller loses the queue (the admin queue takes the controller with it), and
      * requests not with a handler or backend are recycled now; the rest when their completion comes back.
      */

@@ -38,6 +38,8 @@ public final class ReactorStats {
     private final long[] registrationReuse = new long[2];
     private final long[] rdmaReadCopyBytes = new long[1];
     private final long[] latencyWindowCuts = new long[1];
+    /** Latency-source services between the writes of a long flush: [0] all, [1] those that found input. */
+    private final long[] latencyServices = new long[2];
     private final StageHistograms stages = new StageHistograms(2, MAX_MICROS);
 
     public ReactorStats(String reactor) {
@@ -144,6 +146,27 @@ public final class ReactorStats {
     /** Turns whose throughput work the open latency window cut short ({@link #recordLatencyWindowCut}). */
     public long latencyWindowCuts() {
         return latencyWindowCuts[0];
+    }
+
+    /**
+     * Records one look at the latency sources between the socket writes of a long flush, and whether it found input
+     * (reactor thread only; {@link PollGroup#serviceLatencySources()}).
+     */
+    public void recordLatencyService(boolean found) {
+        latencyServices[0]++;
+        if (found) {
+            latencyServices[1]++;
+        }
+    }
+
+    /** Looks at the latency sources between the writes of a long flush ({@link #recordLatencyService}). */
+    public long latencyServices() {
+        return latencyServices[0];
+    }
+
+    /** Of {@link #latencyServices()}, those that found a latency source's input and served it mid-flush. */
+    public long latencyServicesServed() {
+        return latencyServices[1];
     }
 
     /** Records a flow seen for the first time by a queue on this reactor (reactor thread only). */

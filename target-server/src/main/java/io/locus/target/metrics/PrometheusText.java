@@ -131,6 +131,17 @@ public final class PrometheusText {
             b.append("locus_rdma_read_copy_bytes_total{reactor=\"").append(r.name()).append("\"} ")
                     .append(target.completions(r).stats().rdmaReadCopyBytes()).append('\n');
         }
+        header(b, "locus_latency_services_total", "counter", "Looks at the reactor's latency-class queues between the "
+                + "socket writes of another queue's long flush while a latency window was open: result=\"served\" a "
+                + "capsule was there and was answered before the flush went on, result=\"empty\" none was.");
+        for (Reactor r : target.reactors().reactors()) {
+            ReactorStats s = target.completions(r).stats();
+            long served = s.latencyServicesServed();
+            b.append("locus_latency_services_total{reactor=\"").append(r.name()).append("\",result=\"served\"} ")
+                    .append(served).append('\n');
+            b.append("locus_latency_services_total{reactor=\"").append(r.name()).append("\",result=\"empty\"} ")
+                    .append(s.latencyServices() - served).append('\n');
+        }
         registration(b, target);
         turns(b, target);
         summary(b, target, "locus_request_latency_us", "Received to response queued, microseconds.", 0);

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The completion micro-window serves latency-class work first and stays within its bound. */
@@ -86,6 +87,87 @@ class PollGroupTest {
             assertEquals(1, group.poll(64, Long.MAX_VALUE), "at least one command per turn, whatever its size");
             now[0] += ReactorConfig.DEFAULT_WINDOW_NANOS;
             assertEquals(6, group.poll(64, Long.MAX_VALUE), "the default window lasts the micro-window");
+        }
+    }
+
+    /** A latency source whose socket holds {@code pending} inputs; each read completes one urgent request. */
+    private static final class FakeSource implements PollGroup.LatencySource {
+        final PollGroup group;
+        final List<String> log;
+        final String name;
+        int pending;
+        Runnable duringRead = () -> { };
+
+        FakeSource(PollGroup group, List<String> log, String name) {
+            this.group = group;
+            this.log = log;
+            this.name = name;
+        }
+
+        @Override
+        public boolean readNow() {
+            log.add(name + " read");
+            duringRead.run();
+            if (pending == 0) {
+                return false;
+            }
+            pending--;
+            BackendIo io = new BackendIo(x -> log.add(name + " completed"), group);
+            io.urgent = true;
+            io.complete(0); // an in-memory backend completes at once, into the urgent list
+            return true;
+        }
+
+        @Override
+        public void sendResponsesNow() {
+            log.add(name + " sent");
+        }
+    }
+
+    /**
+     * Between the writes of a long flush, the group reads its latency sources, runs the urgent completions that
+     * gives and has the sources send at once; only while the latency window is open, never nested, and only for
+     * sources still registered. Manual clock: the window closes when the test moves it past the budget.
+     */
+    @Test
+    void shouldServeLatencySourcesBetweenFlushWritesOnlyWhileTheWindowIsOpen() {
+        long[] now = {1_000_000};
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("ls", -1), () -> now[0])) {
+            PollGroup group = new PollGroup(reactor, 0, 1, () -> now[0]);
+            List<String> log = new ArrayList<>();
+            FakeSource a = new FakeSource(group, log, "a");
+            FakeSource b = new FakeSource(group, log, "b");
+            group.openLatencyWindow(200);
+            assertFalse(group.latencyServiceWanted(), "no source registered: nothing to stop a flush for");
+
+            group.addLatencySource(a);
+            group.addLatencySource(a);
+            group.addLatencySource(b);
+            assertTrue(group.latencyServiceWanted());
+            assertFalse(group.serviceLatencySources(), "both sockets empty");
+            assertEquals(List.of("a read", "b read"), log, "each source read once, none sent");
+            log.clear();
+
+            b.pending = 1;
+            a.duringRead = () -> assertFalse(group.serviceLatencySources(), "a service does not nest");
+            assertTrue(group.serviceLatencySources());
+            assertEquals(List.of("a read", "b read", "b completed", "a sent", "b sent"), log,
+                    "what the reads brought completes and is sent before the flush goes on");
+            assertEquals(2, group.stats().latencyServices());
+            assertEquals(1, group.stats().latencyServicesServed());
+            log.clear();
+            a.duringRead = () -> { };
+
+            now[0] += 200_000; // the budget has run out
+            assertFalse(group.latencyServiceWanted(), "the window closed: a flush writes at once");
+            group.openLatencyWindow(200);
+            group.removeLatencySource(a);
+            group.removeLatencySource(a);
+            assertTrue(group.latencyServiceWanted());
+            group.serviceLatencySources();
+            assertEquals(List.of("b read"), log, "a removed source is not read");
+            group.removeLatencySource(b);
+            assertFalse(group.latencyServiceWanted());
         }
     }
 

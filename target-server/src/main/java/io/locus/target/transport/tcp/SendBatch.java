@@ -43,6 +43,24 @@ final class SendBatch {
     /** Iovecs per writev: within every kernel's IOV_MAX (1024); a larger flush takes more than one write. */
     private static final int MAX_IOVECS = 256;
     private static final int INITIAL_SEGMENTS = 64;
+    /**
+     * Bytes one writev offers at most while a {@link Preemption} is wanted: about 15-25 us of copying into a
+     * loopback socket on the machines measured (README, "Reactors and provenance"), the longest a latency-class
+     * capsule on another queue of the reactor waits for this flush.
+     */
+    static final int PREEMPTION_CHUNK_BYTES = 64 * 1024;
+
+    /**
+     * What a gathered flush stops for between its socket writes: the poll group's latency sources
+     * ({@link io.locus.target.core.PollGroup#serviceLatencySources()}).
+     */
+    interface Preemption {
+        /** Whether the flush should write in chunks of {@link #PREEMPTION_CHUNK_BYTES} and {@link #run} between. */
+        boolean wanted();
+
+        /** Serves what waits; must not flush this batch. */
+        void run();
+    }
 
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private ChannelHandlerContext ctx;
@@ -66,6 +84,9 @@ final class SendBatch {
     private int filledCount;
     /** Socket writes and buffers handed to the channel since the last {@link #takeWrites}. */
     private int writes;
+    private Preemption preemption;
+    /** A gathered flush is under way (a preemption between its writes may ask for another). */
+    private boolean flushing;
 
     /**
      * Binds the batch to its connection's handler. Gathers when the channel is native and the handler is the
@@ -75,6 +96,16 @@ final class SendBatch {
         this.ctx = ctx;
         boolean nothingBetween = ctx.pipeline().first() == ctx.handler();
         this.socket = nothingBetween && ctx.channel() instanceof UnixChannel unix ? unix.fd() : null;
+    }
+
+    /** Sets what a gathered flush stops for between its writes (null: nothing; it writes as much as it can at once). */
+    void preemption(Preemption p) {
+        this.preemption = p;
+    }
+
+    /** Whether flushes gather into direct socket writes (a native channel without TLS; see the class comment). */
+    boolean gathers() {
+        return socket != null;
     }
 
     /** Whether data of {@code length} bytes is copied into the batch rather than sent from its own buffer. */
@@ -124,8 +155,20 @@ final class SendBatch {
             ctx.flush();
             return;
         }
+        if (flushing) {
+            return; // asked from a preemption between this flush's writes: the flush under way sends it too
+        }
+        flushing = true;
+        try {
+            flushGathered();
+        } finally {
+            flushing = false;
+        }
+    }
+
+    private void flushGathered() {
         closeRange();
-        if (first < segments && directWritable()) {
+        while (first < segments && directWritable()) {
             try {
                 writeDirect();
             } catch (IOException e) {
@@ -134,6 +177,10 @@ final class SendBatch {
                 ctx.close();
                 return;
             }
+            if (first < segments) {
+                break; // the socket took less: Netty takes the rest
+            }
+            closeRange(); // bytes batched by a preemption between the writes
         }
         boolean handed = first < segments;
         for (int i = first; i < segments; i++) {
@@ -221,12 +268,14 @@ final class SendBatch {
             v.maxCount(MAX_IOVECS);
             iovecs = v;
         }
+        Preemption p = preemption;
+        long limit = p != null && p.wanted() ? PREEMPTION_CHUNK_BYTES : Long.MAX_VALUE;
         while (first < segments) {
             v.clear();
             long offered = 0;
             int skip = firstSent;
-            for (int i = first; i < segments; i++) {
-                int length = segmentLength[i] - skip;
+            for (int i = first; i < segments && offered < limit; i++) {
+                int length = (int) Math.min(segmentLength[i] - skip, limit - offered);
                 if (!v.add(segmentBuf[i], segmentFrom[i] + skip, length)) {
                     break;
                 }
@@ -238,6 +287,11 @@ final class SendBatch {
             advance(sent);
             if (sent < offered) {
                 return; // the socket is full: Netty takes the rest and waits for it to drain
+            }
+            if (limit != Long.MAX_VALUE && first < segments) {
+                // A latency-class capsule that came in on another queue meanwhile runs now, not after this flush.
+                p.run();
+                limit = p.wanted() ? PREEMPTION_CHUNK_BYTES : Long.MAX_VALUE;
             }
         }
     }

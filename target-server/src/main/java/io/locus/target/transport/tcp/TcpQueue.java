@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * flushed in bounded batches ({@link ResponseBatching}) — and the queue's moves between reactors. Receiving is
  * {@link TcpReceiver}'s; running commands is the core's {@link io.locus.target.core.Dispatcher}'s.
  */
-public final class TcpQueue extends Queue implements PollGroup.Flushable {
+public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGroup.LatencySource {
     private static final Logger LOG = Logger.getLogger(TcpQueue.class.getName());
 
     private final TcpTransport transport;
@@ -50,6 +50,8 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
     private boolean flushNow;
     private boolean flushUrgent;
     private ScheduledFuture<?> timer;
+    /** Registered as its poll group's latency source (it has carried latency-class commands there). */
+    private boolean latencySource;
     private String peer = "?";
 
     TcpQueue(TcpTransport transport, PollGroup group, Port port) {
@@ -57,6 +59,18 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         this.transport = transport;
         this.batching = new ResponseBatching(transport.targetLimits().batchPdus(), transport.targetLimits().batchBytes());
         this.receiver = new TcpReceiver(this, transport);
+        // A queue that is no latency source stops between the writes of a long flush for those that are.
+        this.batch.preemption(new SendBatch.Preemption() {
+            @Override
+            public boolean wanted() {
+                return !latencySource && pollGroup().latencyServiceWanted();
+            }
+
+            @Override
+            public void run() {
+                pollGroup().serviceLatencySources();
+            }
+        });
     }
 
     TcpReceiver receiver() {
@@ -123,6 +137,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         if (timer != null) {
             timer.cancel(false);
         }
+        leaveLatencySources();
         batch.discard();
         disconnected();
         transport.queueClosed(this);
@@ -147,6 +162,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         moving = true;
         flushPending();
         pollGroup().forget(this);
+        leaveLatencySources();
         if (timer != null) {
             timer.cancel(false);
         }
@@ -199,6 +215,35 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable {
         }
         placement().moved();
         moveTo(transport.groups().at(want), ReactorStats.MOVE_PROVENANCE);
+    }
+
+    // ---- latency source -----------------------------------------------------------------------------------
+
+    @Override
+    protected void onLatencyClass() {
+        if (!latencySource && batch.gathers()) {
+            latencySource = true;
+            pollGroup().addLatencySource(this);
+        }
+    }
+
+    private void leaveLatencySources() {
+        if (latencySource) {
+            latencySource = false;
+            pollGroup().removeLatencySource(this);
+        }
+    }
+
+    @Override
+    public boolean readNow() {
+        return !moving && receiver.readNow();
+    }
+
+    @Override
+    public void sendResponsesNow() {
+        if (flushScheduled || pendingResponses > 0) {
+            flushResponses(flushUrgent ? ReactorStats.FLUSH_LATENCY : ReactorStats.FLUSH_BATCH_END);
+        }
     }
 
     // ---- send ---------------------------------------------------------------------------------------------

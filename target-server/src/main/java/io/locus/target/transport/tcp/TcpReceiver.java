@@ -22,6 +22,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.unix.UnixChannel;
+
+import java.io.IOException;
 
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -43,6 +46,8 @@ import java.util.logging.Logger;
  */
 final class TcpReceiver extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(TcpReceiver.class.getName());
+    /** Buffer of one {@link #readNow} read: a few capsules of a latency-class flow, or one 4 KiB write's. */
+    private static final int READ_NOW_BYTES = 16 * 1024;
 
     /** Receive states. */
     enum RecvState {
@@ -78,6 +83,8 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
     private final long connectedNanos = System.nanoTime();
     /** Input that arrived while the queue was moving between reactors, parsed once it is on the new one. */
     private ByteBuf held;
+    /** A read's input is being parsed: {@link #readNow} does not nest into it. */
+    private boolean parsing;
 
     // The data being received: its request (null: skipped), where it starts in the request's buffer, how much is left.
     private Request current;
@@ -146,6 +153,46 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
         digest.release();
     }
 
+    /**
+     * Reads what the socket holds now, outside the event loop's read (between the writes of another queue's flush,
+     * {@link io.locus.target.core.PollGroup#serviceLatencySources()}), and parses it as a Netty read would, until the
+     * socket has no more. Only for a channel whose socket nothing stands between (no TLS), on its reactor, not while
+     * a read of this queue is being parsed. A read error or end of stream is left to the event loop's next read,
+     * which sees it again. The event loop's readiness event for these bytes, if one is pending, then reads nothing.
+     *
+     * @return whether anything was read
+     */
+    boolean readNow() {
+        if (parsing || ctx == null || held != null || !ready() || ctx.pipeline().first() != this
+                || !(ctx.channel() instanceof UnixChannel unix) || !ctx.channel().isActive()) {
+            return false;
+        }
+        boolean any = false;
+        while (true) {
+            ByteBuf buf = ctx.alloc().directBuffer(READ_NOW_BYTES);
+            int n;
+            try {
+                n = unix.fd().readAddress(buf.memoryAddress(), 0, buf.capacity());
+            } catch (IOException e) {
+                n = 0;
+            }
+            if (n <= 0) {
+                buf.release();
+                break;
+            }
+            buf.writerIndex(n);
+            any = true;
+            channelRead(ctx, buf);
+            if (n < READ_NOW_BYTES || queue.moving() || !ready()) {
+                break;
+            }
+        }
+        if (any) {
+            afterRead();
+        }
+        return any;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (partialSinceNanos != 0) {
@@ -203,6 +250,7 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
     private void receive(ByteBuf in) {
         // One clock read per socket read: the capsules in it arrived together and are stamped with it.
         queue.pollGroup().readStamp();
+        parsing = true;
         try {
             // While the queue is changing reactors (also from a Connect handled here) the new one parses the rest.
             while (in.isReadable() && !queue.moving()) {
@@ -218,6 +266,7 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
                 hold(in);
             }
         } finally {
+            parsing = false;
             in.release();
         }
         boolean partial = hasBufferedInput() && held == null && state != RecvState.FAILED;
