@@ -1,7 +1,5 @@
 package io.locus.target;
 
-import io.locus.protocol.nvme.AdminOpcode;
-import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
@@ -46,11 +44,7 @@ class LatencyPreemptionTest {
              RawHost critical = new RawHost(TestTargets.ioPort(t)); RawHost bulk = new RawHost(TestTargets.ioPort(t))) {
             assertEquals(1, t.reactors().size(), "both queues on one reactor");
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
-            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
-            Sqe.setCdw(set, 0, 11, 1);
-            admin.capsule(set, null, false);
-            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            assertEquals(0, admin.enableProvenance(50));
             critical.icReq(false, false);
             assertEquals(0, critical.connect(1, 127, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
             bulk.icReq(false, false);

@@ -52,11 +52,7 @@ class PlacementTest {
         try (Target t = Target.start(twoReactors); RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost q2 = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            ByteBuf set = RawHost.sqe(io.locus.protocol.nvme.AdminOpcode.SET_FEATURES, 60, 0);
-            Sqe.setCdw(set, 0, 10, io.locus.protocol.nvme.Feature.LOCUS_PROVENANCE);
-            Sqe.setCdw(set, 0, 11, 1);
-            admin.capsule(set, null, false);
-            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            assertEquals(0, admin.enableProvenance(60));
             q2.icReq(false, false);
             assertEquals(0, q2.connect(2, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0).cqeStatus());
             // Home CPU 1 belongs to reactor 1 (1 mod 2), where qid 2 runs; home CPU 0 does not.

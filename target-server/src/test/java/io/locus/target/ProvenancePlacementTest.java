@@ -1,7 +1,5 @@
 package io.locus.target;
 
-import io.locus.protocol.nvme.AdminOpcode;
-import io.locus.protocol.nvme.Feature;
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
@@ -46,11 +44,7 @@ class ProvenancePlacementTest {
     /** Brings up the admin queue and enables provenance on the controller; returns the CNTLID. */
     private static int adminWithProvenance(RawHost admin) throws Exception {
         int cntlid = admin.adminUp(TestTargets.NQN, 0);
-        ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 60, 0);
-        Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
-        Sqe.setCdw(set, 0, 11, 1);
-        admin.capsule(set, null, false);
-        assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+        assertEquals(0, admin.enableProvenance(60));
         return cntlid;
     }
 

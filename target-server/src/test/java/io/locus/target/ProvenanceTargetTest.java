@@ -43,11 +43,7 @@ class ProvenanceTargetTest {
             for (int i = 0; i < 20; i++) {
                 assertEquals(0, writeWithProvenance(io, 10 + i).header().getIntLE(8 + 4), "standard hosts never see DW1 timing");
             }
-            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
-            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
-            Sqe.setCdw(set, 0, 11, 1);
-            admin.capsule(set, null, false);
-            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            assertEquals(0, admin.enableProvenance(50));
             // Timing is in microseconds and saturates; a slow first write makes it non-zero. Look for any non-zero
             // target part across a few commands (the target part includes the queue and processing time).
             int nonZero = 0;
@@ -89,11 +85,7 @@ class ProvenanceTargetTest {
         try (Target t = Target.start(new TargetConfig(wide, base.ports(), base.discovery(), base.subsystems(), base.limits()));
              RawHost admin = new RawHost(TestTargets.ioPort(t)); RawHost io = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
-            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
-            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
-            Sqe.setCdw(set, 0, 11, 1);
-            admin.capsule(set, null, false);
-            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            assertEquals(0, admin.enableProvenance(50));
             io.icReq(false, false);
             io.connect(1, 31, cntlid, TestTargets.NQN, RawHost.HOSTNQN, 0, 0);
             long uniform = limitFlushesForReads(t, io, 100, 0);
@@ -137,11 +129,7 @@ class ProvenanceTargetTest {
                 assertEquals(0, writeWithProvenance(io, 10 + i, ProvenanceWire.CLASS_THROUGHPUT).cqeStatus());
             }
             assertEquals(0, deferred(t), "a standard host's commands run as in generic mode, never held back");
-            ByteBuf set = RawHost.sqe(AdminOpcode.SET_FEATURES, 50, 0);
-            Sqe.setCdw(set, 0, 10, Feature.LOCUS_PROVENANCE);
-            Sqe.setCdw(set, 0, 11, 1);
-            admin.capsule(set, null, false);
-            assertEquals(0, admin.expect(PduType.CAPSULE_RESP).cqeStatus());
+            assertEquals(0, admin.enableProvenance(50));
             for (int i = 0; i < 10; i++) {
                 assertEquals(0, writeWithProvenance(io, 30 + i, ProvenanceWire.CLASS_STEP_CRITICAL).cqeStatus());
             }

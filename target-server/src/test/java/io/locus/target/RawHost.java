@@ -259,6 +259,15 @@ final class RawHost implements AutoCloseable {
         }
     }
 
+    /** On an admin queue: Set Features 0xC0 (Locus provenance) to enabled, as command {@code cid}; its status. */
+    int enableProvenance(int cid) throws IOException {
+        ByteBuf set = sqe(io.locus.protocol.nvme.AdminOpcode.SET_FEATURES, cid, 0);
+        Sqe.setCdw(set, 0, 10, io.locus.protocol.nvme.Feature.LOCUS_PROVENANCE);
+        Sqe.setCdw(set, 0, 11, 1);
+        capsule(set, null, false);
+        return expect(PduType.CAPSULE_RESP).cqeStatus();
+    }
+
     Pdu propertySet(int offset, long value) throws IOException {
         ByteBuf s = sqe(AdminOpcode.FABRICS, ++cid, 0);
         s.setByte(Sqe.FCTYPE_OFFSET, FabricsCommand.PROPERTY_SET);
