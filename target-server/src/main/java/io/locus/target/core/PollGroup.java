@@ -285,8 +285,9 @@ public final class PollGroup implements Poller, CompletionSink {
      * Between two socket writes of another queue's flush (reactor thread only): reads the latency sources' sockets,
      * runs the urgent (latency-class) completions that gives, and sends those sources' responses at once. A
      * latency-class capsule that arrives while the reactor writes a megabyte of bulk data to another socket so
-     * waits for one write of that flush, not for all of it; the bulk queue's own batch is not touched (urgent
-     * completions belong to latency sources, and the flushing queue is never one). Does not nest.
+     * waits for one write of that flush, not for all of it. The urgent completions run here are latency-class ones,
+     * of any transport; a TCP queue that has them is a source and never stops its own flush for this, and a flush
+     * asked for from inside a stop is sent by the flush under way (SendBatch). Does not nest.
      *
      * @return whether any source had input
      */

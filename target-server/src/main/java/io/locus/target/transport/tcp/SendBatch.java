@@ -30,6 +30,10 @@ import java.util.logging.Logger;
  *   4 KiB reads is one buffer for the channel; larger data goes as its own buffer after the batch so far.</li>
  * </ul>
  *
+ * <p>While the reactor's latency window is open, a gathered flush of a queue without latency-class commands writes
+ * at most {@link #PREEMPTION_CHUNK_BYTES} per writev and lets its {@link Preemption} serve the reactor's
+ * latency-class queues between two writes, so their capsules do not wait for a megabyte of bulk data.
+ *
  * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per flush: batch
  * buffers come from the pooled allocator's thread cache (a gathered batch reuses its buffer after a complete write),
  * and the segment arrays grow only to the largest flush.

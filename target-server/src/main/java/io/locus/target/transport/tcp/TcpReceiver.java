@@ -25,7 +25,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.unix.UnixChannel;
 
 import java.io.IOException;
-
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -157,8 +156,8 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
      * Reads what the socket holds now, outside the event loop's read (between the writes of another queue's flush,
      * {@link io.locus.target.core.PollGroup#serviceLatencySources()}), and parses it as a Netty read would, until the
      * socket has no more. Only for a channel whose socket nothing stands between (no TLS), on its reactor, not while
-     * a read of this queue is being parsed. A read error or end of stream is left to the event loop's next read,
-     * which sees it again. The event loop's readiness event for these bytes, if one is pending, then reads nothing.
+     * a read of this queue is being parsed. A read error or the end of the stream ends the look: the event loop's own
+     * read, due for the same readiness, closes the connection as usual. That read finds nothing of what was read here.
      *
      * @return whether anything was read
      */
@@ -172,7 +171,8 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
             ByteBuf buf = ctx.alloc().directBuffer(READ_NOW_BYTES);
             int n;
             try {
-                n = unix.fd().readAddress(buf.memoryAddress(), 0, buf.capacity());
+                n = buf.hasMemoryAddress() ? unix.fd().readAddress(buf.memoryAddress(), 0, buf.capacity())
+                        : unix.fd().read(buf.internalNioBuffer(0, buf.capacity()), 0, buf.capacity());
             } catch (IOException e) {
                 n = 0;
             }
