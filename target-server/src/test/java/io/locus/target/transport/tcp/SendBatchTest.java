@@ -106,6 +106,20 @@ class SendBatchTest {
         }
     }
 
+    /** Sends 4 MiB through the connection, read by the client, so TCP has grown its window and MSS. */
+    private static void warmUp(ChannelHandlerContext ctx, SocketChannel client) throws Exception {
+        int bytes = 4 << 20;
+        CompletableFuture<byte[]> drained = CompletableFuture.supplyAsync(() -> {
+            try {
+                return readAll(client, bytes);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        onLoop(ctx, () -> ctx.writeAndFlush(PooledByteBufAllocator.DEFAULT.directBuffer(bytes).writeZero(bytes)));
+        assertEquals(bytes, drained.get(10, TimeUnit.SECONDS).length);
+    }
+
     private static byte[] readAll(SocketChannel client, int n) throws IOException {
         ByteBuffer in = ByteBuffer.allocate(n);
         while (in.hasRemaining()) {
@@ -212,6 +226,73 @@ class SendBatchTest {
             });
             assertEquals(1, writes, "one batch buffer for the channel");
             assertArrayEquals(expect, readAll(client, expect.length));
+        }
+    }
+    @Test
+    void shouldChunkAPreemptedFlushInWholeSegmentsOfTheSocketsMss() {
+        assertEquals(65_483, SendBatch.chunkFor(65_483), "loopback: one full segment, not a segment and 53 bytes");
+        assertEquals(45 * 1448, SendBatch.chunkFor(1448), "Ethernet: 45 segments");
+        assertEquals(7 * 8948, SendBatch.chunkFor(8948), "jumbo frames: 7 segments");
+        assertEquals(SendBatch.PREEMPTION_CHUNK_BYTES, SendBatch.chunkFor(0), "MSS unknown: the plain cap");
+        assertEquals(100_000, SendBatch.chunkFor(100_000), "at least one segment");
+    }
+
+    /**
+     * While preempted, a flush writes whole-MSS chunks and runs the preemption between them; what the preemption
+     * batches (and its flush, which must not nest) goes out after everything batched before it, in the same flush.
+     */
+    @Test
+    void shouldRunThePreemptionBetweenChunksAndSendWhatItBatchedAfterTheRest() throws Exception {
+        InetSocketAddress at = serve(null, 0);
+        try (SocketChannel client = SocketChannel.open(at)) {
+            ChannelHandlerContext ctx = accepted.get(10, TimeUnit.SECONDS);
+            warmUp(ctx, client); // a new connection's MSS grows with the peer's window: 32,768 first on loopback
+            int pdus = 4;
+            int dataBytes = 98_242; // 393,000 bytes: 7 chunks of loopback's 65,483, but only 6 of 64 KiB
+            int total = pdus * (8 + dataBytes);
+            byte[] expect = new byte[total + 8];
+            ByteBuffer.wrap(expect, total, 8).putLong(-1);
+            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return readAll(client, expect.length);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            List<ByteBuf> data = new ArrayList<>();
+            SendBatch batch = new SendBatch();
+            int[] runs = {0};
+            int[] result = onLoop(ctx, () -> {
+                batch.attach(ctx);
+                long mss = ((io.netty.channel.epoll.EpollSocketChannel) ctx.channel()).tcpInfo().sndMss();
+                batch.preemption(new SendBatch.Preemption() {
+                    @Override
+                    public boolean wanted() {
+                        return true;
+                    }
+
+                    @Override
+                    public void run() {
+                        if (runs[0]++ == 0) {
+                            batch.space(8).writeLong(-1); // a response queued by what the preemption served
+                            batch.flush(); // nested: left to the flush under way
+                        }
+                    }
+                });
+                for (int i = 0; i < pdus; i++) {
+                    pdu(batch, i, dataBytes, data, expect, i * (8 + dataBytes));
+                }
+                batch.flush();
+                return new int[] {batch.takeWrites(), (int) mss};
+            });
+            int chunk = SendBatch.chunkFor(result[1]);
+            int chunks = (total + chunk - 1) / chunk;
+            assertEquals(chunks - 1, runs[0], "the preemption ran between every two chunks (MSS " + result[1] + ")");
+            assertEquals(chunks + 1, result[0], "whole-MSS chunks, then the bytes batched during the first stop");
+            assertArrayEquals(expect, received.get(10, TimeUnit.SECONDS), "every byte once, in order");
+            for (ByteBuf d : data) {
+                assertEquals(0, d.refCnt());
+            }
         }
     }
 }
