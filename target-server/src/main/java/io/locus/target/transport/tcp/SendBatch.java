@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.UnixChannel;
@@ -91,7 +93,7 @@ final class SendBatch {
     private int writes;
     private Preemption preemption;
     /** Where TCP_INFO is read for {@link #preemptionChunk}; made at the first preempted flush. */
-    private io.netty.channel.epoll.EpollTcpInfo tcpInfo;
+    private EpollTcpInfo tcpInfo;
     /** A gathered flush is under way (a preemption between its writes may ask for another). */
     private boolean flushing;
 
@@ -118,9 +120,9 @@ final class SendBatch {
     /**
      * The bytes per writev of a preempted flush for a socket whose send MSS is {@code mss}: the largest whole number
      * of segments within {@link #PREEMPTION_CHUNK_BYTES}, or one segment when the MSS is larger, or the cap when the
-     * MSS is unknown (0). A chunk of exactly 64 KiB on loopback (MSS 65,483) went out as a full segment and a
-     * 53-byte one, and the host acknowledged every second segment: twice the segments and ACKs per byte of bulk
-     * data, which cost the reactor's core a quarter of the bulk flow's throughput in bench-provenance.
+     * MSS is unknown (0). A chunk of 64 KiB on loopback (MSS 65,483) went out as a full segment and a runt of the
+     * last 53 bytes and the PDU headers, and the host acknowledged every second segment: twice the segments and
+     * ACKs per byte of bulk data, about a fifth of the bulk flow's throughput in bench-provenance.
      */
     static int chunkFor(long mss) {
         if (mss <= 0) {
@@ -137,12 +139,12 @@ final class SendBatch {
      * preempted flush, as Linux grows a new connection's MSS with the peer's window (32,768 first on loopback).
      */
     private int preemptionChunk() {
-        if (!(ctx.channel() instanceof io.netty.channel.epoll.EpollSocketChannel epoll)) {
+        if (!(ctx.channel() instanceof EpollSocketChannel epoll)) {
             return PREEMPTION_CHUNK_BYTES;
         }
-        io.netty.channel.epoll.EpollTcpInfo info = tcpInfo;
+        EpollTcpInfo info = tcpInfo;
         if (info == null) {
-            info = new io.netty.channel.epoll.EpollTcpInfo();
+            info = new EpollTcpInfo();
             tcpInfo = info;
         }
         try {
