@@ -8,6 +8,7 @@ import io.locus.target.model.Controller;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -256,7 +257,7 @@ public final class PollGroup implements Poller, CompletionSink {
             }
         }
         if (latencySourceCount == latencySources.length) {
-            latencySources = java.util.Arrays.copyOf(latencySources, latencySourceCount * 2);
+            latencySources = Arrays.copyOf(latencySources, latencySourceCount * 2);
         }
         latencySources[latencySourceCount++] = source;
     }

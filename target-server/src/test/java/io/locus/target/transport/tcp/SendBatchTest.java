@@ -14,12 +14,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -109,15 +111,20 @@ class SendBatchTest {
     /** Sends 4 MiB through the connection, read by the client, so TCP has grown its window and MSS. */
     private static void warmUp(ChannelHandlerContext ctx, SocketChannel client) throws Exception {
         int bytes = 4 << 20;
-        CompletableFuture<byte[]> drained = CompletableFuture.supplyAsync(() -> {
-            try {
-                return readAll(client, bytes);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<byte[]> drained = readAllAsync(client, bytes);
         onLoop(ctx, () -> ctx.writeAndFlush(PooledByteBufAllocator.DEFAULT.directBuffer(bytes).writeZero(bytes)));
         assertEquals(bytes, drained.get(10, TimeUnit.SECONDS).length);
+    }
+
+    /** {@link #readAll} on another thread, so a flush larger than the socket buffers can complete meanwhile. */
+    private static CompletableFuture<byte[]> readAllAsync(SocketChannel client, int n) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return readAll(client, n);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     private static byte[] readAll(SocketChannel client, int n) throws IOException {
@@ -252,19 +259,13 @@ class SendBatchTest {
             int total = pdus * (8 + dataBytes);
             byte[] expect = new byte[total + 8];
             ByteBuffer.wrap(expect, total, 8).putLong(-1);
-            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return readAll(client, expect.length);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            CompletableFuture<byte[]> received = readAllAsync(client, expect.length);
             List<ByteBuf> data = new ArrayList<>();
             SendBatch batch = new SendBatch();
             int[] runs = {0};
             int[] result = onLoop(ctx, () -> {
                 batch.attach(ctx);
-                long mss = ((io.netty.channel.epoll.EpollSocketChannel) ctx.channel()).tcpInfo().sndMss();
+                long mss = ((EpollSocketChannel) ctx.channel()).tcpInfo().sndMss();
                 batch.preemption(new SendBatch.Preemption() {
                     @Override
                     public boolean wanted() {
