@@ -47,10 +47,11 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
      * @param targetReserve      the target's JVM threads other than its reactors run off {@code targetCores}
      * @param throughputQueuesOn I/O queues of the throughput flow with provenance (beside the critical flow's)
      * @param slices             measured slices per side and round, alternating between the sides
+     * @param criticalIntervalUs least microseconds between the starts of two reads of a critical slot; 0: none
      */
     public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
                          boolean targetReserve, String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
-                         int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn,
+                         int criticalIoSize, int criticalIntervalUs, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn,
                          int slices) {
     }
 
@@ -383,6 +384,7 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
         c.put("throughput_queues_with_provenance", config.throughputQueuesOn());
         c.put("slices_per_side_and_round", config.slices());
         c.put("critical", config.criticalQueueDepth() + " x " + config.criticalIoSize() + " B random reads (STEP_CRITICAL)");
+        c.put("critical_interval_us", config.criticalIntervalUs());
         c.put("throughput", config.throughputQueueDepth() + " x " + config.throughputIoSize() + " B random reads (THROUGHPUT)");
         m.put("config", c);
         return m;
@@ -400,8 +402,10 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
                         : "the whole target JVM confined to them", config.hostReactors(), config.hostCores(), config.hostPinned() ? "" : " (NOT pinned)",
                 offRounds.size(), config.seconds(), config.slices() > 1
                         ? fmt(" in %d slices alternating off/on (ABBA)", config.slices()) : ", alternating off/on");
-        out.printf("critical: QD%d x %d B random reads; throughput: QD%d x %d B random reads; null namespace%n",
-                config.criticalQueueDepth(), config.criticalIoSize(), config.throughputQueueDepth(), config.throughputIoSize());
+        out.printf("critical: QD%d x %d B random reads%s; throughput: QD%d x %d B random reads; null namespace%n",
+                config.criticalQueueDepth(), config.criticalIoSize(), config.criticalIntervalUs() > 0
+                        ? fmt(", each slot paced to at most one read per %d us", config.criticalIntervalUs()) : "",
+                config.throughputQueueDepth(), config.throughputIoSize());
         out.printf("without provenance both flows round-robin over 2 I/O queues; with it the critical flow has its own"
                 + " queue and the throughput flow %d other(s)%n%n", config.throughputQueuesOn());
         out.printf("%-34s %16s %16s%n", "", "provenance off", "provenance on");

@@ -6,6 +6,7 @@ import io.locus.initiator.IoCallback;
 import io.locus.initiator.Namespace;
 import io.locus.initiator.stats.RemoteCompletions;
 import io.locus.initiator.queue.QueuePair;
+import io.locus.runtime.Reactor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.HdrHistogram.Histogram;
@@ -24,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * in turn by each slot (generic round-robin). A callback may then run on another reactor than the home one; every
  * thread records into its own lane (histograms, counters), so nothing is shared between writers, and the lane
  * number says whether the completion was remote.
+ * <p>
+ * A paced worker ({@code intervalNanos > 0}) starts a slot's next read no sooner than that long after the slot's
+ * previous one started, like a training step that computes between two reads: a completion that comes earlier
+ * schedules the next read on the home reactor's event loop for the rest of the interval. Both sides of the benchmark
+ * then do the same critical work as long as each keeps up with the pace.
  */
 final class FlowWorker implements IoCallback, Runnable {
     static final long HIGHEST_NANOS = 60_000_000_000L;
@@ -36,6 +42,8 @@ final class FlowWorker implements IoCallback, Runnable {
         long startNanos;
         QueuePair queue;
         int nextRoute;
+        /** Issues this slot's next read on the home reactor once its interval has passed (paced flows only). */
+        Runnable paced;
 
         Io(ByteBuf buf) {
             this.buf = buf;
@@ -87,6 +95,8 @@ final class FlowWorker implements IoCallback, Runnable {
     private final RemoteCompletions where;
     private final Lane[] lanes;
     private final Io[] ios;
+    private final long intervalNanos;
+    private final Reactor home;
     private volatile long deadline;
     private volatile CountDownLatch done;
 
@@ -94,9 +104,14 @@ final class FlowWorker implements IoCallback, Runnable {
      * @param routes    handles to submit through: one unfixed handle (steered by the flow) or fixed ones used in turn
      * @param dw1Timing whether completions carry the target's timing in DW1 (provenance enabled)
      * @param where     the callback threads and the flow's home
+     * @param intervalNanos least time between the starts of two reads of one slot; 0 issues the next at once
+     * @param home      the reactor the worker is started on, where paced reads are issued
      */
     FlowWorker(String name, Flow flow, Namespace[] routes, int queueDepth, int ioSize, boolean dw1Timing,
-               RemoteCompletions where, long seed) {
+               RemoteCompletions where, long seed, long intervalNanos, Reactor home) {
+        if (intervalNanos < 0) {
+            throw new IllegalArgumentException(name + ": negative interval " + intervalNanos);
+        }
         this.name = name;
         this.flow = flow;
         this.routes = routes.clone();
@@ -109,6 +124,8 @@ final class FlowWorker implements IoCallback, Runnable {
         this.units = routes[0].blocks() / blocks;
         this.dw1Timing = dw1Timing;
         this.where = where;
+        this.intervalNanos = intervalNanos;
+        this.home = home;
         this.lanes = new Lane[where.slots()];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new Lane(seed * 31 + i);
@@ -118,6 +135,8 @@ final class FlowWorker implements IoCallback, Runnable {
             ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(ioSize, ioSize);
             ios[i] = new Io(buf);
             ios[i].nextRoute = i;
+            Io io = ios[i];
+            io.paced = () -> issueOrStop(io, lanes[where.currentSlot()], System.nanoTime());
         }
     }
 
@@ -216,6 +235,15 @@ final class FlowWorker implements IoCallback, Runnable {
             }
             lane.tail.offer(total, submitToSent, sentToVisible, visibleToCallback, targetNanos, backendNanos, now);
         }
+        long due = io.startNanos + intervalNanos;
+        if (intervalNanos > 0 && now - due < 0 && now - deadline < 0) {
+            home.eventLoop().schedule(io.paced, due - now, TimeUnit.NANOSECONDS);
+        } else {
+            issueOrStop(io, lane, now);
+        }
+    }
+
+    private void issueOrStop(Io io, Lane lane, long now) {
         if (now - deadline < 0) {
             issue(io, lane);
         } else {

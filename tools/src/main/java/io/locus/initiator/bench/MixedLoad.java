@@ -43,25 +43,24 @@ final class MixedLoad {
     /**
      * @param warmupSeconds    least warm-up; 0 for none
      * @param maxWarmupSeconds most warm-up while waiting for the JIT compilers to go quiet
-     */
-    /**
      * @param throughputQueues steered mode: I/O queues the bulk flow spreads over, beside the critical flow's own
      *                         (1: steered by its flow like the critical one)
+     * @param criticalIntervalMicros least microseconds between the starts of two reads of a critical slot; 0: none
      */
     record Spec(double seconds, double warmupSeconds, double maxWarmupSeconds, int criticalQueueDepth,
                 int criticalIoSize, int throughputQueueDepth, int throughputIoSize, int criticalBudgetMicros,
-                long seed, int throughputQueues) {
+                long seed, int throughputQueues, int criticalIntervalMicros) {
 
         /** The same load with other timing: {@code seconds} measured after {@code warmup} to {@code maxWarmup} s. */
         Spec timed(double measured, double warmup, double maxWarmup) {
             return new Spec(measured, warmup, maxWarmup, criticalQueueDepth, criticalIoSize, throughputQueueDepth,
-                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues);
+                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues, criticalIntervalMicros);
         }
 
         /** The critical flow alone: the same load without the throughput flow. */
         Spec alone() {
             return new Spec(seconds, warmupSeconds, maxWarmupSeconds, criticalQueueDepth, criticalIoSize, 0,
-                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues);
+                    throughputIoSize, criticalBudgetMicros, seed, throughputQueues, criticalIntervalMicros);
         }
     }
 
@@ -111,9 +110,10 @@ final class MixedLoad {
         Flow bulk = new Flow(2, LatencyClass.THROUGHPUT, Math.max(-1, bulkHome.cpu()), 0, steered ? Flow.BOUNDED_BATCH : 0, 0);
         boolean dw1 = ctrl.provenanceEnabled();
         FlowWorker c = new FlowWorker("critical", critical, routes, spec.criticalQueueDepth(), spec.criticalIoSize(), dw1,
-                new RemoteCompletions(threads, threads.get(0)), spec.seed());
+                new RemoteCompletions(threads, threads.get(0)), spec.seed(),
+                TimeUnit.MICROSECONDS.toNanos(spec.criticalIntervalMicros()), criticalHome);
         FlowWorker b = new FlowWorker("throughput", bulk, bulkRoutes, spec.throughputQueueDepth(), spec.throughputIoSize(), dw1,
-                new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1);
+                new RemoteCompletions(threads, threads.get(threads.size() - 1)), spec.seed() + 1, 0, bulkHome);
         try {
             // One continuous load: warm-up, then the measured interval, with no pause between them (a restart would
             // put a burst of throughput requests right at the start of the measurement).

@@ -80,6 +80,9 @@ public final class ProvenanceBench implements Callable<Integer> {
     @Option(names = "--critical-qd", defaultValue = "1", description = "Queue depth of the step-critical flow (default ${DEFAULT-VALUE}).")
     int criticalQd;
 
+    @Option(names = "--critical-interval-us", defaultValue = "0", description = "Least microseconds between the starts of two step-critical reads of a slot, like a step that computes between reads (default ${DEFAULT-VALUE}: the next read starts at once). A paced critical flow does the same work on both sides while each keeps up, so the throughput loss is then provenance's own cost rather than the extra critical I/Os a protected flow completes.")
+    int criticalIntervalUs;
+
     @Option(names = "--critical-size", defaultValue = "4096", description = "Bytes per step-critical read (default ${DEFAULT-VALUE}).")
     int criticalSize;
 
@@ -148,6 +151,9 @@ public final class ProvenanceBench implements Callable<Integer> {
         if (slices < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--slices must be at least 1");
         }
+        if (criticalIntervalUs < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--critical-interval-us must not be negative");
+        }
         if (throughputQueues < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--throughput-queues must be at least 1");
         }
@@ -158,7 +164,7 @@ public final class ProvenanceBench implements Callable<Integer> {
         Path logDir = logs != null ? logs : Files.createTempDirectory("locus-bench-provenance-");
         progress.printf("bench-provenance: target logs in %s%n", logDir);
         MixedLoad.Spec spec = new MixedLoad.Spec(seconds, warmup, Math.max(warmup, maxWarmup), criticalQd, criticalSize, throughputQd, throughputSize,
-                budgetUs, seed, throughputQueues);
+                budgetUs, seed, throughputQueues, criticalIntervalUs);
         List<BenchResult.Side> offRounds = new ArrayList<>();
         List<BenchResult.Side> onRounds = new ArrayList<>();
         List<BenchResult.Side> aloneRounds = new ArrayList<>();
@@ -183,7 +189,7 @@ public final class ProvenanceBench implements Callable<Integer> {
             // One throughput queue beside the critical one: queue i lands on host reactor i mod n, so with more the
             // bulk flow's fixed queues would sit on the critical flow's reactor.
             MixedLoad.Spec remoteSpec = new MixedLoad.Spec(remoteSeconds, 1, 1, criticalQd, criticalSize, throughputQd,
-                    throughputSize, budgetUs, seed, 1);
+                    throughputSize, budgetUs, seed, 1, criticalIntervalUs);
             try (ReactorGroup host = new ReactorGroup("locus-bench-remote", remoteCpus, IdleMode.ADAPTIVE, nativePinning())) {
                 MixedLoad.reactorThreads(host);
                 progress.printf("bench-provenance: remote-completion phase, %d host reactors on cores %s%n",
@@ -202,8 +208,8 @@ public final class ProvenanceBench implements Callable<Integer> {
             idle = new BenchResult.IdleCpu(adaptive, busy);
         }
         BenchResult result = new BenchResult(new BenchResult.Config(seconds, warmup, Math.max(warmup, maxWarmup),
-                targetCores, reserveOn(), hostCores, hostCpus.length, pinned, criticalQd, criticalSize, throughputQd, throughputSize,
-                throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote,
+                targetCores, reserveOn(), hostCores, hostCpus.length, pinned, criticalQd, criticalSize, criticalIntervalUs, throughputQd,
+                throughputSize, throughputQueues, targetPerSide ? 1 : slices), off, on, idle, offRounds, onRounds, remote,
                 aloneRounds.isEmpty() ? null : RoundPool.pool(aloneRounds));
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result.json()));

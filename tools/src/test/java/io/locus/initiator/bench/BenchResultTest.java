@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchResultTest {
-    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", true, "1", 1, true, 1, 4096, 32, 131072, 1, 1);
+    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", true, "1", 1, true, 1, 4096, 0, 32, 131072, 1, 1);
 
     static BenchResult.Side side(boolean provenance, double p999, double mib, double remote) {
         BenchResult.Latency crit = new BenchResult.Latency(p999 / 10, p999 / 2, p999, p999 * 1.5, 1000);

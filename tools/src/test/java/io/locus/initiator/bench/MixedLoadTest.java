@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The benchmark's load against the in-test null target: queue steering, remote-completion counting, stage times. */
 @Timeout(30)
 class MixedLoadTest {
-    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 1);
+    private static final MixedLoad.Spec SHORT = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 1, 0);
     private BenchTarget target;
 
     @BeforeEach
@@ -81,7 +81,7 @@ class MixedLoadTest {
 
     @Test
     void shouldSpreadTheBulkFlowOverTheOtherQueuesWhenSteeredWithSeveralThroughputQueues() throws Exception {
-        MixedLoad.Spec spec = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 2);
+        MixedLoad.Spec spec = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 2, 0);
         try (ReactorGroup group = ReactorGroup.unpinned("t-bulk2", 1, IdleMode.ADAPTIVE);
              Controller ctrl = Controller.connect(TransportId.tcp("127.0.0.1", target.port(), BenchTarget.NQN),
                      HostIdentity.generate(), ControllerOptions.defaults().ioQueues(3).reactors(group)
@@ -90,6 +90,20 @@ class MixedLoadTest {
             assertEquals(0, s.errors(), s.firstError());
             assertEquals(List.of(1), s.criticalQueues());
             assertEquals(List.of(2, 3), s.throughputQueues());
+        }
+    }
+
+    @Test
+    void shouldStartAPacedCriticalSlotsReadsNoSoonerThanItsIntervalApartAndTimeOnlyTheReads() throws Exception {
+        // 0.3 s at one read per 20 ms and QD1: at most 16 starts (the first at 0, the last before the deadline),
+        // against thousands unpaced; the latency counts from each read's start, not from the completion before it.
+        MixedLoad.Spec paced = new MixedLoad.Spec(0.3, 0, 0, 1, 4096, 4, 16384, 100, 1, 1, 20_000);
+        try (ReactorGroup group = ReactorGroup.unpinned("t-paced", 1, IdleMode.ADAPTIVE); Controller ctrl = connect(group)) {
+            BenchResult.Side s = MixedLoad.run(ctrl, group, true, paced, null, null, null);
+            assertEquals(0, s.errors(), s.firstError());
+            assertTrue(s.critical().count() >= 2 && s.critical().count() <= 16, s.critical().toString());
+            assertTrue(s.critical().p50Us() < 20_000, s.critical().toString());
+            assertTrue(s.throughputMibPerS() > 0, "the throughput flow is not paced: " + s);
         }
     }
 

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RoundPoolTest {
-    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", true, "1", 1, true, 1, 4096, 32, 131072, 1, 1);
+    private static final BenchResult.Config CONFIG = new BenchResult.Config(10, 2, 60, "0", true, "1", 1, true, 1, 4096, 0, 32, 131072, 1, 1);
 
     /** A round whose critical requests all took {@code criticalUs}, with {@code mib} MiB read in {@code seconds}. */
     private static BenchResult.Side round(boolean provenance, long criticalUs, int requests, double mib, double seconds,
