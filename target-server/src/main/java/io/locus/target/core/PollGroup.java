@@ -247,7 +247,7 @@ public final class PollGroup implements Poller, CompletionSink {
 
     /**
      * Registers {@code source} (reactor thread only; a second call is a no-op): from now on a long flush of another
-     * queue on this reactor reads it between its socket writes while the latency window is open. A source stays
+     * queue on this reactor reads it between its socket writes. A source stays
      * registered until {@link #removeLatencySource}: when it closes or moves.
      */
     public void addLatencySource(LatencySource source) {
@@ -275,11 +275,13 @@ public final class PollGroup implements Poller, CompletionSink {
 
     /**
      * Whether a flush of a queue that is not a latency source should stop between socket writes to
-     * {@link #serviceLatencySources()} (reactor thread only): latency sources are registered, the reactor's latency
-     * window is open, and no service is already on the stack.
+     * {@link #serviceLatencySources()} (reactor thread only): latency sources are registered and no service is
+     * already on the stack. Open latency window or not: a sparse latency-class flow (a step that computes for
+     * milliseconds between two reads) sends its next capsule long after its budget closed the window, and it would
+     * otherwise wait behind a whole flush of up to {@code reactors.batch_bytes}. With no source here, never.
      */
     public boolean latencyServiceWanted() {
-        return latencySourceCount > 0 && !servicingLatency && reactor.latencyWindowOpen(reactor.clock().nanoTime());
+        return latencySourceCount > 0 && !servicingLatency;
     }
 
     /**

@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  *   4 KiB reads is one buffer for the channel; larger data goes as its own buffer after the batch so far.</li>
  * </ul>
  *
- * <p>While the reactor's latency window is open, a gathered flush of a queue without latency-class commands writes
+ * <p>While its reactor has latency-class queues, a gathered flush of a queue without latency-class commands writes
  * at most {@link #PREEMPTION_CHUNK_BYTES} per writev (whole TCP segments) and lets its {@link Preemption} serve the
  * reactor's latency-class queues between two writes, so their capsules do not wait for a megabyte of bulk data.
  *
