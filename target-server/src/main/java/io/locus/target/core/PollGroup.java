@@ -57,6 +57,9 @@ public final class PollGroup implements Poller, CompletionSink {
     private int latencySourceCount;
     /** {@link #serviceLatencySources()} is on the stack: it does not nest. */
     private boolean servicingLatency;
+    /** When a latency-class request last arrived or completed here ({@link #openLatencyWindow}); reactor thread only. */
+    private long lastLatencyClassNanos;
+    private boolean latencyClassSeen;
     /** Controllers whose admin queue this reactor owns: their keep-alive is checked here. */
     private final List<Controller> keepAlives = new ArrayList<>();
     private final LongSupplier clock;
@@ -71,6 +74,12 @@ public final class PollGroup implements Poller, CompletionSink {
      * turn, about 30-60 us of socket writes on loopback.
      */
     public static final int DEFAULT_LATENCY_WINDOW_BYTES = 256 * 1024;
+    /**
+     * How long after its last latency-class request a reactor still stops long flushes for its latency sources: a
+     * step-critical flow that computes for up to a second between two reads keeps its protection, while latency-class
+     * connections that have gone quiet stop costing the bulk flows a read of their sockets per 64 KiB written.
+     */
+    public static final long LATENCY_SERVICE_HORIZON_NANOS = 1_000_000_000L;
     /** Throughput data (bytes) deferred commands may start per turn while the latency window is open. */
     private int latencyWindowBytes = DEFAULT_LATENCY_WINDOW_BYTES;
     private final int reactorIndex;
@@ -241,8 +250,10 @@ public final class PollGroup implements Poller, CompletionSink {
      * bulk data in the reactor's turn and in its sockets.
      */
     public void openLatencyWindow(int budgetMicros) {
-        reactor.openLatencyWindow(reactor.clock().nanoTime(),
-                io.locus.runtime.ReactorConfig.latencyWindowNanos(budgetMicros));
+        long now = reactor.clock().nanoTime();
+        reactor.openLatencyWindow(now, io.locus.runtime.ReactorConfig.latencyWindowNanos(budgetMicros));
+        lastLatencyClassNanos = now;
+        latencyClassSeen = true;
     }
 
     /**
@@ -275,13 +286,15 @@ public final class PollGroup implements Poller, CompletionSink {
 
     /**
      * Whether a flush of a queue that is not a latency source should stop between socket writes to
-     * {@link #serviceLatencySources()} (reactor thread only): latency sources are registered and no service is
-     * already on the stack. Open latency window or not: a sparse latency-class flow (a step that computes for
-     * milliseconds between two reads) sends its next capsule long after its budget closed the window, and it would
-     * otherwise wait behind a whole flush of up to {@code reactors.batch_bytes}. With no source here, never.
+     * {@link #serviceLatencySources()} (reactor thread only): latency sources are registered, a latency-class
+     * request ran here within {@link #LATENCY_SERVICE_HORIZON_NANOS}, and no service is already on the stack. Open
+     * latency window or not: a sparse latency-class flow (a step that computes for milliseconds between two reads)
+     * sends its next capsule long after its budget closed the window, and it would otherwise wait behind a whole
+     * flush of up to {@code reactors.batch_bytes}. With no source here, never.
      */
     public boolean latencyServiceWanted() {
-        return latencySourceCount > 0 && !servicingLatency;
+        return latencySourceCount > 0 && !servicingLatency && latencyClassSeen
+                && reactor.clock().nanoTime() - lastLatencyClassNanos < LATENCY_SERVICE_HORIZON_NANOS;
     }
 
     /**

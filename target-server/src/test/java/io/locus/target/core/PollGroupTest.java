@@ -127,11 +127,11 @@ class PollGroupTest {
     /**
      * Between the writes of a long flush, the group reads its latency sources, runs the urgent completions that
      * gives and has the sources send at once; also after the latency window closed (a sparse flow's next capsule
-     * comes after its budget), never nested, and only for sources still registered. Manual clock: the window closes
-     * when the test moves it past the budget.
+     * comes after its budget) but not once no latency-class request has run for the horizon, never nested, and only
+     * for sources still registered. Manual clock: the window closes when the test moves it past the budget.
      */
     @Test
-    void shouldServeLatencySourcesBetweenFlushWritesWhileAnyAreRegisteredWindowOrNot() {
+    void shouldServeLatencySourcesBetweenFlushWritesWithinTheHorizonWindowOrNot() {
         long[] now = {1_000_000};
         try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("ls", -1), () -> now[0])) {
             PollGroup group = new PollGroup(reactor, 0, 1, () -> now[0]);
@@ -161,6 +161,10 @@ class PollGroupTest {
 
             now[0] += 5_000_000; // the budget has long run out: a sparse flow between two steps
             assertTrue(group.latencyServiceWanted(), "the window closed, but the next capsule may come any moment");
+            now[0] += PollGroup.LATENCY_SERVICE_HORIZON_NANOS;
+            assertFalse(group.latencyServiceWanted(), "no latency-class request for a second: flushes write at once");
+            group.openLatencyWindow(200);
+            assertTrue(group.latencyServiceWanted(), "the flow is back");
             group.removeLatencySource(a);
             group.removeLatencySource(a);
             assertTrue(group.latencyServiceWanted());
