@@ -59,6 +59,7 @@ public final class PollGroup implements Poller, CompletionSink {
     private boolean servicingLatency;
     /** When a latency-class request last arrived or completed here ({@link #openLatencyWindow}); reactor thread only. */
     private long lastLatencyClassNanos;
+    /** Whether {@link #lastLatencyClassNanos} holds a reading yet (any long is a valid nanoTime). */
     private boolean latencyClassSeen;
     /** Controllers whose admin queue this reactor owns: their keep-alive is checked here. */
     private final List<Controller> keepAlives = new ArrayList<>();
@@ -258,7 +259,8 @@ public final class PollGroup implements Poller, CompletionSink {
 
     /**
      * Registers {@code source} (reactor thread only; a second call is a no-op): from now on a long flush of another
-     * queue on this reactor reads it between its socket writes. A source stays
+     * queue on this reactor reads it between its socket writes (within {@link #LATENCY_SERVICE_HORIZON_NANOS} of
+     * the last latency-class request here). A source stays
      * registered until {@link #removeLatencySource}: when it closes or moves.
      */
     public void addLatencySource(LatencySource source) {

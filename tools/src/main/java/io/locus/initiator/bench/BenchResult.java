@@ -51,8 +51,8 @@ public record BenchResult(Config config, Side off, Side on, IdleCpu idle, List<S
      */
     public record Config(double seconds, double warmupSeconds, double maxWarmupSeconds, String targetCores,
                          boolean targetReserve, String hostCores, int hostReactors, boolean hostPinned, int criticalQueueDepth,
-                         int criticalIoSize, int criticalIntervalUs, int throughputQueueDepth, int throughputIoSize, int throughputQueuesOn,
-                         int slices) {
+                         int criticalIoSize, int criticalIntervalUs, int throughputQueueDepth, int throughputIoSize,
+                         int throughputQueuesOn, int slices) {
     }
 
     /** Latency percentiles in microseconds. */

@@ -32,9 +32,9 @@ import java.util.logging.Logger;
  *   4 KiB reads is one buffer for the channel; larger data goes as its own buffer after the batch so far.</li>
  * </ul>
  *
- * <p>While its reactor has latency-class queues, a gathered flush of a queue without latency-class commands writes
- * at most {@link #PREEMPTION_CHUNK_BYTES} per writev (whole TCP segments) and lets its {@link Preemption} serve the
- * reactor's latency-class queues between two writes, so their capsules do not wait for a megabyte of bulk data.
+ * <p>While its reactor has latency-class queues active within the last second, a gathered flush of a queue without
+ * latency-class commands writes at most {@link #PREEMPTION_CHUNK_BYTES} per writev (whole TCP segments) and lets its
+ * {@link Preemption} serve those queues between two writes, so their capsules do not wait for a megabyte of bulk data.
  *
  * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per flush: batch
  * buffers come from the pooled allocator's thread cache (a gathered batch reuses its buffer after a complete write),
