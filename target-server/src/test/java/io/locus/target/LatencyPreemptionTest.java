@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -119,14 +120,10 @@ class LatencyPreemptionTest {
             reads.add(s);
         }
         bulk.capsulesInOneWrite(reads);
-        for (int i = 0; i < BULK_READS; i++) {
-            RawHost.Pdu data = bulk.read();
-            assertEquals(PduType.C2H_DATA, data.type());
-            RawHost.Pdu resp = bulk.expect(PduType.CAPSULE_RESP);
-            assertEquals(0, resp.cqeStatus());
-            int at = resp.cqeCid() - firstCid;
-            assertArrayEquals(Arrays.copyOfRange(image, at * BULK_BLOCKS * BLOCK, (at + 1) * BULK_BLOCKS * BLOCK), data.data(),
-                    "bulk read " + at);
+        Map<Integer, byte[]> data = bulk.readReadResponses(BULK_READS);
+        for (int at = 0; at < BULK_READS; at++) {
+            assertArrayEquals(Arrays.copyOfRange(image, at * BULK_BLOCKS * BLOCK, (at + 1) * BULK_BLOCKS * BLOCK),
+                    data.get(firstCid + at), "bulk read " + at);
         }
     }
 

@@ -111,10 +111,7 @@ class ProvenanceTargetTest {
             reads.add(s);
         }
         host.capsulesInOneWrite(reads);
-        for (int i = 0; i < READS; i++) {
-            assertEquals(PduType.C2H_DATA, host.read().type());
-            assertEquals(0, host.expect(PduType.CAPSULE_RESP).cqeStatus());
-        }
+        assertEquals(READS, host.readReadResponses(READS).size());
         return flushes(t, ReactorStats.FLUSH_LIMIT) - before;
     }
 

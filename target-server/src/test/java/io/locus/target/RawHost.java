@@ -20,7 +20,9 @@ import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -47,6 +49,11 @@ final class RawHost implements AutoCloseable {
 
         int cqeCid() {
             return Cqe.cid(header, CapsulePdu.CQE_OFFSET);
+        }
+
+        /** A C2HData or H2CData PDU's command id (CCCID). */
+        int dataCid() {
+            return DataPdu.cccid(header, 0);
         }
     }
 
@@ -357,6 +364,32 @@ final class RawHost implements AutoCloseable {
             sent += n;
         }
         return expect(PduType.CAPSULE_RESP);
+    }
+
+    /**
+     * Reads the responses to {@code n} reads sent together, each one C2HData and one successful CapsuleResp: the
+     * target writes a flush's CapsuleResps after all of its data PDUs, so they do not come in pairs, but each must
+     * come after its own command's data. Returns each command's data by cid.
+     */
+    Map<Integer, byte[]> readReadResponses(int n) throws IOException {
+        Map<Integer, byte[]> data = new HashMap<>();
+        for (int completions = 0; completions < n; ) {
+            Pdu p = read();
+            if (p.type == PduType.C2H_DATA) {
+                data.put(p.dataCid(), p.data);
+            } else if (p.type == PduType.CAPSULE_RESP) {
+                if (!data.containsKey(p.cqeCid())) {
+                    throw new IOException("CapsuleResp of cid " + p.cqeCid() + " before its C2HData");
+                }
+                if (p.cqeStatus() != 0) {
+                    throw new IOException("cid " + p.cqeCid() + " completed with status 0x" + Integer.toHexString(p.cqeStatus()));
+                }
+                completions++;
+            } else {
+                throw new IOException("expected C2HData or CapsuleResp, got " + PduType.name(p.type));
+            }
+        }
+        return data;
     }
 
     Pdu expect(int type) throws IOException {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -47,9 +48,11 @@ class ResponseWritesTest {
                 assertEquals(0, host.writeBlocks(1, 5, block, BLOCK, 8192, 0).cqeStatus());
                 long[] before = counters(t);
                 if (digests == 0) {
+                    int first = host.cid + 1;
                     host.capsulesInOneWrite(reads(host, QD, 5));
+                    Map<Integer, byte[]> data = host.readReadResponses(QD);
                     for (int i = 0; i < QD; i++) {
-                        assertArrayEquals(block, readResponse(host));
+                        assertArrayEquals(block, data.get(first + i));
                     }
                 } else {
                     for (int i = 0; i < QD; i++) {
@@ -114,14 +117,29 @@ class ResponseWritesTest {
         return sqes;
     }
 
-    /** One read's C2HData and CapsuleResp (SQ flow control is on, so the completion is never folded in). */
-    private static byte[] readResponse(RawHost host) throws Exception {
-        RawHost.Pdu data = host.read();
-        assertEquals(PduType.C2H_DATA, data.type());
-        assertEquals(0, data.flags() & CommonHeader.FLAG_SUCCESS);
-        RawHost.Pdu resp = host.expect(PduType.CAPSULE_RESP);
-        assertEquals(0, resp.cqeStatus());
-        return data.data();
+    /**
+     * Reads sent in one write complete in one turn, and the flush writes their CapsuleResps after all of its data
+     * (SQ flow control is on, so no completion is folded into its C2HData): a host that submits from completion
+     * callbacks then finds them together (HeldCompletions). Each CapsuleResp still follows its own data
+     * ({@link RawHost#readReadResponses}); here the first one comes after more than one C2HData.
+     */
+    @Test
+    void shouldWriteAFlushsCapsuleRespsAfterAllOfItsData() throws Exception {
+        try (Target t = TestTargets.memory(16L << 20);
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost host = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            host.ioQueueUp(cntlid, false, false);
+            host.capsulesInOneWrite(reads(host, 8, 5));
+            int dataFirst = 0;
+            RawHost.Pdu p;
+            while ((p = host.read()).type() == PduType.C2H_DATA) {
+                assertEquals(0, p.flags() & CommonHeader.FLAG_SUCCESS);
+                dataFirst++;
+            }
+            assertEquals(PduType.CAPSULE_RESP, p.type());
+            assertTrue(dataFirst > 1, "C2HData before the first CapsuleResp: " + dataFirst);
+        }
     }
 
     /** {flushes, their socket writes} summed over the reactors, read on each reactor's thread. */

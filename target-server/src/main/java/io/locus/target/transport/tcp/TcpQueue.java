@@ -38,6 +38,8 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
     private final ResponseBatching batching;
     private final PduWriter writer = new PduWriter();
     private final SendBatch batch = new SendBatch();
+    /** CapsuleResps of commands whose C2HData is in this flush: they go out after its data (HeldCompletions). */
+    private final HeldCompletions held = new HeldCompletions();
     /** Right after Connect: the reactor this I/O queue belongs on, (qid - 1) mod n; null once there. */
     private PollGroup migrateTo;
     /** A move is under way: input waits in the receiver until the queue is on its new reactor. */
@@ -266,6 +268,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
 
     /** Sends a last PDU (C2HTermReq) after everything queued so far, then closes the connection. */
     void sendLast(ByteBuf pdu) {
+        writeHeldCompletions();
         batch.flush();
         ctx.writeAndFlush(pdu).addListener(ChannelFutureListener.CLOSE);
     }
@@ -277,8 +280,15 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
         if (Status.isSuccess(status) && r.data != null && isControllerToHost(r) && r.data.readableBytes() > 0) {
             pendingBytes += r.transferLength;
             sent = sendC2hData(r);
+            if (!sent) {
+                // Its CQE follows the flush's data, with the other held ones.
+                held.hold(r.cid, r.status, r.dw0, r.dw1, sqHeadForCompletion());
+                sent = true;
+            }
         }
         if (!sent) {
+            // In completion order: the held CQEs first, so the SQ heads the host sees never go back.
+            writeHeldCompletions();
             sendCapsuleResp(r);
         }
         pendingResponses++;
@@ -353,12 +363,23 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
 
     private void sendCapsuleResp(Request r) {
         r.releaseData();
+        writeCapsuleResp(r.cid, r.status, r.dw0, r.dw1, sqHeadForCompletion());
+    }
+
+    private void writeCapsuleResp(int cid, int status, int dw0, int dw1, int sqHead) {
         ByteBuf out = batch.space(writer.headerLength(CapsulePdu.RESP_HEADER_LENGTH));
         int base = out.writerIndex();
         writer.beginHeader(out, base, PduType.CAPSULE_RESP, 0, CapsulePdu.RESP_HEADER_LENGTH, 0);
-        Cqe.write(out, base + CapsulePdu.CQE_OFFSET, r.dw0, r.dw1, sqHeadForCompletion(), Math.max(qid(), 0), r.cid,
-                r.status);
+        Cqe.write(out, base + CapsulePdu.CQE_OFFSET, dw0, dw1, sqHead, Math.max(qid(), 0), cid, status);
         out.writerIndex(writer.sealHeader(out, base));
+    }
+
+    /** Writes the held CQEs into the batch, after everything already in it. */
+    private void writeHeldCompletions() {
+        for (int i = 0; i < held.size(); i++) {
+            writeCapsuleResp(held.cid(i), held.status(i), held.dw0(i), held.dw1(i), held.sqHead(i));
+        }
+        held.clear();
     }
 
     void scheduleFlush() {
@@ -380,6 +401,7 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
 
     /** One flush of the queued responses, counted by why it happened when it carries any. */
     private void flushResponses(int reason) {
+        writeHeldCompletions();
         batch.flush();
         int writes = batch.takeWrites();
         if (pendingResponses > 0) {
