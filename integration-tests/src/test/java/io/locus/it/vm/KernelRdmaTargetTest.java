@@ -52,7 +52,7 @@ class KernelRdmaTargetTest {
                   nohup %1$s/scripts/locus-target --listen rdma:%2$s:4420 --nqn %3$s --memory 256M --discovery-port 0 \\
                   --cores 0,1 --reserve off --metrics %4$s > /dev/shm/target.log 2>&1 &
                 for i in $(seq 1800); do
-                  grep -q 'Locus target ready' /dev/shm/target.log && break
+                  grep -q 'Press Ctrl-C' /dev/shm/target.log && break
                   kill -0 $! 2>/dev/null || break
                   sleep 0.1
                 done
