@@ -2,7 +2,6 @@ package io.locus.initiator.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +35,8 @@ final class SchedProbe {
                     if (name.startsWith(prefix)) {
                         out.add(new Watched(label + ":" + name, pid, Long.parseLong(t.getFileName().toString())));
                     }
-                } catch (NoSuchFileException gone) {
-                    // ended while we looked
+                } catch (IOException gone) {
+                    // ended while we looked: reading its comm then fails with ENOENT or ESRCH ("No such process")
                 }
             }
         }
