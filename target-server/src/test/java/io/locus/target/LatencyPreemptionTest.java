@@ -4,7 +4,6 @@ import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.provenance.ProvenanceWire;
-import io.locus.protocol.tcp.PduType;
 import io.locus.runtime.Reactor;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
