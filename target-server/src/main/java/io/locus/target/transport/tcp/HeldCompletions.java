@@ -11,30 +11,24 @@ import java.util.Arrays;
  * one send, instead of one capsule per send while it reads the data as fast as it arrives.
  *
  * <p>Each completion keeps the SQ head it had when the command completed. One per queue, reactor thread only;
- * the arrays grow to the largest flush and nothing is allocated per completion after that.
+ * the array grows to the largest flush and nothing is allocated per completion after that.
  */
 final class HeldCompletions {
-    private int[] cids = new int[16];
-    private int[] statuses = new int[16];
-    private int[] dw0s = new int[16];
-    private int[] dw1s = new int[16];
-    private int[] sqHeads = new int[16];
+    /** Ints per held completion: cid, status, DW0, DW1, SQ head. */
+    private static final int STRIDE = 5;
+    private int[] fields = new int[16 * STRIDE];
     private int count;
 
     void hold(int cid, int status, int dw0, int dw1, int sqHead) {
-        if (count == cids.length) {
-            int n = count * 2;
-            cids = Arrays.copyOf(cids, n);
-            statuses = Arrays.copyOf(statuses, n);
-            dw0s = Arrays.copyOf(dw0s, n);
-            dw1s = Arrays.copyOf(dw1s, n);
-            sqHeads = Arrays.copyOf(sqHeads, n);
+        int at = count * STRIDE;
+        if (at == fields.length) {
+            fields = Arrays.copyOf(fields, fields.length * 2);
         }
-        cids[count] = cid;
-        statuses[count] = status;
-        dw0s[count] = dw0;
-        dw1s[count] = dw1;
-        sqHeads[count] = sqHead;
+        fields[at] = cid;
+        fields[at + 1] = status;
+        fields[at + 2] = dw0;
+        fields[at + 3] = dw1;
+        fields[at + 4] = sqHead;
         count++;
     }
 
@@ -43,23 +37,23 @@ final class HeldCompletions {
     }
 
     int cid(int i) {
-        return cids[i];
+        return fields[i * STRIDE];
     }
 
     int status(int i) {
-        return statuses[i];
+        return fields[i * STRIDE + 1];
     }
 
     int dw0(int i) {
-        return dw0s[i];
+        return fields[i * STRIDE + 2];
     }
 
     int dw1(int i) {
-        return dw1s[i];
+        return fields[i * STRIDE + 3];
     }
 
     int sqHead(int i) {
-        return sqHeads[i];
+        return fields[i * STRIDE + 4];
     }
 
     void clear() {
