@@ -125,7 +125,7 @@ class ResponseWritesTest {
      */
     @Test
     void shouldWriteAFlushsCapsuleRespsAfterAllOfItsData() throws Exception {
-        try (Target t = TestTargets.memory(16L << 20);
+        try (Target t = oneTurnTarget();
              RawHost admin = new RawHost(TestTargets.ioPort(t));
              RawHost host = new RawHost(TestTargets.ioPort(t))) {
             int cntlid = admin.adminUp(TestTargets.NQN, 0);
@@ -140,6 +140,58 @@ class ResponseWritesTest {
             assertEquals(PduType.CAPSULE_RESP, p.type());
             assertTrue(dataFirst > 1, "C2HData before the first CapsuleResp: " + dataFirst);
         }
+    }
+
+    /**
+     * A flush holds at most a group of CapsuleResps (HeldCompletions.GROUP): 32 reads in one write (a full
+     * {@code reactors.batch_pdus} flush) come back as sixteen C2HData and their CapsuleResps, twice, not all 32 data
+     * PDUs before the first CapsuleResp.
+     */
+    @Test
+    void shouldWriteHeldCapsuleRespsInGroupsOfSixteen() throws Exception {
+        try (Target t = oneTurnTarget();
+             RawHost admin = new RawHost(TestTargets.ioPort(t));
+             RawHost host = new RawHost(TestTargets.ioPort(t))) {
+            int cntlid = admin.adminUp(TestTargets.NQN, 0);
+            host.ioQueueUp(cntlid, false, false);
+            host.capsulesInOneWrite(reads(host, 32, 5));
+            int data = 0;
+            int resps = 0;
+            int run = 0;
+            int firstRun = -1;
+            while (resps < 32) {
+                RawHost.Pdu p = host.read();
+                if (p.type() == PduType.C2H_DATA) {
+                    data++;
+                    run++;
+                    assertTrue(run <= 16, "more than a group of C2HData in a row: " + run);
+                } else {
+                    assertEquals(PduType.CAPSULE_RESP, p.type());
+                    resps++;
+                    assertTrue(resps <= data, "a CapsuleResp before its data");
+                    if (firstRun < 0) {
+                        firstRun = run;
+                    }
+                    run = 0;
+                }
+            }
+            assertEquals(32, data);
+            assertTrue(firstRun > 1, "C2HData before the first CapsuleResp: " + firstRun);
+        }
+    }
+
+    /**
+     * A memory target whose reactor turn may run for a second ({@code reactors.window_us}), so the reads of one write
+     * complete in one turn even while the code is still interpreted: with the default 100 us, a cold reactor ends its
+     * turn after each of the first commands and each goes out in a flush of its own.
+     */
+    private static Target oneTurnTarget() throws Exception {
+        TargetConfig base = TestTargets.config(List.of(new TargetConfig.NamespaceConfig(1, "memory", 16L << 20, null, 4096, null)),
+                true, List.of(), TargetConfig.Limits.defaults());
+        TargetConfig.Reactors reactors = new TargetConfig.Reactors(List.of(), "adaptive", true,
+                TargetConfig.Reactors.DEFAULT_BATCH_PDUS, 1_000_000, TargetConfig.Reactors.DEFAULT_BATCH_BYTES,
+                TargetConfig.Reactors.DEFAULT_WINDOW_BYTES);
+        return Target.start(new TargetConfig(reactors, base.ports(), base.discovery(), base.subsystems(), base.limits()));
     }
 
     /** {flushes, their socket writes} summed over the reactors, read on each reactor's thread. */

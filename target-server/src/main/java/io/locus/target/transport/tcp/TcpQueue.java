@@ -281,8 +281,10 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
             pendingBytes += r.transferLength;
             sent = sendC2hData(r);
             if (!sent) {
-                // Its CQE follows the flush's data, with the other held ones.
-                held.hold(r.cid, r.status, r.dw0, r.dw1, sqHeadForCompletion());
+                // Its CQE follows the flush's data, with the other held ones, or closes a full group of them.
+                if (held.hold(r.cid, r.status, r.dw0, r.dw1, sqHeadForCompletion())) {
+                    writeHeldCompletions();
+                }
                 sent = true;
             }
         }
