@@ -3,11 +3,10 @@ package io.locus.target.transport.tcp;
 /**
  * The completions of controller-to-host commands whose data already went into the current flush's batch, held back
  * so that their CapsuleResps go out together after that flush's data PDUs, a group at a time, rather than one behind
- * each. SPDK's
- * target does the same by construction (lib/nvmf/tcp.c, nvmf_tcp_pdu_c2h_data_complete: the CapsuleResp is queued
- * once the C2HData's send has completed, so it leaves in a later sendmsg). A host that submits from its completion
- * callbacks and sends once per poll (spdk_nvme_perf) then finds a flush's completions together and submits them in
- * one send, instead of one capsule per send while it reads the data as fast as it arrives.
+ * each. SPDK's target does the same by construction (lib/nvmf/tcp.c, nvmf_tcp_pdu_c2h_data_complete: the
+ * CapsuleResp is queued once the C2HData's send has completed, so it leaves in a later sendmsg). A host that submits
+ * from its completion callbacks and sends once per poll (spdk_nvme_perf) then finds a flush's completions together
+ * and submits them in one send, instead of one capsule per send while it reads the data as fast as it arrives.
  *
  * <p>At most {@link #GROUP} are held: the one that fills the group asks for the group to be written at once, after
  * the data so far. A flush of 32 4 KiB reads (a full {@code reactors.batch_pdus}) then sends sixteen reads' data and
