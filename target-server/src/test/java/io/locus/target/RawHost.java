@@ -368,8 +368,8 @@ final class RawHost implements AutoCloseable {
 
     /**
      * Reads the responses to {@code n} reads sent together, each one C2HData and one successful CapsuleResp: the
-     * target writes a flush's CapsuleResps after all of its data PDUs, so they do not come in pairs, but each must
-     * come after its own command's data. Returns each command's data by cid.
+     * target writes a flush's CapsuleResps after its data PDUs, up to sixteen at a time, so they do not come in
+     * pairs, but each must come after its own command's data. Returns each command's data by cid.
      */
     Map<Integer, byte[]> readReadResponses(int n) throws IOException {
         Map<Integer, byte[]> data = new HashMap<>();
