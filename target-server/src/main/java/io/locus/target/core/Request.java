@@ -189,6 +189,15 @@ public final class Request implements BackendCallback, AsyncEventSlot {
         return allocatePooled(length);
     }
 
+    /**
+     * Takes {@code received} (one reference, its readable bytes the data) as the data received from the host: a view
+     * of the transport's receive buffer, so in-capsule data that arrived whole is not copied again.
+     */
+    public void receivedData(ByteBuf received) {
+        releaseData();
+        data = received;
+    }
+
     private ByteBuf allocatePooled(int length) {
         data = PooledByteBufAllocator.DEFAULT.directBuffer(length);
         return data;

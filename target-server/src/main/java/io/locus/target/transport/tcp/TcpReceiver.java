@@ -39,9 +39,10 @@ import java.util.logging.Logger;
  *  any state ──(bad header, header digest, sequence, out of range)──► FAILED (C2HTermReq, then close)
  * </pre>
  * The common header is checked ({@link PduFraming#validate}) as soon as its 8 bytes are in, before anything else is
- * buffered; headers are collected into one small buffer; data — in-capsule or H2CData — is copied once, from the
- * socket's buffer straight into the request's, and its digest computed over the destination. Nothing is allocated
- * per PDU. Commands go to the {@link Dispatcher}.
+ * buffered; headers are collected into one small buffer; in-capsule data that arrived whole in one read stays where
+ * it is (the request takes a view of the receive buffer), other data — split in-capsule data, H2CData — is copied
+ * once, from the socket's buffer straight into the request's; digests are computed over where the data ends up.
+ * Nothing is allocated per PDU. Commands go to the {@link Dispatcher}.
  */
 final class TcpReceiver extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(TcpReceiver.class.getName());
@@ -351,6 +352,28 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
         state = padRemaining > 0 ? RecvState.PAD : RecvState.DATA;
     }
 
+    /**
+     * When a capsule's padding and all of its {@code length} bytes of data are already in {@code in}, the request
+     * takes a view of them there (a retained slice of the receive buffer, released with the request) instead of a
+     * copy, as SPDK's target reads in-capsule data once, into the request. Else returns false: the data is copied as
+     * it arrives ({@link #expectData}).
+     */
+    private boolean dataInPlace(Request r, int length, ByteBuf in) {
+        int pad = CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
+        if (pad < 0 || in.readableBytes() < pad + length) {
+            return false;
+        }
+        r.receivedData(in.retainedSlice(in.readerIndex() + pad, length));
+        in.skipBytes(pad + length);
+        current = r;
+        inCapsule = true;
+        dataStart = 0;
+        dataLength = length;
+        dataRemaining = 0;
+        dataEnd();
+        return true;
+    }
+
     private void skipPad(ByteBuf in) {
         int n = Math.min(padRemaining, in.readableBytes());
         in.skipBytes(n);
@@ -368,9 +391,13 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
             in.skipBytes(n);
         }
         dataRemaining -= n;
-        if (dataRemaining > 0) {
-            return;
+        if (dataRemaining == 0) {
+            dataEnd();
         }
+    }
+
+    /** All of the PDU's data is in: its digest comes next, or the PDU is done. */
+    private void dataEnd() {
         if (dataDigest) {
             digest.clear();
             state = RecvState.DATA_DIGEST;
@@ -475,8 +502,10 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
                 r.complete(status);
                 return;
             }
-            r.allocateWriteData(inCapsuleLength);
-            expectData(r, true, inCapsuleLength);
+            if (!dataInPlace(r, inCapsuleLength, in)) {
+                r.allocateWriteData(inCapsuleLength);
+                expectData(r, true, inCapsuleLength);
+            }
             return;
         }
         nextPdu();

@@ -10,6 +10,7 @@ import io.locus.target.core.TransportLimits;
 import io.locus.target.model.Port;
 import io.locus.target.model.RejectLog;
 import io.locus.target.model.TargetLimits;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -200,6 +201,10 @@ public final class TcpTransport implements Transport {
             queues.put(queue, Boolean.TRUE);
             child.config().setOption(ChannelOption.TCP_NODELAY, true);
             child.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+            // Receive buffers from the pooled allocator, as requests' data and send batches are: in-capsule data
+            // stays in them as a retained slice, which the pooled allocator recycles and Netty 4.2's default
+            // (adaptive) allocator makes anew per slice.
+            child.config().setAllocator(PooledByteBufAllocator.DEFAULT);
             // Responses are bounded by the queue depth, not by writability: a high mark keeps Netty from toggling
             // the channel's writability (and firing events) on every full-queue batch.
             child.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 << 20, 16 << 20));
