@@ -2,7 +2,6 @@ package io.locus.target;
 
 import io.locus.protocol.nvme.NvmOpcode;
 import io.locus.protocol.nvme.Status;
-import io.locus.target.backend.Backend;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.backend.BackendOp;
 import io.locus.target.model.Namespace;
@@ -28,28 +27,12 @@ class InCapsuleDataTest {
     private static final int WRITES = 16;
 
     /** Records, for each write it is given, whether its data is a view of another buffer, and the data. */
-    private static final class RecordingBackend implements Backend {
+    private static final class RecordingBackend extends TestBackend {
         final List<Boolean> views = new ArrayList<>();
         final List<byte[]> data = new ArrayList<>();
 
-        @Override
-        public long size() {
-            return 1L << 20;
-        }
-
-        @Override
-        public boolean volatileWriteCache() {
-            return false;
-        }
-
-        @Override
-        public boolean persistent() {
-            return false;
-        }
-
-        @Override
-        public boolean deallocateReadsZeroes() {
-            return true;
+        RecordingBackend() {
+            super("recording");
         }
 
         @Override
@@ -67,15 +50,6 @@ class InCapsuleDataTest {
                 data.add(b);
             }
             io.complete(Status.SUCCESS);
-        }
-
-        @Override
-        public String describe() {
-            return "recording";
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -5,7 +5,6 @@ import io.locus.protocol.nvme.Sgl;
 import io.locus.protocol.nvme.Sqe;
 import io.locus.protocol.nvme.Status;
 import io.locus.protocol.tcp.PduType;
-import io.locus.target.backend.Backend;
 import io.locus.target.backend.BackendIo;
 import io.locus.target.model.Namespace;
 import io.netty.buffer.ByteBuf;
@@ -34,38 +33,17 @@ class NamespaceRemovalTest {
     private static final int BLOCK = 4096;
 
     /** A backend that keeps every I/O until the test completes it, and records what happened in order. */
-    private static final class HeldBackend implements Backend {
+    private static final class HeldBackend extends TestBackend {
         final BlockingQueue<BackendIo> held = new LinkedBlockingQueue<>();
         final List<String> events = new ArrayList<>();
 
-        @Override
-        public long size() {
-            return 1L << 20;
-        }
-
-        @Override
-        public boolean volatileWriteCache() {
-            return false;
-        }
-
-        @Override
-        public boolean persistent() {
-            return false;
-        }
-
-        @Override
-        public boolean deallocateReadsZeroes() {
-            return true;
+        HeldBackend() {
+            super("held");
         }
 
         @Override
         public void submit(BackendIo io) {
             held.add(io);
-        }
-
-        @Override
-        public String describe() {
-            return "held";
         }
 
         @Override
