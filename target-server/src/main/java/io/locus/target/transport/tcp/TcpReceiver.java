@@ -343,13 +343,23 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
      * after the padding up to PDO.
      */
     private void expectData(Request r, boolean capsule, int length) {
+        padRemaining = padBeforeData();
+        dataFor(r, capsule, r == null ? 0 : r.data.writerIndex(), length, length);
+        state = padRemaining > 0 ? RecvState.PAD : RecvState.DATA;
+    }
+
+    /** Bytes between the end of the PDU's header (and its digest) and its data, PDO; negative for none. */
+    private int padBeforeData() {
+        return CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
+    }
+
+    /** Whose data the PDU carries, where it starts in that request's buffer, its length and how much is to come. */
+    private void dataFor(Request r, boolean capsule, int start, int length, int remaining) {
         current = r;
         inCapsule = capsule;
-        padRemaining = CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
-        dataStart = r == null ? 0 : r.data.writerIndex();
+        dataStart = start;
         dataLength = length;
-        dataRemaining = length;
-        state = padRemaining > 0 ? RecvState.PAD : RecvState.DATA;
+        dataRemaining = remaining;
     }
 
     /**
@@ -359,17 +369,13 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
      * it arrives ({@link #expectData}).
      */
     private boolean dataInPlace(Request r, int length, ByteBuf in) {
-        int pad = CommonHeader.pdo(header, 0) - headers.wholeHeader(headerDigest);
+        int pad = padBeforeData();
         if (pad < 0 || in.readableBytes() < pad + length) {
             return false;
         }
         r.receivedData(in.retainedSlice(in.readerIndex() + pad, length));
         in.skipBytes(pad + length);
-        current = r;
-        inCapsule = true;
-        dataStart = 0;
-        dataLength = length;
-        dataRemaining = 0;
+        dataFor(r, true, 0, length, 0);
         dataEnd();
         return true;
     }
