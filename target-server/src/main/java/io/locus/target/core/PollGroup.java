@@ -258,6 +258,14 @@ public final class PollGroup implements Poller, CompletionSink {
     }
 
     /**
+     * Whether the reactor's active latency window is open now (reactor thread only): a latency-class request ran or
+     * completed here within its budget, so the next capsule of a closed-loop flow may arrive any moment.
+     */
+    public boolean latencyWindowOpen() {
+        return reactor.latencyWindowOpen(reactor.clock().nanoTime());
+    }
+
+    /**
      * Registers {@code source} (reactor thread only; a second call is a no-op): from now on a long flush of another
      * queue on this reactor reads it between its socket writes (within {@link #LATENCY_SERVICE_HORIZON_NANOS} of
      * the last latency-class request here). A source stays
@@ -384,7 +392,7 @@ public final class PollGroup implements Poller, CompletionSink {
         }
         budget = done + maxItems;
         Request r;
-        long bytesLeft = deferred.isEmpty() || !reactor.latencyWindowOpen(reactor.clock().nanoTime())
+        long bytesLeft = deferred.isEmpty() || !latencyWindowOpen()
                 ? Long.MAX_VALUE : latencyWindowBytes;
         while (done < budget && (r = deferred.pollFirst()) != null) {
             bytesLeft -= r.transferLength; // read before it runs: a request that completes at once is recycled

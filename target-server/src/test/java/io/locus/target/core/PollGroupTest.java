@@ -127,8 +127,8 @@ class PollGroupTest {
     /**
      * Between the writes of a long flush, the group reads its latency sources, runs the urgent completions that
      * gives and has the sources send at once; also after the latency window closed (a sparse flow's next capsule
-     * comes after its budget) but not once no latency-class request has run for the horizon, never nested, and only
-     * for sources still registered. Manual clock: the window closes when the test moves it past the budget.
+     * comes after its budget, and the window says which chunk size a flush uses) but not once no latency-class request
+     * has run for the horizon, never nested, and only for sources still registered. Manual clock: the window closes when the test moves it past the budget.
      */
     @Test
     void shouldServeLatencySourcesBetweenFlushWritesWithinTheHorizonWindowOrNot() {
@@ -145,6 +145,7 @@ class PollGroupTest {
             group.addLatencySource(a);
             group.addLatencySource(b);
             assertTrue(group.latencyServiceWanted());
+            assertTrue(group.latencyWindowOpen(), "within the budget a capsule is due: a flush writes small chunks");
             assertFalse(group.serviceLatencySources(), "both sockets empty");
             assertEquals(List.of("a read", "b read"), log, "each source read once, none sent");
             log.clear();
@@ -161,6 +162,7 @@ class PollGroupTest {
 
             now[0] += 5_000_000; // the budget has long run out: a sparse flow between two steps
             assertTrue(group.latencyServiceWanted(), "the window closed, but the next capsule may come any moment");
+            assertFalse(group.latencyWindowOpen(), "none is due: a flush still stops, in larger chunks");
             now[0] += PollGroup.LATENCY_SERVICE_HORIZON_NANOS;
             assertFalse(group.latencyServiceWanted(), "no latency-class request for a second: flushes write at once");
             group.openLatencyWindow(200);

@@ -33,8 +33,9 @@ import java.util.logging.Logger;
  * </ul>
  *
  * <p>While its reactor has latency-class queues active within the last second, a gathered flush of a queue without
- * latency-class commands writes at most {@link #PREEMPTION_CHUNK_BYTES} per writev (whole TCP segments) and lets its
- * {@link Preemption} serve those queues between two writes, so their capsules do not wait for a megabyte of bulk data.
+ * latency-class commands writes at most {@link #PREEMPTION_CHUNK_BYTES} per writev while a latency-class capsule is
+ * due and {@link #SPARSE_PREEMPTION_CHUNK_BYTES} otherwise (whole TCP segments), and lets its {@link Preemption} serve
+ * those queues between two writes, so their capsules do not wait for a megabyte of bulk data.
  *
  * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per flush: batch
  * buffers come from the pooled allocator's thread cache (a gathered batch reuses its buffer after a complete write),
@@ -50,20 +51,37 @@ final class SendBatch {
     private static final int MAX_IOVECS = 256;
     private static final int INITIAL_SEGMENTS = 64;
     /**
-     * Bytes one writev offers at most while a {@link Preemption} is wanted: about 15-25 us of copying into a
-     * loopback socket on the machines measured (README, "Reactors and provenance"), the longest a latency-class
-     * capsule on another queue of the reactor waits for this flush. The chunk actually used is a whole number of
-     * the socket's TCP segments ({@link #chunkFor}).
+     * Bytes one writev offers at most while a {@link Preemption} is wanted and a latency-class capsule is
+     * {@linkplain Preemption#due() due}: about 15-25 us of copying into a loopback socket on the machines measured
+     * (README, "Reactors and provenance"), the longest such a capsule on another queue of the reactor waits for this
+     * flush. The chunk actually used is a whole number of the socket's TCP segments ({@link #chunkFor}).
      */
     static final int PREEMPTION_CHUNK_BYTES = 64 * 1024;
+    /**
+     * Bytes one writev offers at most while a {@link Preemption} is wanted but no latency-class capsule is due (a
+     * sparse flow between two of its reads): four times {@link #PREEMPTION_CHUNK_BYTES}. Writing a bulk flush one
+     * 65,483-byte loopback segment at a time made the kernel's copy into the socket cost 2-3 times as much per byte
+     * (perf: {@code _copy_from_iter} 400-455 against 150-210 ns/KiB), and the bulk flow beside a critical flow paced
+     * at one read per 2 ms lost 36% of its throughput against provenance off on average where four segments per
+     * write lost 5-10% (bench-provenance, alternating one-round runs; README, "Reactors and provenance"). Whole
+     * segments too ({@link #chunkFor}).
+     */
+    static final int SPARSE_PREEMPTION_CHUNK_BYTES = 256 * 1024;
 
     /**
      * What a gathered flush stops for between its socket writes: the poll group's latency sources
      * ({@link io.locus.target.core.PollGroup#serviceLatencySources()}).
      */
     interface Preemption {
-        /** Whether the flush should write in chunks of {@link #PREEMPTION_CHUNK_BYTES} and {@link #run} between. */
+        /** Whether the flush should write in chunks and {@link #run} between them. */
         boolean wanted();
+
+        /**
+         * Whether a latency-class capsule may arrive any moment (the reactor's latency window is open): chunks of
+         * {@link #PREEMPTION_CHUNK_BYTES}, otherwise of {@link #SPARSE_PREEMPTION_CHUNK_BYTES}. Asked before
+         * each chunk.
+         */
+        boolean due();
 
         /** Serves what waits; must not flush this batch. */
         void run();
@@ -119,28 +137,35 @@ final class SendBatch {
 
     /**
      * The bytes per writev of a preempted flush for a socket whose send MSS is {@code mss}: the largest whole number
-     * of segments within {@link #PREEMPTION_CHUNK_BYTES}, or one segment when the MSS is larger, or the cap when the
-     * MSS is unknown (0). A chunk of 64 KiB on loopback (MSS 65,483) went out as a full segment and a runt of the
-     * last 53 bytes and the PDU headers, and the host acknowledged every second segment: twice the segments and
-     * ACKs per byte of bulk data, about a fifth of the bulk flow's throughput in bench-provenance.
+     * of segments within {@code cap} ({@link #PREEMPTION_CHUNK_BYTES} or {@link #SPARSE_PREEMPTION_CHUNK_BYTES}),
+     * or one segment when the MSS is larger, or the cap when the MSS is unknown (0). A chunk that is not a whole
+     * number of segments leaves a runt: 64 KiB on loopback (MSS 65,483) went out as a full segment and a runt of the
+     * last 53 bytes and the PDU headers, and the host acknowledged every second segment: twice the segments and ACKs
+     * per byte of bulk data, about a fifth of the bulk flow's throughput in bench-provenance.
      */
-    static int chunkFor(long mss) {
+    static int chunkFor(long mss, int cap) {
         if (mss <= 0) {
-            return PREEMPTION_CHUNK_BYTES;
+            return cap;
         }
-        if (mss >= PREEMPTION_CHUNK_BYTES) {
+        if (mss >= cap) {
             return (int) Math.min(Integer.MAX_VALUE, mss);
         }
-        return (int) (PREEMPTION_CHUNK_BYTES / mss * mss);
+        return (int) (cap / mss * mss);
+    }
+
+    /** The chunk for the next write of a preempted flush: {@link #chunkFor} the cap {@code p} asks for now. */
+    private static long chunk(Preemption p, long mss) {
+        return chunkFor(mss, p.due() ? PREEMPTION_CHUNK_BYTES : SPARSE_PREEMPTION_CHUNK_BYTES);
     }
 
     /**
-     * {@link #chunkFor} of this socket's send MSS now (TCP_INFO, into one reused buffer): asked at the start of each
-     * preempted flush, as Linux grows a new connection's MSS with the peer's window (32,768 first on loopback).
+     * This socket's send MSS now (TCP_INFO, into one reused buffer), or 0 where it cannot be asked: asked at the
+     * start of each preempted flush, as Linux grows a new connection's MSS with the peer's window (32,768 first on
+     * loopback).
      */
-    private int preemptionChunk() {
+    private long sendMss() {
         if (!(ctx.channel() instanceof EpollSocketChannel epoll)) {
-            return PREEMPTION_CHUNK_BYTES;
+            return 0;
         }
         EpollTcpInfo info = tcpInfo;
         if (info == null) {
@@ -148,9 +173,9 @@ final class SendBatch {
             tcpInfo = info;
         }
         try {
-            return chunkFor(epoll.tcpInfo(info).sndMss());
+            return epoll.tcpInfo(info).sndMss();
         } catch (RuntimeException e) {
-            return PREEMPTION_CHUNK_BYTES; // no TCP_INFO: the plain cap
+            return 0; // no TCP_INFO: the plain caps
         }
     }
 
@@ -315,8 +340,12 @@ final class SendBatch {
             iovecs = v;
         }
         Preemption p = preemption;
-        int chunk = 0;
-        long limit = p != null && p.wanted() ? (chunk = preemptionChunk()) : Long.MAX_VALUE;
+        long mss = 0;
+        long limit = Long.MAX_VALUE;
+        if (p != null && p.wanted()) {
+            mss = sendMss();
+            limit = chunk(p, mss);
+        }
         while (first < segments) {
             v.clear();
             long offered = 0;
@@ -338,7 +367,7 @@ final class SendBatch {
             if (limit != Long.MAX_VALUE && first < segments) {
                 // A latency-class capsule that came in on another queue meanwhile runs now, not after this flush.
                 p.run();
-                limit = p.wanted() ? chunk : Long.MAX_VALUE;
+                limit = p.wanted() ? chunk(p, mss) : Long.MAX_VALUE;
             }
         }
     }

@@ -69,6 +69,11 @@ public final class TcpQueue extends Queue implements PollGroup.Flushable, PollGr
             }
 
             @Override
+            public boolean due() {
+                return pollGroup().latencyWindowOpen();
+            }
+
+            @Override
             public void run() {
                 pollGroup().serviceLatencySources();
             }

@@ -18,6 +18,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
@@ -237,25 +239,33 @@ class SendBatchTest {
     }
     @Test
     void shouldChunkAPreemptedFlushInWholeSegmentsOfTheSocketsMss() {
-        assertEquals(65_483, SendBatch.chunkFor(65_483), "loopback: one full segment, not a segment and 53 bytes");
-        assertEquals(45 * 1448, SendBatch.chunkFor(1448), "Ethernet: 45 segments");
-        assertEquals(7 * 8948, SendBatch.chunkFor(8948), "jumbo frames: 7 segments");
-        assertEquals(SendBatch.PREEMPTION_CHUNK_BYTES, SendBatch.chunkFor(0), "MSS unknown: the plain cap");
-        assertEquals(100_000, SendBatch.chunkFor(100_000), "at least one segment");
+        int due = SendBatch.PREEMPTION_CHUNK_BYTES;
+        int sparse = SendBatch.SPARSE_PREEMPTION_CHUNK_BYTES;
+        assertEquals(65_483, SendBatch.chunkFor(65_483, due), "loopback: one full segment, not a segment and 53 bytes");
+        assertEquals(4 * 65_483, SendBatch.chunkFor(65_483, sparse), "loopback, nothing due: four full segments");
+        assertEquals(45 * 1448, SendBatch.chunkFor(1448, due), "Ethernet: 45 segments");
+        assertEquals(181 * 1448, SendBatch.chunkFor(1448, sparse), "Ethernet, nothing due: 181 segments");
+        assertEquals(7 * 8948, SendBatch.chunkFor(8948, due), "jumbo frames: 7 segments");
+        assertEquals(due, SendBatch.chunkFor(0, due), "MSS unknown: the plain cap");
+        assertEquals(sparse, SendBatch.chunkFor(0, sparse), "MSS unknown, nothing due: the plain cap");
+        assertEquals(100_000, SendBatch.chunkFor(100_000, due), "at least one segment");
     }
 
     /**
-     * While preempted, a flush writes whole-MSS chunks and runs the preemption between them; what the preemption
-     * batches (and its flush, which must not nest) goes out after everything batched before it, in the same flush.
+     * While preempted, a flush writes whole-MSS chunks of the cap the preemption asks for (smaller while a
+     * latency-class capsule is due) and runs the preemption between them; what the preemption batches (and its
+     * flush, which must not nest) goes out after everything batched before it, in the same flush.
      */
-    @Test
-    void shouldRunThePreemptionBetweenChunksAndSendWhatItBatchedAfterTheRest() throws Exception {
+    @ParameterizedTest(name = "capsule due: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldRunThePreemptionBetweenChunksAndSendWhatItBatchedAfterTheRest(boolean due) throws Exception {
         InetSocketAddress at = serve(null, 0);
         try (SocketChannel client = SocketChannel.open(at)) {
             ChannelHandlerContext ctx = accepted.get(10, TimeUnit.SECONDS);
             warmUp(ctx, client); // a new connection's MSS grows with the peer's window: 32,768 first on loopback
-            int pdus = 4;
-            int dataBytes = 98_242; // 393,000 bytes: 7 chunks of loopback's 65,483, but only 6 of 64 KiB
+            int pdus = 8;
+            // 786,000 bytes: due, 13 chunks of loopback's 65,483 (12 of 64 KiB); not, 4 of 4 x 65,483 (3 of 256 KiB)
+            int dataBytes = 98_242;
             int total = pdus * (8 + dataBytes);
             byte[] expect = new byte[total + 8];
             ByteBuffer.wrap(expect, total, 8).putLong(-1);
@@ -273,6 +283,11 @@ class SendBatchTest {
                     }
 
                     @Override
+                    public boolean due() {
+                        return due;
+                    }
+
+                    @Override
                     public void run() {
                         if (runs[0]++ == 0) {
                             batch.space(8).writeLong(-1); // a response queued by what the preemption served
@@ -286,7 +301,8 @@ class SendBatchTest {
                 batch.flush();
                 return new int[] {batch.takeWrites(), (int) mss};
             });
-            int chunk = SendBatch.chunkFor(result[1]);
+            int chunk = SendBatch.chunkFor(result[1], due ? SendBatch.PREEMPTION_CHUNK_BYTES
+                    : SendBatch.SPARSE_PREEMPTION_CHUNK_BYTES);
             int chunks = (total + chunk - 1) / chunk;
             assertEquals(chunks - 1, runs[0], "the preemption ran between every two chunks (MSS " + result[1] + ")");
             assertEquals(chunks + 1, result[0], "whole-MSS chunks, then the bytes batched during the first stop");
