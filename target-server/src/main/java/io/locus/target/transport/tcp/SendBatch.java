@@ -60,11 +60,10 @@ final class SendBatch {
     /**
      * Bytes one writev offers at most while a {@link Preemption} is wanted but no latency-class capsule is due (a
      * sparse flow between two of its reads): four times {@link #PREEMPTION_CHUNK_BYTES}. Writing a bulk flush one
-     * 65,483-byte loopback segment at a time made the kernel's copy into the socket cost 2-3 times as much per byte
-     * (perf: {@code _copy_from_iter} 400-455 against 150-210 ns/KiB), and the bulk flow beside a critical flow paced
-     * at one read per 2 ms lost 36% of its throughput against provenance off on average where four segments per
-     * write lost 5-10% (bench-provenance, alternating one-round runs; README, "Reactors and provenance"). Whole
-     * segments too ({@link #chunkFor}).
+     * 65,483-byte loopback segment at a time, the bulk flow beside a critical flow paced at one read per 2 ms lost
+     * 36% of its throughput against provenance off on average, where four segments per write lost 5-10%
+     * (bench-provenance, alternating one-round runs; README, "Reactors and provenance"). Whole segments too
+     * ({@link #chunkFor}).
      */
     static final int SPARSE_PREEMPTION_CHUNK_BYTES = 256 * 1024;
 
