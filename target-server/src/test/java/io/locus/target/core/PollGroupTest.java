@@ -128,7 +128,8 @@ class PollGroupTest {
      * Between the writes of a long flush, the group reads its latency sources, runs the urgent completions that
      * gives and has the sources send at once; also after the latency window closed (a sparse flow's next capsule
      * comes after its budget, and the window says which chunk size a flush uses) but not once no latency-class request
-     * has run for the horizon, never nested, and only for sources still registered. Manual clock: the window closes when the test moves it past the budget.
+     * has run for the horizon, never nested, and only for sources still registered. Manual clock: the window closes
+     * when the test moves it past the budget.
      */
     @Test
     void shouldServeLatencySourcesBetweenFlushWritesWithinTheHorizonWindowOrNot() {

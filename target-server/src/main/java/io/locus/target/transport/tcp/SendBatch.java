@@ -61,7 +61,7 @@ final class SendBatch {
      * Bytes one writev offers at most while a {@link Preemption} is wanted but no latency-class capsule is due (a
      * sparse flow between two of its reads): four times {@link #PREEMPTION_CHUNK_BYTES}. Writing a bulk flush one
      * 65,483-byte loopback segment at a time, the bulk flow beside a critical flow paced at one read per 2 ms lost
-     * 36% of its throughput against provenance off on average, where four segments per write lost 5-10%
+     * 35% of its throughput against provenance off on average, where four segments per write lost 12%
      * (bench-provenance, alternating one-round runs; README, "Reactors and provenance"). Whole segments too
      * ({@link #chunkFor}).
      */
