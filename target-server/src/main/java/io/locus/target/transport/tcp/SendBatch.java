@@ -32,10 +32,11 @@ import java.util.logging.Logger;
  *   4 KiB reads is one buffer for the channel; larger data goes as its own buffer after the batch so far.</li>
  * </ul>
  *
- * <p>While its reactor has latency-class queues active within the last second, a gathered flush of a queue without
- * latency-class commands writes at most {@link #PREEMPTION_CHUNK_BYTES} per writev while a latency-class capsule is
- * due and {@link #SPARSE_PREEMPTION_CHUNK_BYTES} otherwise (whole TCP segments), and lets its {@link Preemption} serve
- * those queues between two writes, so their capsules do not wait for a megabyte of bulk data.
+ * <p>A gathered flush writes at most {@link #CHUNK_BYTES} per writev (whole TCP segments): a megabyte of 128 KiB
+ * reads goes in four writes, which moves it faster than one. While its reactor has latency-class queues active within
+ * the last second, a gathered flush of a queue without latency-class commands also lets its {@link Preemption} serve
+ * those queues between two writes, so their capsules do not wait for a megabyte of bulk data, and writes at most
+ * {@link #PREEMPTION_CHUNK_BYTES} per writev while a latency-class capsule is due.
  *
  * <p>One per connection, used on its reactor only. Nothing is allocated on the Java heap per PDU or per flush: batch
  * buffers come from the pooled allocator's thread cache (a gathered batch reuses its buffer after a complete write),
@@ -51,21 +52,23 @@ final class SendBatch {
     private static final int MAX_IOVECS = 256;
     private static final int INITIAL_SEGMENTS = 64;
     /**
+     * Bytes one writev offers at most, in whole TCP segments ({@link #chunkFor}): four loopback segments. A flush of
+     * up to {@link ResponseBatching#UNIFORM_BYTES} (2 MiB for BOUNDED_BATCH flows) in writevs of this size: on the
+     * 2-core VM of the README's figures, spdk_nvme_perf's 128 KiB reads at QD16 ran 12-17% faster than with the whole
+     * flush in one writev (alternating slices, 8 of 8 and 7 of 8 won), and a C loopback writer moved 13 GB/s in
+     * writevs of four segments, 9 GB/s in writevs of one and 8 GB/s in writevs of 1 MiB (README, "Benchmarks").
+     * Also the chunk of a preempted flush while no latency-class capsule is due (a sparse flow between two reads):
+     * beside a critical flow paced at one read per 2 ms, 64 KiB chunks then cost the bulk flow 35% of its throughput
+     * against provenance off on average, these 12% (bench-provenance, alternating one-round runs).
+     */
+    static final int CHUNK_BYTES = 256 * 1024;
+    /**
      * Bytes one writev offers at most while a {@link Preemption} is wanted and a latency-class capsule is
      * {@linkplain Preemption#due() due}: about 15-25 us of copying into a loopback socket on the machines measured
      * (README, "Reactors and provenance"), the longest such a capsule on another queue of the reactor waits for this
      * flush. The chunk actually used is a whole number of the socket's TCP segments ({@link #chunkFor}).
      */
     static final int PREEMPTION_CHUNK_BYTES = 64 * 1024;
-    /**
-     * Bytes one writev offers at most while a {@link Preemption} is wanted but no latency-class capsule is due (a
-     * sparse flow between two of its reads): four times {@link #PREEMPTION_CHUNK_BYTES}. Writing a bulk flush one
-     * 65,483-byte loopback segment at a time, the bulk flow beside a critical flow paced at one read per 2 ms lost
-     * 35% of its throughput against provenance off on average, where four segments per write lost 12%
-     * (bench-provenance, alternating one-round runs; README, "Reactors and provenance"). Whole segments too
-     * ({@link #chunkFor}).
-     */
-    static final int SPARSE_PREEMPTION_CHUNK_BYTES = 256 * 1024;
 
     /**
      * What a gathered flush stops for between its socket writes: the poll group's latency sources
@@ -77,8 +80,7 @@ final class SendBatch {
 
         /**
          * Whether a latency-class capsule may arrive any moment (the reactor's latency window is open): chunks of
-         * {@link #PREEMPTION_CHUNK_BYTES}, otherwise of {@link #SPARSE_PREEMPTION_CHUNK_BYTES}. Asked before
-         * each chunk.
+         * {@link #PREEMPTION_CHUNK_BYTES}, otherwise of {@link #CHUNK_BYTES}. Asked before each chunk.
          */
         boolean due();
 
@@ -100,6 +102,8 @@ final class SendBatch {
     private int[] segmentLength = new int[INITIAL_SEGMENTS];
     private boolean[] segmentOwned = new boolean[INITIAL_SEGMENTS];
     private int segments;
+    /** Bytes of the segments not yet sent. */
+    private long unsent;
     /** The first segment not yet sent, and how much of it was. */
     private int first;
     private int firstSent;
@@ -135,8 +139,8 @@ final class SendBatch {
     }
 
     /**
-     * The bytes per writev of a preempted flush for a socket whose send MSS is {@code mss}: the largest whole number
-     * of segments within {@code cap} ({@link #PREEMPTION_CHUNK_BYTES} or {@link #SPARSE_PREEMPTION_CHUNK_BYTES}),
+     * The bytes per writev for a socket whose send MSS is {@code mss}: the largest whole number of segments within
+     * {@code cap} ({@link #CHUNK_BYTES}, or {@link #PREEMPTION_CHUNK_BYTES} while a capsule is due),
      * or one segment when the MSS is larger, or the cap when the MSS is unknown (0). A chunk that is not a whole
      * number of segments leaves a runt: 64 KiB on loopback (MSS 65,483) went out as a full segment and a runt of the
      * last 53 bytes and the PDU headers, and the host acknowledged every second segment: twice the segments and ACKs
@@ -152,15 +156,15 @@ final class SendBatch {
         return (int) (cap / mss * mss);
     }
 
-    /** The chunk for the next write of a preempted flush: {@link #chunkFor} the cap {@code p} asks for now. */
-    private static long chunk(Preemption p, long mss) {
-        return chunkFor(mss, p.due() ? PREEMPTION_CHUNK_BYTES : SPARSE_PREEMPTION_CHUNK_BYTES);
+    /** The chunk for the next write: {@link #chunkFor} the smaller cap while {@code p} (when preempting) has one due. */
+    private static long chunk(Preemption p, boolean preempting, long mss) {
+        return chunkFor(mss, preempting && p.due() ? PREEMPTION_CHUNK_BYTES : CHUNK_BYTES);
     }
 
     /**
      * This socket's send MSS now (TCP_INFO, into one reused buffer), or 0 where it cannot be asked: asked at the
-     * start of each preempted flush, as Linux grows a new connection's MSS with the peer's window (32,768 first on
-     * loopback).
+     * start of each flush that is preempted or larger than {@link #CHUNK_BYTES}, as Linux grows a new connection's
+     * MSS with the peer's window (32,768 first on loopback).
      */
     private long sendMss() {
         if (!(ctx.channel() instanceof EpollSocketChannel epoll)) {
@@ -339,12 +343,10 @@ final class SendBatch {
             iovecs = v;
         }
         Preemption p = preemption;
-        long mss = 0;
-        long limit = Long.MAX_VALUE;
-        if (p != null && p.wanted()) {
-            mss = sendMss();
-            limit = chunk(p, mss);
-        }
+        boolean preempting = p != null && p.wanted();
+        // A flush within one chunk goes in one writev without asking the socket anything.
+        long mss = preempting || unsent > CHUNK_BYTES ? sendMss() : 0;
+        long limit = chunk(p, preempting, mss);
         while (first < segments) {
             v.clear();
             long offered = 0;
@@ -363,10 +365,11 @@ final class SendBatch {
             if (sent < offered) {
                 return; // the socket is full: Netty takes the rest and waits for it to drain
             }
-            if (limit != Long.MAX_VALUE && first < segments) {
+            if (preempting && first < segments) {
                 // A latency-class capsule that came in on another queue meanwhile runs now, not after this flush.
                 p.run();
-                limit = p.wanted() ? chunk(p, mss) : Long.MAX_VALUE;
+                preempting = p.wanted();
+                limit = chunk(p, preempting, mss);
             }
         }
     }
@@ -377,9 +380,11 @@ final class SendBatch {
             int left = segmentLength[first] - firstSent;
             if (bytes < left) {
                 firstSent += (int) bytes;
+                unsent -= bytes;
                 return;
             }
             bytes -= left;
+            unsent -= left;
             if (segmentOwned[first]) {
                 segmentBuf[first].release();
             }
@@ -419,6 +424,7 @@ final class SendBatch {
     /** Forgets the segments (each already sent, handed on or released) and releases the filled batch buffers. */
     private void clearSegments() {
         segments = 0;
+        unsent = 0;
         first = 0;
         firstSent = 0;
         for (int i = 0; i < filledCount; i++) {
@@ -441,5 +447,6 @@ final class SendBatch {
         segmentLength[segments] = length;
         segmentOwned[segments] = owned;
         segments++;
+        unsent += length;
     }
 }

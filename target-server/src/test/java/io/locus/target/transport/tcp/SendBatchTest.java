@@ -238,27 +238,30 @@ class SendBatchTest {
         }
     }
     @Test
-    void shouldChunkAPreemptedFlushInWholeSegmentsOfTheSocketsMss() {
+    void shouldChunkAFlushInWholeSegmentsOfTheSocketsMss() {
         int due = SendBatch.PREEMPTION_CHUNK_BYTES;
-        int sparse = SendBatch.SPARSE_PREEMPTION_CHUNK_BYTES;
+        int chunk = SendBatch.CHUNK_BYTES;
         assertEquals(65_483, SendBatch.chunkFor(65_483, due), "loopback: one full segment, not a segment and 53 bytes");
-        assertEquals(4 * 65_483, SendBatch.chunkFor(65_483, sparse), "loopback, nothing due: four full segments");
+        assertEquals(4 * 65_483, SendBatch.chunkFor(65_483, chunk), "loopback, nothing due: four full segments");
         assertEquals(45 * 1448, SendBatch.chunkFor(1448, due), "Ethernet: 45 segments");
-        assertEquals(181 * 1448, SendBatch.chunkFor(1448, sparse), "Ethernet, nothing due: 181 segments");
+        assertEquals(181 * 1448, SendBatch.chunkFor(1448, chunk), "Ethernet, nothing due: 181 segments");
         assertEquals(7 * 8948, SendBatch.chunkFor(8948, due), "jumbo frames: 7 segments");
         assertEquals(due, SendBatch.chunkFor(0, due), "MSS unknown: the plain cap");
-        assertEquals(sparse, SendBatch.chunkFor(0, sparse), "MSS unknown, nothing due: the plain cap");
+        assertEquals(chunk, SendBatch.chunkFor(0, chunk), "MSS unknown, nothing due: the plain cap");
         assertEquals(100_000, SendBatch.chunkFor(100_000, due), "at least one segment");
     }
 
     /**
-     * While preempted, a flush writes whole-MSS chunks of the cap the preemption asks for (smaller while a
-     * latency-class capsule is due) and runs the preemption between them; what the preemption batches (and its
-     * flush, which must not nest) goes out after everything batched before it, in the same flush.
+     * A flush larger than a chunk goes in whole-MSS chunks of {@link SendBatch#CHUNK_BYTES}; while preempted, of the
+     * cap the preemption asks for (smaller while a latency-class capsule is due), with the preemption run between
+     * them, and what it batches (and its flush, which must not nest) goes out after everything batched before it, in
+     * the same flush.
      */
-    @ParameterizedTest(name = "capsule due: {0}")
-    @ValueSource(booleans = {true, false})
-    void shouldRunThePreemptionBetweenChunksAndSendWhatItBatchedAfterTheRest(boolean due) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"capsule due", "nothing due", "no preemption"})
+    void shouldWriteAFlushInChunksAndRunThePreemptionBetweenThem(String mode) throws Exception {
+        boolean preempted = !mode.equals("no preemption");
+        boolean due = mode.equals("capsule due");
         InetSocketAddress at = serve(null, 0);
         try (SocketChannel client = SocketChannel.open(at)) {
             ChannelHandlerContext ctx = accepted.get(10, TimeUnit.SECONDS);
@@ -267,8 +270,10 @@ class SendBatchTest {
             // 786,000 bytes: due, 13 chunks of loopback's 65,483 (12 of 64 KiB); not, 4 of 4 x 65,483 (3 of 256 KiB)
             int dataBytes = 98_242;
             int total = pdus * (8 + dataBytes);
-            byte[] expect = new byte[total + 8];
-            ByteBuffer.wrap(expect, total, 8).putLong(-1);
+            byte[] expect = new byte[preempted ? total + 8 : total];
+            if (preempted) {
+                ByteBuffer.wrap(expect, total, 8).putLong(-1);
+            }
             CompletableFuture<byte[]> received = readAllAsync(client, expect.length);
             List<ByteBuf> data = new ArrayList<>();
             SendBatch batch = new SendBatch();
@@ -276,7 +281,7 @@ class SendBatchTest {
             int[] result = onLoop(ctx, () -> {
                 batch.attach(ctx);
                 long mss = ((EpollSocketChannel) ctx.channel()).tcpInfo().sndMss();
-                batch.preemption(new SendBatch.Preemption() {
+                batch.preemption(!preempted ? null : new SendBatch.Preemption() {
                     @Override
                     public boolean wanted() {
                         return true;
@@ -301,11 +306,11 @@ class SendBatchTest {
                 batch.flush();
                 return new int[] {batch.takeWrites(), (int) mss};
             });
-            int chunk = SendBatch.chunkFor(result[1], due ? SendBatch.PREEMPTION_CHUNK_BYTES
-                    : SendBatch.SPARSE_PREEMPTION_CHUNK_BYTES);
+            int chunk = SendBatch.chunkFor(result[1], due ? SendBatch.PREEMPTION_CHUNK_BYTES : SendBatch.CHUNK_BYTES);
             int chunks = (total + chunk - 1) / chunk;
-            assertEquals(chunks - 1, runs[0], "the preemption ran between every two chunks (MSS " + result[1] + ")");
-            assertEquals(chunks + 1, result[0], "whole-MSS chunks, then the bytes batched during the first stop");
+            assertEquals(preempted ? chunks - 1 : 0, runs[0], "preemption runs between chunks (MSS " + result[1] + ")");
+            assertEquals(preempted ? chunks + 1 : chunks, result[0],
+                    "whole-MSS chunks, then the bytes batched during the first stop");
             assertArrayEquals(expect, received.get(10, TimeUnit.SECONDS), "every byte once, in order");
             for (ByteBuf d : data) {
                 assertEquals(0, d.refCnt());
