@@ -54,9 +54,10 @@ final class SendBatch {
     /**
      * Bytes one writev offers at most, in whole TCP segments ({@link #chunkFor}): four loopback segments. A flush of
      * up to {@link ResponseBatching#UNIFORM_BYTES} (2 MiB for BOUNDED_BATCH flows) in writevs of this size: on the
-     * 2-core VM of the README's figures, spdk_nvme_perf's 128 KiB reads at QD16 ran 12-17% faster than with the whole
-     * flush in one writev (alternating slices, 8 of 8 and 7 of 8 won), and a C loopback writer moved 13 GB/s in
-     * writevs of four segments, 9 GB/s in writevs of one and 8 GB/s in writevs of 1 MiB (README, "Benchmarks").
+     * 2-core VM of the README's figures, spdk_nvme_perf's 128 KiB reads at QD16 ran 14% and 16% faster than with the
+     * whole flush in one writev (two builds, alternating slices, 6 of 8 and 8 of 8 won), and a C loopback writer moved
+     * 13 GB/s in writevs of four segments, 9 GB/s in writevs of one and 8 GB/s in writevs of 1 MiB (README, "Reactors
+     * and provenance").
      * Also the chunk of a preempted flush while no latency-class capsule is due (a sparse flow between two reads):
      * beside a critical flow paced at one read per 2 ms, 64 KiB chunks then cost the bulk flow 35% of its throughput
      * against provenance off on average, these 12% (bench-provenance, alternating one-round runs).
