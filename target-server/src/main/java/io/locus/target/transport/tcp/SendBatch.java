@@ -52,8 +52,8 @@ final class SendBatch {
     private static final int MAX_IOVECS = 256;
     private static final int INITIAL_SEGMENTS = 64;
     /**
-     * Bytes one writev offers at most, in whole TCP segments ({@link #chunkFor}): four loopback segments. A flush of
-     * up to {@link ResponseBatching#UNIFORM_BYTES} (2 MiB for BOUNDED_BATCH flows) in writevs of this size: on the
+     * Bytes one writev offers at most, in whole TCP segments ({@link #chunkFor}): four loopback segments. A flush (up
+     * to {@link ResponseBatching#UNIFORM_BYTES}, 2 MiB for BOUNDED_BATCH flows) goes in writevs of this size: on the
      * 2-core VM of the README's figures, spdk_nvme_perf's 128 KiB reads at QD16 ran 14% and 16% faster than with the
      * whole flush in one writev (two builds, alternating slices, 6 of 8 and 8 of 8 won), and a C loopback writer moved
      * 13 GB/s in writevs of four segments, 9 GB/s in writevs of one and 8 GB/s in writevs of 1 MiB (README, "Reactors
@@ -103,8 +103,6 @@ final class SendBatch {
     private int[] segmentLength = new int[INITIAL_SEGMENTS];
     private boolean[] segmentOwned = new boolean[INITIAL_SEGMENTS];
     private int segments;
-    /** Bytes of the segments not yet sent. */
-    private long unsent;
     /** The first segment not yet sent, and how much of it was. */
     private int first;
     private int firstSent;
@@ -346,7 +344,7 @@ final class SendBatch {
         Preemption p = preemption;
         boolean preempting = p != null && p.wanted();
         // A flush within one chunk goes in one writev without asking the socket anything.
-        long mss = preempting || unsent > CHUNK_BYTES ? sendMss() : 0;
+        long mss = preempting || exceedsOneChunk() ? sendMss() : 0;
         long limit = chunk(p, preempting, mss);
         while (first < segments) {
             v.clear();
@@ -375,17 +373,24 @@ final class SendBatch {
         }
     }
 
+    /** Whether the bytes not yet sent are more than {@link #CHUNK_BYTES} (counted only that far). */
+    private boolean exceedsOneChunk() {
+        long pending = -firstSent;
+        for (int i = first; i < segments && pending <= CHUNK_BYTES; i++) {
+            pending += segmentLength[i];
+        }
+        return pending > CHUNK_BYTES;
+    }
+
     /** Marks {@code bytes} more as sent, releasing the data buffers they finish. */
     private void advance(long bytes) {
         while (bytes > 0) {
             int left = segmentLength[first] - firstSent;
             if (bytes < left) {
                 firstSent += (int) bytes;
-                unsent -= bytes;
                 return;
             }
             bytes -= left;
-            unsent -= left;
             if (segmentOwned[first]) {
                 segmentBuf[first].release();
             }
@@ -425,7 +430,6 @@ final class SendBatch {
     /** Forgets the segments (each already sent, handed on or released) and releases the filled batch buffers. */
     private void clearSegments() {
         segments = 0;
-        unsent = 0;
         first = 0;
         firstSent = 0;
         for (int i = 0; i < filledCount; i++) {
@@ -448,6 +452,5 @@ final class SendBatch {
         segmentLength[segments] = length;
         segmentOwned[segments] = owned;
         segments++;
-        unsent += length;
     }
 }
