@@ -18,8 +18,8 @@ import io.netty.util.UncheckedBooleanSupplier;
  * thread only, as Netty uses every allocator handle.
  *
  * <p>With a {@link ReadPlacement}, the channel's handler may name the buffer each read goes into (a command's data
- * buffer for a large payload) and bound the size of fresh receive buffers; placed reads count against the window's
- * share like any other.
+ * buffer for a large payload), bound the size of fresh receive buffers and lend its own for them; placed reads count
+ * against the window's share like any other.
  */
 public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
     private final RecvByteBufAllocator delegate;
@@ -79,7 +79,12 @@ public final class LatencyWindowRecvAllocator implements RecvByteBufAllocator {
                 return open ? alloc.ioBuffer(guess()) : d.allocate(alloc);
             }
             ByteBuf placed = placement.placeNextRead(share());
-            return placed != null ? placed : alloc.ioBuffer(Math.max(1, Math.min(guess(), placement.freshReadLimit())));
+            if (placed != null) {
+                return placed;
+            }
+            int bytes = Math.max(1, Math.min(guess(), placement.freshReadLimit()));
+            ByteBuf own = placement.freshReadBuffer(bytes);
+            return own != null ? own : alloc.ioBuffer(bytes);
         }
 
         @Override

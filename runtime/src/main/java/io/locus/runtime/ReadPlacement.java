@@ -28,4 +28,16 @@ public interface ReadPlacement {
      * receive buffer and copied out of it again.
      */
     int freshReadLimit();
+
+    /**
+     * A receive buffer of the handler's own for a fresh read of {@code bytes} (the allocator's guess within
+     * {@link #freshReadLimit()}), reused read after read by a handler that consumes every byte of a read before its
+     * {@code channelRead} returns: the read then costs no allocation and no release to the pool. Its writable bytes
+     * are what the read may take; its reference passes to the pipeline like any read buffer.
+     *
+     * @return the buffer, or null (the default) for one from the channel's allocator
+     */
+    default ByteBuf freshReadBuffer(int bytes) {
+        return null;
+    }
 }

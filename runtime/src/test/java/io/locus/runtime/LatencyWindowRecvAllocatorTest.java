@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +84,52 @@ class LatencyWindowRecvAllocatorTest {
             b.release();
         } finally {
             destination.release();
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void shouldLendFreshReadsTheHandlersOwnBufferSizedByTheBoundAndFallBackToTheAllocator() {
+        long[] now = {1_000_000};
+        EmbeddedChannel channel = new EmbeddedChannel();
+        ByteBuf own = UnpooledByteBufAllocator.DEFAULT.directBuffer(8192);
+        int[] asked = {-1};
+        boolean[] lend = {true};
+        ReadPlacement placement = new ReadPlacement() {
+            @Override
+            public ByteBuf placeNextRead(int maxBytes) {
+                return null;
+            }
+
+            @Override
+            public int freshReadLimit() {
+                return 8192;
+            }
+
+            @Override
+            public ByteBuf freshReadBuffer(int bytes) {
+                asked[0] = bytes;
+                return lend[0] ? own.retain().setIndex(8192 - bytes, 8192 - bytes) : null;
+            }
+        };
+        try (Reactor reactor = Reactor.invoker(ReactorConfig.defaults("recv", -1), () -> now[0])) {
+            RecvByteBufAllocator.Handle h = new LatencyWindowRecvAllocator(
+                    new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024), reactor, WINDOW, placement).newHandle();
+            h.reset(channel.config());
+            ByteBuf b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertEquals(8192, asked[0], "the guess (64 KiB) within the placement's bound");
+            assertEquals(own.memoryAddress(), b.memoryAddress(), "the read lands in the handler's buffer");
+            assertEquals(8192, b.writableBytes());
+            b.release();
+            assertEquals(1, own.refCnt(), "the read's reference is the one released");
+
+            lend[0] = false;
+            b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertNotEquals(own.memoryAddress(), b.hasMemoryAddress() ? b.memoryAddress() : 0);
+            assertEquals(8192, b.capacity(), "a fresh buffer from the allocator when the handler lends none");
+            b.release();
+        } finally {
+            own.release();
             channel.finishAndReleaseAll();
         }
     }

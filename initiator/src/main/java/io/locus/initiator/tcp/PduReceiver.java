@@ -30,7 +30,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * A large payload ({@link #PLACE_MIN} or more still to come, a direct data buffer, clear text) skips even that copy:
  * as the {@link ReadPlacement} of its channel, the receiver has the next socket read land in the command's buffer
  * itself, as SPDK's host reads C2HData into the request's iovecs ({@code nvme_tcp_read_payload_data}). Nothing is
- * allocated per PDU (a placed read is a pooled buffer's recycled slice).
+ * allocated per PDU (a placed read is a pooled buffer's recycled slice), nor per read of up to
+ * {@link #RECEIVE_BUFFER_BYTES} (it lands in the receiver's own buffer).
  */
 final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlacement {
     /** C2HData payload still to come from which on socket reads go straight into the command's buffer. */
@@ -43,6 +44,11 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
     static final int FRESH_AFTER_LARGE = 8 * 1024;
     /** The least a placed read takes unless it finishes the payload (a nearly spent window share reads fresh). */
     static final int PLACED_READ_MIN = 8 * 1024;
+    /**
+     * Fresh reads of at most this many bytes land in the receiver's own buffer of this size, reused read after read;
+     * a larger guess (a deep queue's burst of small PDUs) gets a pooled buffer, its allocation shared by many PDUs.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 64 * 1024;
 
     private static final int HEADER = 0;
     private static final int PAD = 1;
@@ -68,9 +74,12 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
     private boolean success;
     /** The buffer the last {@link #placeNextRead} handed out, to know it when it comes back filled; else null. */
     private ByteBuf placed;
+    /** Where fresh reads land ({@link #freshReadBuffer}); made at the first, released with the handler. */
+    private ByteBuf receiveBuffer;
     /** The last C2HData carried {@link #PLACE_MIN} bytes or more. */
     private boolean largeData;
     private long placedReads;
+    private long ownBufferReads;
     private ChannelHandlerContext ctx;
 
     PduReceiver(TcpQueue queue) {
@@ -87,6 +96,11 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
     /** Stops parsing for good (the connection is being torn down). */
     void stop() {
         state = FAILED;
+    }
+
+    /** Socket reads into the receiver's own buffer so far ({@link #freshReadBuffer}; reactor thread). */
+    long ownBufferReads() {
+        return ownBufferReads;
     }
 
     /** Socket reads placed in commands' buffers so far ({@link #placeNextRead}; reactor thread). */
@@ -116,6 +130,29 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
     @Override
     public int freshReadLimit() {
         return largeData ? FRESH_AFTER_LARGE : Integer.MAX_VALUE;
+    }
+
+    /**
+     * The receiver's own buffer for the next fresh read, when the read goes straight to it (nothing, such as TLS, in
+     * front) and {@code bytes} fits: {@link #channelRead} consumes every byte of a read before it returns (headers and
+     * payload are copied out, nothing keeps a view), so one buffer serves every read and a read allocates nothing.
+     */
+    @Override
+    public ByteBuf freshReadBuffer(int bytes) {
+        if (bytes > RECEIVE_BUFFER_BYTES || ctx == null || ctx.pipeline().first() != this) {
+            return null;
+        }
+        ByteBuf b = receiveBuffer;
+        if (b == null) {
+            b = ctx.alloc().directBuffer(RECEIVE_BUFFER_BYTES, RECEIVE_BUFFER_BYTES);
+            receiveBuffer = b;
+        } else if (b.refCnt() != 1) {
+            return null; // a read of it is still being handled: never, as channelRead releases each before returning
+        }
+        // The read fills [at, capacity): Netty reads up to the buffer's capacity from its writer index.
+        int at = RECEIVE_BUFFER_BYTES - bytes;
+        ownBufferReads++;
+        return b.retain().setIndex(at, at);
     }
 
     @Override
@@ -166,6 +203,10 @@ final class PduReceiver extends ChannelInboundHandlerAdapter implements ReadPlac
     public void handlerRemoved(ChannelHandlerContext ctx) {
         headers.release();
         digest.release();
+        if (receiveBuffer != null) {
+            receiveBuffer.release();
+            receiveBuffer = null;
+        }
     }
 
     private void readHeader(ByteBuf in) {

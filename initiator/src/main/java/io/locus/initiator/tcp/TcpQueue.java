@@ -237,6 +237,16 @@ public final class TcpQueue implements HostConnection {
         return r == null ? 0 : r.placedReads();
     }
 
+    /**
+     * Socket reads of the current connection into the receiver's own reused buffer ({@link
+     * PduReceiver#RECEIVE_BUFFER_BYTES}) rather than one from the pool; 0 before the first connection. Reactor
+     * thread, or any thread while the queue is idle.
+     */
+    public long ownBufferReads() {
+        PduReceiver r = receiver;
+        return r == null ? 0 : r.ownBufferReads();
+    }
+
     // ---------------------------------------------------------------- connection
 
     /** Makes the TLS record handler placed first on each new connection; null (default) for clear text. */
