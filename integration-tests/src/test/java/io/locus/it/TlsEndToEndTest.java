@@ -154,8 +154,11 @@ class TlsEndToEndTest {
                     roundTrip(c, 32, what + " 128 KiB");
                     roundTrip(c, 64, what + " 256 KiB");
                     for (int q = 0; q < c.ioQueueCount(); q++) {
-                        // The socket carries TLS records: no read may land in a command's buffer.
-                        assertEquals(0, ((TcpQueue) c.ioQueue(q).connection()).placedReads(), what);
+                        // The socket carries TLS records: no read may land in a command's buffer, nor in the
+                        // receiver's own (the record layer keeps what it has not yet decrypted).
+                        TcpQueue queue = (TcpQueue) c.ioQueue(q).connection();
+                        assertEquals(0, queue.placedReads(), what);
+                        assertEquals(0, queue.ownBufferReads(), what);
                     }
                 }
             }
