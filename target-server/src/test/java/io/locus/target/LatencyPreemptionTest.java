@@ -82,10 +82,11 @@ class LatencyPreemptionTest {
                 }
             }, "critical-flow");
             criticalFlow.start();
-            long[] stats = {0, 0};
+            long[] stats = {0, 0, 0};
             int rounds = 0;
             try {
-                while (rounds < ROUNDS && stats[1] == 0 && criticalFailure.get() == null) {
+                // Until a capsule was served mid-flush and at least two looks found the socket empty.
+                while (rounds < ROUNDS && (stats[1] == 0 || stats[0] - stats[1] < 2) && criticalFailure.get() == null) {
                     bulkRound(bulk, image, 1000 + (rounds % 8) * 100);
                     rounds++;
                     stats = services(t);
@@ -99,6 +100,11 @@ class LatencyPreemptionTest {
             assertTrue(stats[0] > 0, "a bulk flush looked at the latency source between its writes (" + rounds + " rounds)");
             assertTrue(stats[1] > 0, "a critical capsule was served between the writes of a bulk flush ("
                     + rounds + " rounds, " + stats[0] + " looks, " + criticalReads.get() + " critical reads)");
+            // Each capsule is read whole by one read, and a look that read nothing keeps its buffer for the next:
+            // the looks take a buffer from the allocator once per capsule they served, plus the one kept.
+            assertTrue(stats[0] - stats[1] >= 2, "looks that found nothing (" + rounds + " rounds, " + stats[0] + " looks)");
+            assertTrue(stats[2] <= stats[1] + 1, "receive buffers taken by " + stats[0] + " looks that served "
+                    + stats[1] + " capsules: " + stats[2]);
             long served = stats[1];
             assertTrue(io.locus.target.metrics.PrometheusText.render(t).lines().anyMatch(l ->
                     l.startsWith("locus_latency_services_total{reactor=\"locus-reactor-0\",result=\"served\"} ")
@@ -126,12 +132,15 @@ class LatencyPreemptionTest {
         }
     }
 
-    /** The only reactor's looks at its latency sources between flush writes, and those that served one. */
+    /**
+     * The only reactor's looks at its latency sources between flush writes, those that served one, and the receive
+     * buffers they took from the allocator.
+     */
     private static long[] services(Target t) throws Exception {
         Reactor r = t.reactors().get(0);
         CompletableFuture<long[]> n = new CompletableFuture<>();
         r.execute(() -> n.complete(new long[] {t.completions(r).stats().latencyServices(),
-                t.completions(r).stats().latencyServicesServed()}));
+                t.completions(r).stats().latencyServicesServed(), t.completions(r).stats().latencyServiceBuffers()}));
         return n.get(5, TimeUnit.SECONDS);
     }
 }

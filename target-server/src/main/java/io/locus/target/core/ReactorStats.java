@@ -38,8 +38,11 @@ public final class ReactorStats {
     private final long[] registrationReuse = new long[2];
     private final long[] rdmaReadCopyBytes = new long[1];
     private final long[] latencyWindowCuts = new long[1];
-    /** Latency-source services between the writes of a long flush: [0] all, [1] those that found input. */
-    private final long[] latencyServices = new long[2];
+    /**
+     * Latency-source services between the writes of a long flush: [0] all, [1] those that found input, [2] receive
+     * buffers their reads took from the allocator.
+     */
+    private final long[] latencyServices = new long[3];
     private final StageHistograms stages = new StageHistograms(2, MAX_MICROS);
 
     public ReactorStats(String reactor) {
@@ -157,6 +160,19 @@ public final class ReactorStats {
         if (found) {
             latencyServices[1]++;
         }
+    }
+
+    /**
+     * Records a receive buffer taken from the allocator for a look at a latency source's socket (reactor thread only;
+     * the TCP transport's receiver keeps the buffer of a look that read nothing for the next look).
+     */
+    public void recordLatencyServiceBuffer() {
+        latencyServices[2]++;
+    }
+
+    /** Receive buffers the looks at latency sources took from the allocator ({@link #recordLatencyServiceBuffer}). */
+    public long latencyServiceBuffers() {
+        return latencyServices[2];
     }
 
     /** Looks at the latency sources between the writes of a long flush ({@link #recordLatencyService}). */

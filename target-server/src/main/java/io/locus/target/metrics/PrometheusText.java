@@ -132,8 +132,9 @@ public final class PrometheusText {
                     .append(target.completions(r).stats().rdmaReadCopyBytes()).append('\n');
         }
         header(b, "locus_latency_services_total", "counter", "Looks at the reactor's latency-class queues between the "
-                + "socket writes of another queue's long flush while a latency window was open: result=\"served\" a "
-                + "capsule was there and was answered before the flush went on, result=\"empty\" none was.");
+                + "socket writes of another queue's long flush, within a second of the reactor's last latency-class "
+                + "request: result=\"served\" a capsule was there and was answered before the flush went on, "
+                + "result=\"empty\" none was.");
         for (Reactor r : target.reactors().reactors()) {
             ReactorStats s = target.completions(r).stats();
             long served = s.latencyServicesServed();

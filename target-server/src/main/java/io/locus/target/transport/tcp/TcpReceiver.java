@@ -85,6 +85,12 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
     private ByteBuf held;
     /** A read's input is being parsed: {@link #readNow} does not nest into it. */
     private boolean parsing;
+    /**
+     * The buffer of a {@link #readNow} read that found the socket empty, kept for the next one: most looks between
+     * the writes of a bulk flush find nothing, and each would otherwise take a buffer from the allocator and give it
+     * back. Released with the handler.
+     */
+    private ByteBuf readNowSpare;
 
     // The data being received: its request (null: skipped), where it starts in the request's buffer, how much is left.
     private Request current;
@@ -151,6 +157,10 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
         releaseHeld();
         headers.release();
         digest.release();
+        if (readNowSpare != null) {
+            readNowSpare.release();
+            readNowSpare = null;
+        }
     }
 
     /**
@@ -169,7 +179,13 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
         }
         boolean any = false;
         while (true) {
-            ByteBuf buf = ctx.alloc().directBuffer(READ_NOW_BYTES);
+            ByteBuf buf = readNowSpare;
+            if (buf != null) {
+                readNowSpare = null;
+            } else {
+                buf = ctx.alloc().directBuffer(READ_NOW_BYTES);
+                queue.pollGroup().stats().recordLatencyServiceBuffer();
+            }
             int n;
             try {
                 n = buf.hasMemoryAddress() ? unix.fd().readAddress(buf.memoryAddress(), 0, buf.capacity())
@@ -178,7 +194,7 @@ final class TcpReceiver extends ChannelInboundHandlerAdapter {
                 n = 0;
             }
             if (n <= 0) {
-                buf.release();
+                readNowSpare = buf; // nothing was written into it: the next look reads into it
                 break;
             }
             buf.writerIndex(n);
