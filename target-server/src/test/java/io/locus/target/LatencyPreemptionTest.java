@@ -102,7 +102,8 @@ class LatencyPreemptionTest {
                     + rounds + " rounds, " + stats[0] + " looks, " + criticalReads.get() + " critical reads)");
             // Each capsule is read whole by one read, and a look that read nothing keeps its buffer for the next:
             // the looks take a buffer from the allocator once per capsule they served, plus the one kept.
-            assertTrue(stats[0] - stats[1] >= 2, "looks that found nothing (" + rounds + " rounds, " + stats[0] + " looks)");
+            assertTrue(stats[0] - stats[1] >= 2,
+                    "looks that found nothing (" + rounds + " rounds, " + stats[0] + " looks)");
             assertTrue(stats[2] <= stats[1] + 1, "receive buffers taken by " + stats[0] + " looks that served "
                     + stats[1] + " capsules: " + stats[2]);
             long served = stats[1];
@@ -139,8 +140,10 @@ class LatencyPreemptionTest {
     private static long[] services(Target t) throws Exception {
         Reactor r = t.reactors().get(0);
         CompletableFuture<long[]> n = new CompletableFuture<>();
-        r.execute(() -> n.complete(new long[] {t.completions(r).stats().latencyServices(),
-                t.completions(r).stats().latencyServicesServed(), t.completions(r).stats().latencyServiceBuffers()}));
+        r.execute(() -> {
+            io.locus.target.core.ReactorStats s = t.completions(r).stats();
+            n.complete(new long[] {s.latencyServices(), s.latencyServicesServed(), s.latencyServiceBuffers()});
+        });
         return n.get(5, TimeUnit.SECONDS);
     }
 }
